@@ -1,0 +1,261 @@
+"""A stateful extension of moto for the APIs moto lacks or simplifies, plus fault injection.
+
+Mechanism: botocore emits ``before-call.<service>.<Operation>`` after it has validated the
+parameters against the service model; a handler that returns ``(http_response, parsed)`` answers
+the call without any HTTP request. We register such handlers (and a ``before-parameter-build``
+hook that keeps the caller's original parameters) in botocore's built-in handler list, so every
+session and client created afterwards, including the ones moto's Step Functions interpreter
+creates, passes through them. What we do not serve falls through to moto.
+
+Faults (throttling, 5xx, latency) for APIs that moto serves are injected at ``before-send`` as
+real HTTP error responses, so botocore's own retry logic runs exactly as it would against AWS.
+Faults for APIs served here are raised as the error a client would see after its retries.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from botocore import handlers as botocore_handlers
+from botocore.awsrequest import AWSResponse
+from botocore.response import StreamingBody
+
+Handler = Callable[[dict[str, Any], str], dict[str, Any]]
+
+
+class SimClientError(Exception):
+    """Raised by a handler to answer with an AWS error."""
+
+    def __init__(self, code: str, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.status = status
+
+
+class _Raw(io.BytesIO):
+    def stream(self, **_: Any) -> Any:
+        yield self.getvalue()
+
+
+def http_response(status: int = 200, headers: dict[str, str] | None = None, body: bytes = b"") -> AWSResponse:
+    return AWSResponse("https://sim.local/", status, headers or {}, _Raw(body))
+
+
+def streaming(data: bytes) -> StreamingBody:
+    return StreamingBody(io.BytesIO(data), len(data))
+
+
+@dataclass
+class Fault:
+    """The next ``count`` calls of ``api`` fail with ``kind`` (throttle | 5xx | latency)."""
+
+    api: str  # "route53.ChangeResourceRecordSets"
+    kind: str
+    count: int
+    latency_seconds: float = 0.0
+    seen: int = 0
+
+
+_THROTTLE_CODE = {
+    "route53": "Throttling",
+    "rds": "Throttling",
+    "cloudwatch": "Throttling",
+    "autoscaling": "Throttling",
+    "elasticloadbalancing": "Throttling",
+    "sns": "Throttling",
+    "lambda": "TooManyRequestsException",
+    "dynamodb": "ThrottlingException",
+    "states": "ThrottlingException",
+    "sfn": "ThrottlingException",
+}
+
+
+def _error_body(protocol: str, code: str, message: str) -> tuple[bytes, dict[str, str]]:
+    if protocol in ("json", "rest-json"):
+        return json.dumps({"__type": code, "message": message}).encode(), {"x-amzn-ErrorType": code}
+    body = (
+        f"<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error>"
+        "<RequestId>sim-fault</RequestId></ErrorResponse>"
+    )
+    return body.encode(), {"Content-Type": "text/xml"}
+
+
+@dataclass
+class CallRecord:
+    api: str
+    region: str
+    served_by: str  # "sim" | "moto" | "fault"
+    at: float = field(default_factory=time.monotonic)
+
+
+class SimAWS:
+    """Process-wide registry of simulated APIs, faults and the call log."""
+
+    def __init__(self) -> None:
+        self.handlers: dict[str, Handler] = {}
+        self.faults: list[Fault] = []
+        self.calls: list[CallRecord] = []
+        self.enabled = False
+        self.state: dict[str, Any] = {}
+        self._lock = threading.RLock()
+        self._installed = False
+
+    # -- registration ------------------------------------------------------------------
+
+    def register(self, api: str, handler: Handler) -> None:
+        """Serve ``api`` ("service.Operation", service as in botocore's event names) with ``handler``."""
+        self.handlers[api] = handler
+
+    def install(self) -> None:
+        if self._installed:
+            return
+        botocore_handlers.BUILTIN_HANDLERS.append(("before-parameter-build", self._keep_params))
+        botocore_handlers.BUILTIN_HANDLERS.append(("before-call", self._before_call))
+        botocore_handlers.BUILTIN_HANDLERS.insert(0, ("before-send", self._before_send))
+        self._installed = True
+
+    def reset(self) -> None:
+        with self._lock:
+            self.faults.clear()
+            self.calls.clear()
+            self.state.clear()
+
+    def inject(self, api: str, kind: str, count: int = 1, latency_seconds: float = 0.0) -> None:
+        if kind not in ("throttle", "5xx", "latency", "error"):
+            raise ValueError(f"unknown fault kind '{kind}'")
+        with self._lock:
+            self.faults.append(Fault(api=api, kind=kind, count=count, latency_seconds=latency_seconds))
+
+    def count_calls(self, api: str | None = None) -> int:
+        with self._lock:
+            return sum(1 for c in self.calls if api is None or c.api == api)
+
+    # -- botocore hooks ----------------------------------------------------------------
+
+    @staticmethod
+    def _api_name(model: Any) -> str:
+        return f"{model.service_model.service_name}.{model.name}"
+
+    def _keep_params(self, params: dict[str, Any], model: Any, context: dict[str, Any], **_: Any) -> None:
+        if self.enabled:
+            context["sim_params"] = json.loads(json.dumps(params, default=_json_default))
+
+    def _take_fault(self, api: str) -> Fault | None:
+        with self._lock:
+            for fault in self.faults:
+                if fault.api == api and fault.seen < fault.count:
+                    fault.seen += 1
+                    return fault
+        return None
+
+    def _before_call(self, model: Any, params: dict[str, Any], context: dict[str, Any], **kwargs: Any) -> Any:
+        if not self.enabled:
+            return None
+        api = self._api_name(model)
+        region = context.get("client_region") or "us-east-1"
+        handler = self.handlers.get(api)
+        if handler is None:
+            return None
+        fault = self._take_fault(api)
+        if fault is not None:
+            if fault.kind == "latency":
+                time.sleep(fault.latency_seconds)
+            else:
+                self._record(api, region, "fault")
+                status = 503 if fault.kind == "5xx" else 400
+                code = "ServiceUnavailable" if fault.kind == "5xx" else _THROTTLE_CODE.get(api.split(".")[0], "Throttling")
+                return http_response(status), {
+                    "Error": {"Code": code, "Message": f"injected {fault.kind}"},
+                    "ResponseMetadata": {"HTTPStatusCode": status},
+                }
+        self._record(api, region, "sim")
+        try:
+            parsed = handler(context.get("sim_params", {}), region)
+        except SimClientError as err:
+            return http_response(err.status), {
+                "Error": {"Code": err.code, "Message": err.message},
+                "ResponseMetadata": {"HTTPStatusCode": err.status},
+            }
+        parsed.setdefault("ResponseMetadata", {"HTTPStatusCode": 200, "RequestId": "sim"})
+        return http_response(200), parsed
+
+    def _before_send(self, request: Any, event_name: str = "", **_: Any) -> Any:
+        if not self.enabled:
+            return None
+        parts = event_name.split(".")
+        if len(parts) < 3:
+            return None
+        service = _SERVICE_IDS.get(parts[1], parts[1].replace("-", ""))
+        api = f"{service}.{parts[2]}"
+        region = _region_of_url(request.url)
+        fault = self._take_fault(api)
+        if fault is None:
+            self._record(api, region, "moto")
+            return None
+        if fault.kind == "latency":
+            time.sleep(fault.latency_seconds)
+            self._record(api, region, "moto")
+            return None
+        self._record(api, region, "fault")
+        status = 503 if fault.kind == "5xx" else 400
+        code = "ServiceUnavailable" if fault.kind == "5xx" else _THROTTLE_CODE.get(service, "Throttling")
+        body, headers = _error_body(_PROTOCOLS.get(service, "query"), code, f"injected {fault.kind}")
+        return http_response(status, headers, body)
+
+    def _record(self, api: str, region: str, served_by: str) -> None:
+        with self._lock:
+            self.calls.append(CallRecord(api=api, region=region, served_by=served_by))
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, bytes | bytearray):
+        return value.decode("utf-8", "replace")
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if hasattr(value, "read"):
+        return value.read().decode("utf-8", "replace")
+    return str(value)
+
+
+def _region_of_url(url: str) -> str:
+    host = url.split("//", 1)[-1].split("/", 1)[0]
+    for part in host.split("."):
+        if part.count("-") >= 2 and part[-1].isdigit():
+            return part
+    return "us-east-1"
+
+
+#: botocore service ids (hyphenised) -> botocore service names, as used in API names here
+_SERVICE_IDS = {
+    "route-53": "route53",
+    "sfn": "stepfunctions",
+    "elastic-load-balancing-v2": "elbv2",
+    "auto-scaling": "autoscaling",
+    "s3-control": "s3control",
+    "secrets-manager": "secretsmanager",
+    "eventbridge": "events",
+    "route53-recovery-cluster": "route53-recovery-cluster",
+}
+
+_PROTOCOLS = {
+    "route53": "rest-xml",
+    "s3": "rest-xml",
+    "s3control": "rest-xml",
+    "lambda": "rest-json",
+    "dynamodb": "json",
+    "stepfunctions": "json",
+    "events": "json",
+    "secretsmanager": "json",
+    "route53-recovery-cluster": "json",
+}
+
+
+#: The one simulator of this process (botocore's built-in handler list is process-wide).
+SIM = SimAWS()

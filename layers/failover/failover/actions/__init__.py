@@ -1,0 +1,31 @@
+"""Action types: one module per AWS service, registered here by their plan ``type``."""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+from failover.actions.base import Action, ActionContext, Dependency, Observation
+from failover.errors import PlanError
+
+#: plan type -> "module:Class" (imported on first use, so a function loads only what it runs)
+REGISTRY: dict[str, str] = {
+    "route53_records": "failover.actions.route53:Route53Records",
+    "route53_health_check_invert": "failover.actions.route53:Route53HealthCheckInvert",
+}
+
+
+def action_class(type_name: str) -> type[Action[Any]]:
+    try:
+        module_name, class_name = REGISTRY[type_name].split(":")
+    except KeyError:
+        raise PlanError(f"unknown action type '{type_name}'", known=sorted(REGISTRY)) from None
+    cls: type[Action[Any]] = getattr(import_module(module_name), class_name)
+    return cls
+
+
+def build_action(spec: Any, name: str) -> Action[Any]:
+    return action_class(spec.type)(spec, name)
+
+
+__all__ = ["REGISTRY", "Action", "ActionContext", "Dependency", "Observation", "action_class", "build_action"]

@@ -1,0 +1,271 @@
+"""Plan models of every action type: what a plan may say about an action.
+
+Each action type has one spec here (pure data, validated by pydantic) and one module beside this
+file that carries it out. ``primary`` and ``secondary`` hold the per-side settings; the direction of
+a request decides which side is the source and which is the target.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+REGION_RE = r"^[a-z]{2}(-gov)?-[a-z]+-\d$"
+Region = Annotated[str, Field(pattern=REGION_RE)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ActionSpecBase(Strict):
+    name: str | None = Field(default=None, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+    typical_seconds: float | None = Field(
+        default=None, ge=0, description="Override of the action type's typical duration (RTO estimate)."
+    )
+
+
+# ---------------------------------------------------------------- Route 53
+
+
+class AliasTarget(Strict):
+    hosted_zone_id: str
+    dns_name: str
+    evaluate_target_health: bool = True
+
+
+class RecordTarget(Strict):
+    values: list[str] | None = Field(default=None, min_length=1)
+    alias: AliasTarget | None = None
+    set_identifier: str | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> RecordTarget:
+        if (self.values is None) == (self.alias is None):
+            raise ValueError("give exactly one of 'values' or 'alias'")
+        return self
+
+
+class Route53RecordsSpec(ActionSpecBase):
+    """Point a record at the target side: UPSERT a simple record, or move weighted records."""
+
+    type: Literal["route53_records"]
+    hosted_zone_id: str = Field(pattern=r"^Z[A-Z0-9]{1,31}$")
+    record_name: str
+    record_type: Literal["A", "AAAA", "CNAME"] = "CNAME"
+    routing: Literal["simple", "weighted"] = "simple"
+    ttl: int = Field(default=60, ge=0, le=172800)
+    active_weight: int = Field(default=100, ge=1, le=255)
+    primary: RecordTarget
+    secondary: RecordTarget
+
+    @field_validator("record_name")
+    @classmethod
+    def _fqdn(cls, value: str) -> str:
+        value = value.strip().lower()
+        if not re.fullmatch(r"(\*\.)?([a-z0-9_-]{1,63}\.)+[a-z]{2,63}\.?", value):
+            raise ValueError(f"'{value}' is not a DNS name")
+        return value if value.endswith(".") else value + "."
+
+    @model_validator(mode="after")
+    def _weighted_needs_ids(self) -> Route53RecordsSpec:
+        if self.routing == "weighted":
+            ids = (self.primary.set_identifier, self.secondary.set_identifier)
+            if not all(ids) or ids[0] == ids[1]:
+                raise ValueError("weighted routing needs a distinct set_identifier on each side")
+        return self
+
+
+class Route53HealthCheckInvertSpec(ActionSpecBase):
+    """Invert the health check behind the primary failover record so Route 53 answers with the secondary."""
+
+    type: Literal["route53_health_check_invert"]
+    health_check_id: str
+    hosted_zone_id: str | None = Field(default=None, pattern=r"^Z[A-Z0-9]{1,31}$")
+    record_name: str | None = None
+
+
+class Route53MetricSwitchSpec(ActionSpecBase):
+    """Publish the metric behind a CLOUDWATCH_METRIC health check (data plane, no Route 53 API call)."""
+
+    type: Literal["route53_metric_switch"]
+    region: Region
+    namespace: str
+    metric_name: str
+    dimensions: dict[str, str] = Field(default_factory=dict)
+    failover_value: float = 1.0
+    failback_value: float = 0.0
+    alarm_name: str | None = None
+    health_check_id: str | None = None
+
+
+# ---------------------------------------------------------------- ARC
+
+
+class ClusterEndpoint(Strict):
+    endpoint: str
+    region: Region
+
+
+class RoutingControlSide(Strict):
+    routing_control_arn: str
+
+
+class ArcRoutingControlSpec(ActionSpecBase):
+    type: Literal["arc_routing_control"]
+    cluster_endpoints: list[ClusterEndpoint] = Field(min_length=1)
+    primary: RoutingControlSide
+    secondary: RoutingControlSide
+    safety_rules_to_override: list[str] = Field(default_factory=list)
+
+
+# ---------------------------------------------------------------- RDS and Aurora
+
+
+class AzSide(Strict):
+    availability_zone: str
+
+
+class RdsInstanceFailoverSpec(ActionSpecBase):
+    type: Literal["rds_instance_failover"]
+    region: Region
+    db_instance_identifier: str
+    primary: AzSide
+    secondary: AzSide
+
+
+class WriterSide(Strict):
+    instance_identifier: str
+
+
+class RdsClusterFailoverSpec(ActionSpecBase):
+    type: Literal["rds_cluster_failover"]
+    region: Region
+    db_cluster_identifier: str
+    primary: WriterSide
+    secondary: WriterSide
+
+
+class GlobalClusterSide(Strict):
+    cluster_arn: str
+    region: Region
+
+
+class AuroraGlobalSpec(ActionSpecBase):
+    type: Literal["aurora_global"]
+    global_cluster_identifier: str
+    primary: GlobalClusterSide
+    secondary: GlobalClusterSide
+    allow_data_loss: bool = Field(
+        default=False,
+        description="Allow failover_global_cluster (data loss possible) when switchover is impossible.",
+    )
+
+
+class ReplicaSide(Strict):
+    identifier: str
+    region: Region
+    kind: Literal["instance", "cluster"] = "instance"
+
+
+class RdsPromoteReplicaSpec(ActionSpecBase):
+    type: Literal["rds_promote_replica"]
+    primary: ReplicaSide
+    secondary: ReplicaSide
+
+
+# ---------------------------------------------------------------- ELB, Auto Scaling
+
+
+class TargetGroupSide(Strict):
+    target_group_arn: str
+
+
+class ElbWeightsSpec(ActionSpecBase):
+    type: Literal["elb_weights"]
+    region: Region
+    listener_arn: str
+    rule_arn: str | None = None
+    active_weight: int = Field(default=100, ge=1, le=999)
+    primary: TargetGroupSide
+    secondary: TargetGroupSide
+
+
+class AsgSide(Strict):
+    asg_name: str
+    region: Region
+    min_size: int = Field(ge=0)
+    desired_capacity: int = Field(ge=0)
+    max_size: int | None = Field(default=None, ge=0)
+
+    @model_validator(mode="after")
+    def _sizes(self) -> AsgSide:
+        if self.desired_capacity < self.min_size:
+            raise ValueError("desired_capacity must be at least min_size")
+        if self.max_size is not None and self.max_size < self.desired_capacity:
+            raise ValueError("max_size must be at least desired_capacity")
+        return self
+
+
+class AsgCapacitySpec(ActionSpecBase):
+    type: Literal["asg_capacity"]
+    primary: AsgSide
+    secondary: AsgSide
+    wait_for_in_service: bool = True
+
+
+# ---------------------------------------------------------------- S3, DynamoDB, Lambda
+
+
+class BucketSide(Strict):
+    bucket: str
+    region: Region
+
+
+class S3MrapRoutesSpec(ActionSpecBase):
+    type: Literal["s3_mrap_routes"]
+    account_id: str = Field(pattern=r"^\d{12}$")
+    mrap_arn: str
+    control_regions: list[Region] = Field(
+        default_factory=lambda: ["us-east-1", "us-west-2", "ap-southeast-2", "ap-northeast-1", "eu-west-1"],
+        min_length=1,
+    )
+    primary: BucketSide
+    secondary: BucketSide
+
+
+class RegionSide(Strict):
+    region: Region
+
+
+class DynamoDbGlobalTableSpec(ActionSpecBase):
+    type: Literal["dynamodb_global_table"]
+    table_name: str
+    primary: RegionSide
+    secondary: RegionSide
+
+
+class LambdaHookSpec(ActionSpecBase):
+    type: Literal["lambda_hook"]
+    function_arn: str = Field(pattern=r"^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]+(:[A-Za-z0-9_$-]+)?$")
+    payload: dict[str, object] = Field(default_factory=dict)
+
+
+ActionSpec = Annotated[
+    Route53RecordsSpec
+    | Route53HealthCheckInvertSpec
+    | Route53MetricSwitchSpec
+    | ArcRoutingControlSpec
+    | RdsInstanceFailoverSpec
+    | RdsClusterFailoverSpec
+    | AuroraGlobalSpec
+    | RdsPromoteReplicaSpec
+    | ElbWeightsSpec
+    | AsgCapacitySpec
+    | S3MrapRoutesSpec
+    | DynamoDbGlobalTableSpec
+    | LambdaHookSpec,
+    Field(discriminator="type"),
+]

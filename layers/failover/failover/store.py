@@ -1,0 +1,281 @@
+"""State and audit in one DynamoDB table: locks, active side, pauses, incidents and their timelines.
+
+Keys (``pk`` / ``sk``, TTL attribute ``expires_at`` in epoch seconds):
+
+=========================  ===============================  ==========================================
+pk                         sk                               what
+=========================  ===============================  ==========================================
+``GROUP#<group>``          ``STATE``                        active side, last failover, pause flag
+``GROUP#<group>``          ``LOCK``                         the group lock: owner, incident, expiry
+``GROUP#<group>``          ``CLAIM#<direction>``            the open incident of a group (dedupe)
+``GROUP#<group>``          ``INCIDENT#<started>#<id>``      one incident's summary (history)
+``GLOBAL``                 ``SETTINGS``                     the global pause switch
+``GLOBAL``                 ``FAILOVER#<at>#<group>``        rate-limit ledger (expires after window)
+``INCIDENT#<id>``          ``T#<at>#<seq>``                 the incident timeline
+``APPROVAL#<id>``          ``TOKEN``                        a waiting approval's task token
+=========================  ===============================  ==========================================
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from boto3.dynamodb.conditions import Key
+from botocore.exceptions import ClientError
+
+from failover.clients import Clients
+from failover.errors import LockError
+from failover.models import iso
+
+_SEQ = itertools.count()
+
+
+def _plain(value: Any) -> Any:
+    """DynamoDB values back to JSON types (Decimal -> int/float)."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _dynamo(value: Any) -> Any:
+    """JSON values to what DynamoDB accepts (float -> Decimal, empty strings kept)."""
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, float):
+        return Decimal(str(value))
+    if isinstance(value, dict):
+        return {k: _dynamo(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_dynamo(v) for v in value]
+    return value
+
+
+def _conditional_failed(err: ClientError) -> bool:
+    return err.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
+
+
+@dataclass
+class LockResult:
+    acquired: bool
+    owner: str | None
+    took_over: str | None = None
+    expires_at: int | None = None
+    detail: str = ""
+
+
+@dataclass
+class Claim:
+    incident_id: str
+    created: bool
+    events: int
+
+
+class Store:
+    def __init__(self, table_name: str, clients: Clients, region: str | None = None) -> None:
+        self.table_name = table_name
+        resource_client = clients.get("dynamodb", region)
+        import boto3
+
+        self.table = boto3.resource("dynamodb", region_name=resource_client.meta.region_name).Table(table_name)
+        # share the client (and so its retry config and any test hooks) with the resource
+        self.table.meta.client = resource_client
+
+    # ---------------------------------------------------------------- group state
+
+    def group_state(self, group: str) -> dict[str, Any]:
+        item = self.table.get_item(Key={"pk": f"GROUP#{group}", "sk": "STATE"}, ConsistentRead=True).get("Item")
+        return _plain(item) if item else {}
+
+    def set_active(self, group: str, side: str, incident_id: str | None, *, failover: bool) -> None:
+        now = int(time.time())
+        names = {"#a": "active_side", "#u": "updated_at"}
+        values: dict[str, Any] = {":a": side, ":u": iso()}
+        expr = "SET #a = :a, #u = :u"
+        if failover:
+            names.update({"#lf": "last_failover_at", "#le": "last_failover_epoch", "#li": "last_incident_id"})
+            values.update({":lf": iso(), ":le": now, ":li": incident_id or ""})
+            expr += ", #lf = :lf, #le = :le, #li = :li"
+        self.table.update_item(
+            Key={"pk": f"GROUP#{group}", "sk": "STATE"},
+            UpdateExpression=expr,
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
+        )
+
+    def set_paused(self, group: str | None, paused: bool, by: str, reason: str = "") -> None:
+        key = {"pk": "GLOBAL", "sk": "SETTINGS"} if group is None else {"pk": f"GROUP#{group}", "sk": "STATE"}
+        self.table.update_item(
+            Key=key,
+            UpdateExpression="SET paused = :p, paused_by = :b, paused_reason = :r, paused_at = :t",
+            ExpressionAttributeValues={":p": paused, ":b": by, ":r": reason, ":t": iso()},
+        )
+
+    def global_settings(self) -> dict[str, Any]:
+        item = self.table.get_item(Key={"pk": "GLOBAL", "sk": "SETTINGS"}, ConsistentRead=True).get("Item")
+        return _plain(item) if item else {}
+
+    # ---------------------------------------------------------------- the group lock
+
+    def acquire_lock(self, group: str, owner: str, incident_id: str, ttl_seconds: int) -> LockResult:
+        """Take the group lock; an expired lock (a crashed execution's) is taken over and reported."""
+        now = int(time.time())
+        expires = now + ttl_seconds
+        key = {"pk": f"GROUP#{group}", "sk": "LOCK"}
+        try:
+            old = self.table.put_item(
+                Item={"pk": key["pk"], "sk": "LOCK", "owner": owner, "incident_id": incident_id,
+                      "acquired_at": iso(), "expires_at": expires},
+                ConditionExpression="attribute_not_exists(pk) OR expires_at < :now OR #o = :owner",
+                ExpressionAttributeNames={"#o": "owner"},
+                ExpressionAttributeValues={":now": now, ":owner": owner},
+                ReturnValues="ALL_OLD",
+            ).get("Attributes")
+        except ClientError as err:
+            if not _conditional_failed(err):
+                raise
+            held = _plain(self.table.get_item(Key=key, ConsistentRead=True).get("Item") or {})
+            return LockResult(
+                False, held.get("owner"), expires_at=held.get("expires_at"),
+                detail=f"held by {held.get('owner')} until {held.get('expires_at')}",
+            )
+        old_plain = _plain(old) if old else None
+        took_over = None
+        if old_plain and old_plain.get("owner") != owner:
+            took_over = str(old_plain.get("owner"))
+        detail = "acquired" if not took_over else f"took over the expired lock of {took_over}"
+        return LockResult(True, owner, took_over=took_over, expires_at=expires, detail=detail)
+
+    def release_lock(self, group: str, owner: str) -> bool:
+        """Release the lock only if ``owner`` holds it. Returns whether it was released."""
+        try:
+            self.table.delete_item(
+                Key={"pk": f"GROUP#{group}", "sk": "LOCK"},
+                ConditionExpression="#o = :owner",
+                ExpressionAttributeNames={"#o": "owner"},
+                ExpressionAttributeValues={":owner": owner},
+            )
+            return True
+        except ClientError as err:
+            if _conditional_failed(err):
+                return False
+            raise
+
+    def lock(self, group: str) -> dict[str, Any]:
+        item = self.table.get_item(Key={"pk": f"GROUP#{group}", "sk": "LOCK"}, ConsistentRead=True).get("Item")
+        return _plain(item) if item else {}
+
+    # ---------------------------------------------------------------- incident claims (dedupe)
+
+    def claim_incident(self, group: str, direction: str, incident_id: str, window_seconds: int) -> Claim:
+        """Open an incident for (group, direction), or join the one already open in the window."""
+        now = int(time.time())
+        key = {"pk": f"GROUP#{group}", "sk": f"CLAIM#{direction}"}
+        try:
+            self.table.put_item(
+                Item={**key, "incident_id": incident_id, "created_at": iso(), "expires_at": now + window_seconds,
+                      "events": 1},
+                ConditionExpression="attribute_not_exists(pk) OR expires_at < :now",
+                ExpressionAttributeValues={":now": now},
+            )
+            return Claim(incident_id, True, 1)
+        except ClientError as err:
+            if not _conditional_failed(err):
+                raise
+        item = self.table.update_item(
+            Key=key,
+            UpdateExpression="ADD events :one",
+            ExpressionAttributeValues={":one": 1},
+            ReturnValues="ALL_NEW",
+        )["Attributes"]
+        item = _plain(item)
+        return Claim(str(item["incident_id"]), False, int(item.get("events", 0)))
+
+    # ---------------------------------------------------------------- rate limit ledger
+
+    def recent_failovers(self, window_seconds: int) -> list[dict[str, Any]]:
+        since = iso_epoch(int(time.time()) - window_seconds)
+        resp = self.table.query(
+            KeyConditionExpression=Key("pk").eq("GLOBAL") & Key("sk").between(f"FAILOVER#{since}", "FAILOVER#~"),
+            ConsistentRead=True,
+        )
+        return [_plain(i) for i in resp.get("Items", [])]
+
+    def record_failover_start(self, group: str, incident_id: str, window_seconds: int) -> None:
+        now = int(time.time())
+        self.table.put_item(
+            Item={"pk": "GLOBAL", "sk": f"FAILOVER#{iso_epoch(now)}#{group}#{incident_id}", "group": group,
+                  "incident_id": incident_id, "expires_at": now + window_seconds}
+        )
+
+    # ---------------------------------------------------------------- incidents and timelines
+
+    def put_incident(self, group: str, incident_id: str, started_at: str, **fields: Any) -> None:
+        self.table.put_item(
+            Item=_dynamo({"pk": f"GROUP#{group}", "sk": f"INCIDENT#{started_at}#{incident_id}", "group": group,
+                          "incident_id": incident_id, "started_at": started_at, **fields})
+        )
+
+    def incidents(self, group: str, limit: int = 20) -> list[dict[str, Any]]:
+        resp = self.table.query(
+            KeyConditionExpression=Key("pk").eq(f"GROUP#{group}") & Key("sk").begins_with("INCIDENT#"),
+            ScanIndexForward=False,
+            Limit=limit,
+        )
+        return [_plain(i) for i in resp.get("Items", [])]
+
+    def add_event(self, incident_id: str, kind: str, detail: str, **data: Any) -> None:
+        at = iso()
+        self.table.put_item(
+            Item=_dynamo({"pk": f"INCIDENT#{incident_id}", "sk": f"T#{at}#{next(_SEQ):06d}", "at": at,
+                          "kind": kind, "detail": detail, "data": data})
+        )
+
+    def timeline(self, incident_id: str) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        kwargs: dict[str, Any] = {"KeyConditionExpression": Key("pk").eq(f"INCIDENT#{incident_id}")}
+        while True:
+            resp = self.table.query(**kwargs)
+            items.extend(_plain(i) for i in resp.get("Items", []))
+            if "LastEvaluatedKey" not in resp:
+                return items
+            kwargs["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
+
+    # ---------------------------------------------------------------- approvals
+
+    def put_approval(self, approval_id: str, token: str, execution_id: str, group: str, expires_at: int) -> None:
+        self.table.put_item(
+            Item={"pk": f"APPROVAL#{approval_id}", "sk": "TOKEN", "task_token": token, "execution_id": execution_id,
+                  "group": group, "expires_at": expires_at, "used": False, "created_at": iso()}
+        )
+
+    def use_approval(self, approval_id: str, by: str, approved: bool) -> dict[str, Any]:
+        """Mark an approval used (single use). Raises LockError if it was already used or is unknown."""
+        try:
+            item = self.table.update_item(
+                Key={"pk": f"APPROVAL#{approval_id}", "sk": "TOKEN"},
+                UpdateExpression="SET used = :t, decided_by = :b, approved = :a, decided_at = :at",
+                ConditionExpression="attribute_exists(pk) AND used = :f",
+                ExpressionAttributeValues={":t": True, ":f": False, ":b": by, ":a": approved, ":at": iso()},
+                ReturnValues="ALL_NEW",
+            )["Attributes"]
+        except ClientError as err:
+            if _conditional_failed(err):
+                raise LockError("this approval was already used or does not exist", approval_id=approval_id) from None
+            raise
+        return _plain(item)
+
+    def approval(self, approval_id: str) -> dict[str, Any]:
+        item = self.table.get_item(Key={"pk": f"APPROVAL#{approval_id}", "sk": "TOKEN"}, ConsistentRead=True).get("Item")
+        return _plain(item) if item else {}
+
+
+def iso_epoch(epoch: int) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
