@@ -1,0 +1,3 @@
+from failoverctl.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,5 @@
+"""Subcommands. Each module has ``register(subparsers)``; the parser it adds sets ``func(args) -> int``."""
+
+COMMAND_MODULES = [
+    "failoverctl.commands.plan",
+]

@@ -1,0 +1,19 @@
+"""Stateful stand-ins for the APIs moto lacks or simplifies, one module per service.
+
+Each module has ``register(sim)``; ``register_all`` calls them all. State lives in ``sim.state``
+(reset between worlds) so that every drill and test starts clean.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+EXTENSION_MODULES = [
+    "failoverctl.sim.extensions.route53",
+]
+
+
+def register_all(sim: Any) -> None:
+    for name in EXTENSION_MODULES:
+        import_module(name).register(sim)

@@ -1,0 +1,63 @@
+"""Shared fixtures: fake credentials, moto, and the simulated-AWS extension."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+ROOT = Path(__file__).resolve().parents[1]
+EVENTS = ROOT / "events"
+
+os.environ.update(
+    {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",  # noqa: S105 - moto's fake credentials
+        "AWS_SECURITY_TOKEN": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "POWERTOOLS_METRICS_NAMESPACE": "Failover",
+        "POWERTOOLS_SERVICE_NAME": "failover",
+        "POWERTOOLS_DEV": "false",
+    }
+)
+os.environ.pop("AWS_PROFILE", None)
+
+
+def load_event(name: str) -> dict[str, Any]:
+    """A sample event from events/ by file name (with or without .json)."""
+    path = EVENTS / (name if name.endswith(".json") else f"{name}.json")
+    data: dict[str, Any] = json.loads(path.read_text())
+    return data
+
+
+@pytest.fixture
+def aws() -> Iterator[None]:
+    """moto for every service, with Step Functions executing definitions for real."""
+    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
+        boto3.setup_default_session(region_name="us-east-1")
+        yield
+
+
+@pytest.fixture
+def sim(aws: None) -> Iterator[Any]:
+    """moto plus the stateful extension for the APIs moto lacks (and fault injection)."""
+    from failoverctl.sim.aws import SIM
+    from failoverctl.sim.extensions import register_all
+
+    SIM.install()
+    SIM.reset()
+    register_all(SIM)
+    SIM.enabled = True
+    try:
+        yield SIM
+    finally:
+        SIM.enabled = False
+        SIM.reset()
