@@ -102,7 +102,7 @@ def resolve(sim: SimAWS, zone_id: str, name: str, record_type: str) -> tuple[str
         return [str(v).rstrip(".") for v in record.records or []]
 
     def healthy(record: Any) -> bool:
-        return not record.health_check or is_healthy(sim, record.health_check)
+        return not record.health_check_id or is_healthy(sim, record.health_check_id)
 
     simple = [r for r in records if not r.set_identifier]
     if simple:
