@@ -11,6 +11,12 @@ from typing import Any
 
 EXTENSION_MODULES = [
     "failoverctl.sim.extensions.route53",
+    "failoverctl.sim.extensions.arc",
+    "failoverctl.sim.extensions.aurora",
+    "failoverctl.sim.extensions.rds",
+    "failoverctl.sim.extensions.s3control",
+    "failoverctl.sim.extensions.cloudwatch",
+    "failoverctl.sim.extensions.dynamodb",
 ]
 
 

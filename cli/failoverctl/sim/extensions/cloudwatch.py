@@ -1,0 +1,107 @@
+"""CloudWatch alarm evaluation on ``PutMetricData``, which moto does not do.
+
+moto stores the datapoints but leaves alarms where they are. Here ``PutMetricData`` is stored by
+moto's own backend and then every simple metric alarm in that region watching the metric is
+evaluated against the datapoints of its last period (its statistic, threshold and comparison),
+moving to ``ALARM`` or ``OK`` as CloudWatch would. A Route 53 health check of type
+``CLOUDWATCH_METRIC`` linked with ``link_metric_health_check`` follows its alarm (unhealthy while
+it is in ``ALARM``), which is what makes the data-plane ``route53_metric_switch`` move DNS.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from statistics import mean
+from typing import Any
+
+from failoverctl.sim.aws import SimAWS
+from failoverctl.sim.extensions import route53 as route53_ext
+
+ACCOUNT = "123456789012"
+LINKS = "cloudwatch.metric_health_checks"
+
+_COMPARE = {
+    "GreaterThanOrEqualToThreshold": lambda v, t: v >= t,
+    "GreaterThanThreshold": lambda v, t: v > t,
+    "LessThanThreshold": lambda v, t: v < t,
+    "LessThanOrEqualToThreshold": lambda v, t: v <= t,
+}
+_STATISTIC = {"Maximum": max, "Minimum": min, "Average": mean, "Sum": sum, "SampleCount": len}
+
+
+def link_metric_health_check(sim: SimAWS, health_check_id: str, alarm_name: str, region: str) -> None:
+    """A CLOUDWATCH_METRIC health check on ``alarm_name`` (moto does not keep the alarm identifier)."""
+    sim.state.setdefault(LINKS, {})[health_check_id] = {"alarm_name": alarm_name, "region": region}
+
+
+def _backend(region: str) -> Any:
+    from moto.cloudwatch.models import cloudwatch_backends
+
+    return cloudwatch_backends[ACCOUNT][region]
+
+
+def _dims(items: Any) -> set[tuple[str, str]]:
+    out = set()
+    for d in items or []:
+        name = d["Name"] if isinstance(d, dict) else d.name
+        value = d["Value"] if isinstance(d, dict) else d.value
+        out.add((str(name), str(value)))
+    return out
+
+
+def evaluate_alarms(sim: SimAWS, region: str, namespace: str, metric_name: str, dimensions: Any) -> None:
+    backend = _backend(region)
+    wanted = _dims(dimensions)
+    now = datetime.now(UTC)
+    for alarm in list(backend.alarms.values()):
+        if alarm.namespace != namespace or alarm.metric_name != metric_name or _dims(alarm.dimensions) != wanted:
+            continue
+        compare, statistic = _COMPARE.get(alarm.comparison_operator), _STATISTIC.get(alarm.statistic or "")
+        if compare is None or statistic is None:
+            continue
+        since = now - timedelta(seconds=int(alarm.period or 60))
+        values = [
+            float(d.value)
+            for d in backend.metric_data
+            if getattr(d, "namespace", None) == namespace
+            and d.name == metric_name
+            and _dims(d.dimensions) == wanted
+            and getattr(d, "value", None) is not None
+            and _aware(d.timestamp) >= since
+        ]
+        if not values:
+            continue
+        value = float(statistic(values))
+        state = "ALARM" if compare(value, float(alarm.threshold)) else "OK"
+        if state != alarm.state_value:
+            reason = (
+                f"Threshold Crossed: 1 datapoint [{value}] was "
+                f"{'' if state == 'ALARM' else 'not '}{alarm.comparison_operator} ({alarm.threshold})"
+            )
+            alarm.update_state(reason, "{}", state)
+        for hc_id, link in sim.state.get(LINKS, {}).items():
+            if link["alarm_name"] == alarm.name and link["region"] == region:
+                route53_ext.set_health(sim, hc_id, 0.0 if state == "ALARM" else 100.0)
+
+
+def _aware(ts: Any) -> datetime:
+    if isinstance(ts, str):
+        ts = datetime.fromisoformat(ts.replace("Z", "+00:00"))
+    return ts if ts.tzinfo else ts.replace(tzinfo=UTC)
+
+
+def _put_metric_data(sim: SimAWS) -> Any:
+    def handler(params: dict[str, Any], region: str) -> dict[str, Any]:
+        data = [dict(item) for item in params.get("MetricData", [])]
+        for item in data:
+            item["Timestamp"] = _aware(item["Timestamp"]) if item.get("Timestamp") else datetime.now(UTC)
+        _backend(region).put_metric_data(params["Namespace"], data)
+        for item in data:
+            evaluate_alarms(sim, region, params["Namespace"], item["MetricName"], item.get("Dimensions", []))
+        return {}
+
+    return handler
+
+
+def register(sim: SimAWS) -> None:
+    sim.register("cloudwatch.PutMetricData", _put_metric_data(sim))
