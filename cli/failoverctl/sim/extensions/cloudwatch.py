@@ -10,6 +10,7 @@ it is in ``ALARM``), which is what makes the data-plane ``route53_metric_switch`
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from statistics import mean
 from typing import Any
@@ -20,13 +21,19 @@ from failoverctl.sim.extensions import route53 as route53_ext
 ACCOUNT = "123456789012"
 LINKS = "cloudwatch.metric_health_checks"
 
-_COMPARE = {
+_COMPARE: dict[str, Callable[[float, float], bool]] = {
     "GreaterThanOrEqualToThreshold": lambda v, t: v >= t,
     "GreaterThanThreshold": lambda v, t: v > t,
     "LessThanThreshold": lambda v, t: v < t,
     "LessThanOrEqualToThreshold": lambda v, t: v <= t,
 }
-_STATISTIC = {"Maximum": max, "Minimum": min, "Average": mean, "Sum": sum, "SampleCount": len}
+_STATISTIC: dict[str, Callable[[list[float]], float]] = {
+    "Maximum": max,
+    "Minimum": min,
+    "Average": mean,
+    "Sum": sum,
+    "SampleCount": len,
+}
 
 
 def link_metric_health_check(sim: SimAWS, health_check_id: str, alarm_name: str, region: str) -> None:
