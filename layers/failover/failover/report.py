@@ -1,0 +1,596 @@
+"""The incident report: one evidence pack per execution, as Markdown and as a self-contained HTML page.
+
+Input is the execution's state (its output, or its input plus whatever the states added): the keys
+``request``, ``timing``, ``gate`` (``decision``, ``run``), ``approval``, ``cursor`` (``completed``
+action results, ``verifications``, ``verification``, ``failure``), ``error``, ``notifications`` and
+``closed``; the incident's timeline from the table; and optionally the Step Functions history.
+
+Everything that came from outside (alarm reasons, requesters, details, check values) is escaped:
+the HTML page has no script, no external asset and no unescaped user text.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from failover.clients import Clients
+
+# ---------------------------------------------------------------- reading the state
+
+
+def parse_time(value: Any) -> datetime | None:
+    """An ISO 8601 string or a datetime as an aware UTC datetime (None when absent or unreadable)."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        ts = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return ts if ts.tzinfo else ts.replace(tzinfo=UTC)
+
+
+def _iso(ts: datetime | None) -> str:
+    return ts.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z") if ts else "-"
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+@dataclass
+class Entry:
+    """One line of the merged timeline."""
+
+    at: datetime | None
+    kind: str
+    detail: str
+
+
+@dataclass
+class Facts:
+    """What the report says, read once from the state, the timeline and the history."""
+
+    incident_id: str
+    group: str
+    direction: str
+    source: str
+    requested_by: str
+    reason: str
+    dry_run: bool
+    trigger: dict[str, Any]
+    received_at: datetime | None
+    failure_at: datetime | None
+    outcome: str
+    status: str
+    decision: dict[str, Any]
+    approval: dict[str, Any]
+    actions: list[dict[str, Any]]
+    verifications: list[dict[str, Any]]
+    notifications: list[dict[str, Any]]
+    notification_errors: list[tuple[str, Any]]
+    error: dict[str, Any]
+    entries: list[Entry]
+    recovered_at: datetime | None
+    recovery_seconds: float | None
+    objective_seconds: int | None
+
+
+def _outcome(state: Mapping[str, Any], status: str) -> str:
+    closed = _dict(state.get("closed"))
+    incident = _dict(closed.get("incident"))
+    for key in ("outcome", "status"):
+        if isinstance(incident.get(key), str):
+            return str(incident[key])
+    if state.get("error"):
+        return "failed"
+    decision = _dict(_dict(state.get("gate")).get("decision"))
+    if decision.get("outcome") == "skip":
+        return "skipped"
+    cursor = _dict(state.get("cursor"))
+    if cursor.get("done") and _dict(cursor.get("verification")).get("ok"):
+        return "succeeded"
+    return status.lower() if status else "unknown"
+
+
+def _verifications(cursor: Mapping[str, Any]) -> list[dict[str, Any]]:
+    found = [v for v in _list(cursor.get("verifications")) if isinstance(v, dict)]
+    last = _dict(cursor.get("verification"))
+    if last and last not in found:
+        found.append(last)
+    return found
+
+
+def _notifications(state: Mapping[str, Any]) -> tuple[list[dict[str, Any]], list[tuple[str, Any]]]:
+    records: list[dict[str, Any]] = []
+    errors: list[tuple[str, Any]] = []
+    for key, value in _dict(state.get("notifications")).items():
+        if key.endswith("_error"):
+            errors.append((key.removesuffix("_error"), value))
+            continue
+        for record in _list(_dict(value).get("records")):
+            if isinstance(record, dict):
+                records.append({"phase": key, **record})
+    return records, errors
+
+
+def _history_entries(history: Iterable[Mapping[str, Any]] | None) -> list[Entry]:
+    entries = []
+    for event in history or []:
+        kind = str(event.get("type", ""))
+        if not kind.endswith(
+            ("StateEntered", "ExecutionFailed", "ExecutionSucceeded", "ExecutionTimedOut", "ExecutionAborted")
+        ):
+            continue
+        details = _dict(event.get("stateEnteredEventDetails"))
+        name = details.get("name") or kind
+        entries.append(Entry(parse_time(event.get("timestamp")), "state", str(name)))
+    return entries
+
+
+def _objective(state: Mapping[str, Any], given: int | None) -> int | None:
+    if given is not None:
+        return given
+    for holder in (_dict(_dict(state.get("gate")).get("run")), _dict(state.get("timing"))):
+        value = holder.get("rto_objective_seconds")
+        if isinstance(value, int | float):
+            return int(value)
+    return None
+
+
+def collect(
+    state: Mapping[str, Any],
+    timeline: Iterable[Mapping[str, Any]],
+    execution_history: Iterable[Mapping[str, Any]] | None = None,
+    *,
+    execution: Mapping[str, Any] | None = None,
+    rto_objective_seconds: int | None = None,
+) -> Facts:
+    request = _dict(state.get("request"))
+    trigger = _dict(request.get("trigger"))
+    gate = _dict(state.get("gate"))
+    cursor = _dict(state.get("cursor"))
+    status = str(_dict(execution).get("status", ""))
+    actions = [a for a in _list(cursor.get("completed")) if isinstance(a, dict)]
+    verifications = _verifications(cursor)
+    notifications, notification_errors = _notifications(state)
+
+    entries = [Entry(parse_time(t.get("at")), str(t.get("kind", "event")), str(t.get("detail", ""))) for t in timeline]
+    entries.extend(_history_entries(execution_history))
+    decision = _dict(gate.get("decision"))
+    if decision:
+        entries.append(
+            Entry(
+                parse_time(decision.get("decided_at")),
+                "decision",
+                f"{decision.get('outcome')}: {decision.get('reason', '')}",
+            )
+        )
+    for action in actions:
+        entries.append(
+            Entry(
+                parse_time(action.get("finished_at")),
+                "action",
+                f"{action.get('name')} {action.get('status')}: {action.get('detail', '')}",
+            )
+        )
+    for v in verifications:
+        entries.append(
+            Entry(
+                parse_time(v.get("checked_at")),
+                "verification",
+                f"attempt {v.get('attempt')}: {'ok' if v.get('ok') else 'not yet'}",
+            )
+        )
+    entries.sort(key=lambda e: (e.at is None, e.at or datetime.min.replace(tzinfo=UTC)))
+
+    received = parse_time(request.get("received_at"))
+    failure = parse_time(trigger.get("time")) or received or parse_time(_dict(execution).get("startDate"))
+    outcome = _outcome(state, status)
+    recovered = None
+    ok_checks = [parse_time(v.get("checked_at")) for v in verifications if v.get("ok")]
+    if outcome == "succeeded" and not request.get("dry_run"):
+        recovered = max((t for t in ok_checks if t), default=None)
+    seconds = (recovered - failure).total_seconds() if recovered and failure else None
+    return Facts(
+        incident_id=str(request.get("incident_id") or _dict(execution).get("name") or request.get("request_id", "-")),
+        group=str(request.get("group", "-")),
+        direction=str(request.get("direction", "-")),
+        source=str(request.get("source", "-")),
+        requested_by=str(request.get("requested_by", "-")),
+        reason=str(request.get("reason") or trigger.get("reason") or ""),
+        dry_run=bool(request.get("dry_run")),
+        trigger=trigger,
+        received_at=received,
+        failure_at=failure,
+        outcome=outcome,
+        status=status or "-",
+        decision=decision,
+        approval=_dict(state.get("approval")),
+        actions=actions,
+        verifications=verifications,
+        notifications=notifications,
+        notification_errors=notification_errors,
+        error=_dict(state.get("error")),
+        entries=entries,
+        recovered_at=recovered,
+        recovery_seconds=seconds,
+        objective_seconds=_objective(state, rto_objective_seconds),
+    )
+
+
+def recovery_text(f: Facts) -> str:
+    if f.dry_run:
+        return "dry run: no traffic moved, so there is no time to recovery"
+    if f.recovery_seconds is None:
+        return f"not recovered (outcome: {f.outcome})"
+    text = f"{f.recovery_seconds:.0f} s from the failure to verified traffic on the target"
+    if f.objective_seconds is not None:
+        verdict = "within" if f.recovery_seconds <= f.objective_seconds else "OVER"
+        text += f", {verdict} the RTO objective of {f.objective_seconds} s"
+    return text
+
+
+# ---------------------------------------------------------------- Markdown
+
+
+def _md(value: Any) -> str:
+    """A table cell: escaped, one line, pipes neutralised."""
+    text = value if isinstance(value, str) else json.dumps(value, default=str, sort_keys=True)
+    return html.escape(text).replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+
+
+def _md_block(value: Any) -> str:
+    text = json.dumps(value, indent=2, default=str, sort_keys=True)
+    return "```json\n" + text.replace("```", "`\u200b``") + "\n```"
+
+
+def render_markdown(
+    state: Mapping[str, Any],
+    timeline: Iterable[Mapping[str, Any]],
+    execution_history: Iterable[Mapping[str, Any]] | None = None,
+    *,
+    execution: Mapping[str, Any] | None = None,
+    rto_objective_seconds: int | None = None,
+) -> str:
+    f = collect(state, timeline, execution_history, execution=execution, rto_objective_seconds=rto_objective_seconds)
+    out = [f"# Incident {_md(f.incident_id)}", ""]
+    out += [
+        "| | |",
+        "|---|---|",
+        f"| Group | {_md(f.group)} |",
+        f"| Direction | {_md(f.direction)} |",
+        f"| Outcome | **{_md(f.outcome)}** (execution {_md(f.status)}) |",
+        f"| Source | {_md(f.source)} |",
+        f"| Requested by | {_md(f.requested_by)} |",
+        f"| Reason | {_md(f.reason or '-')} |",
+        f"| Dry run | {'yes' if f.dry_run else 'no'} |",
+        f"| Trigger | {_md(f.trigger.get('alarm_name') or f.trigger.get('health_check_id') or '-')}"
+        f" {_md(f.trigger.get('state') or '')} |",
+        f"| Failure at | {_iso(f.failure_at)} |",
+        f"| Recovered at | {_iso(f.recovered_at)} |",
+        f"| Time to recovery | {_md(recovery_text(f))} |",
+        "",
+        "## Timeline",
+        "",
+        "| At | Kind | Detail |",
+        "|---|---|---|",
+    ]
+    out += [f"| {_iso(e.at)} | {_md(e.kind)} | {_md(e.detail)} |" for e in f.entries]
+    out += ["", "## Decision", ""]
+    if f.decision:
+        out += [f"**{_md(f.decision.get('outcome'))}**: {_md(f.decision.get('reason', ''))}", ""]
+        out += ["| Check | Result | Detail |", "|---|---|---|"]
+        for check in _list(f.decision.get("checks")):
+            c = _dict(check)
+            out.append(
+                f"| {_md(c.get('name', ''))} | {'ok' if c.get('ok') else 'FAILED'} | {_md(c.get('detail', ''))} |"
+            )
+    else:
+        out.append("No decision was recorded (the execution stopped before the safety gate).")
+    if f.approval:
+        out += ["", "## Approval", "", _md_block(f.approval)]
+    out += ["", "## Changes", ""]
+    if not f.actions:
+        out.append("No action ran.")
+    for a in f.actions:
+        out += [
+            f"### {_md(a.get('stage') or '-')} / {_md(a.get('name', '-'))} ({_md(a.get('action', '-'))})",
+            "",
+            f"- target: {_md(a.get('target', '-'))}",
+            f"- status: **{_md(a.get('status', '-'))}**",
+            f"- detail: {_md(a.get('detail', ''))}",
+            f"- started {_md(a.get('started_at', '-'))}, finished {_md(a.get('finished_at', '-'))}",
+        ]
+        out += [f"- change: {_md(c)}" for c in _list(a.get("changes"))]
+        out += ["- undo:", "", _md_block(_list(a.get("undo")))] if a.get("undo") else ["- undo: nothing to undo"]
+        out.append("")
+    out += ["## Verification", ""]
+    if not f.verifications:
+        out.append("No verification ran.")
+    for v in f.verifications:
+        out.append(
+            f"- attempt {_md(v.get('attempt'))}: {'ok' if v.get('ok') else 'not yet'} ({_md(v.get('checked_at', ''))})"
+        )
+        out += [
+            f"  - {_md(c.get('name', ''))}: {'ok' if c.get('ok') else 'FAILED'}: {_md(c.get('detail', ''))}"
+            for c in map(_dict, _list(v.get("checks")))
+        ]
+    out += ["", "## Notifications", ""]
+    if not f.notifications and not f.notification_errors:
+        out.append("No notification was sent.")
+    if f.notifications:
+        out += ["| Phase | Channel | Sent | Detail | Message id |", "|---|---|---|---|---|"]
+        for n in f.notifications:
+            out.append(
+                f"| {_md(n.get('phase', ''))} | {_md(n.get('channel', ''))} | {'yes' if n.get('ok') else 'NO'}"
+                f" | {_md(n.get('detail', ''))} | {_md(n.get('message_id') or '-')} |"
+            )
+    for phase, err in f.notification_errors:
+        out.append(f"- {_md(phase)}: notification failed: {_md(err)}")
+    if f.error:
+        out += [
+            "",
+            "## Error",
+            "",
+            f"**{_md(f.error.get('Error', 'error'))}**",
+            "",
+            _md_block(f.error.get("Cause", "")),
+        ]
+    return "\n".join(out) + "\n"
+
+
+# ---------------------------------------------------------------- HTML
+
+
+_CSS = """
+body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;margin:2rem;color:#1f2933;max-width:1100px}
+h1{font-size:1.6rem}h2{margin-top:2rem;border-bottom:1px solid #d9e2ec}
+table{border-collapse:collapse;width:100%;margin:.5rem 0}
+td,th{border:1px solid #d9e2ec;padding:.3rem .5rem;text-align:left;vertical-align:top;font-size:.9rem}
+th{background:#f0f4f8}.ok{color:#1e7b34}.bad{color:#b42318;font-weight:600}
+pre{background:#f5f7fa;padding:.5rem;overflow:auto;font-size:.8rem}
+.outcome{font-weight:700}svg text{font-size:11px;font-family:inherit}
+"""
+
+_STATUS_COLOURS = {"changed": "#2f80ed", "unchanged": "#9aa5b1", "dry_run": "#f2994a", "failed": "#d64545"}
+
+
+def _h(value: Any) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, default=str, sort_keys=True)
+    return html.escape(text, quote=True)
+
+
+def _pre(value: Any) -> str:
+    return f"<pre>{html.escape(json.dumps(value, indent=2, default=str, sort_keys=True))}</pre>"
+
+
+def _row(*cells: str) -> str:
+    """A table row of cells that are already escaped."""
+    return "<tr>" + "".join(f"<td>{cell}</td>" for cell in cells) + "</tr>"
+
+
+def _ok(flag: Any) -> str:
+    return '<span class="ok">ok</span>' if flag else '<span class="bad">FAILED</span>'
+
+
+def timeline_svg(f: Facts, width: int = 1000) -> str:
+    """Stages and actions as bars on a time axis (one ``rect.action`` per action, one ``rect.stage`` per stage)."""
+    spans = []
+    for a in f.actions:
+        start, end = parse_time(a.get("started_at")), parse_time(a.get("finished_at"))
+        if start is None:
+            start = end
+        if end is None or (start is not None and end < start):
+            end = start
+        spans.append((a, start, end))
+    times = [t for _, s, e in spans for t in (s, e) if t] + [e.at for e in f.entries if e.at]
+    if f.failure_at:
+        times.append(f.failure_at)
+    origin = min(times) if times else datetime.now(UTC)
+    horizon = max(times) if times else origin
+    total = max((horizon - origin).total_seconds(), 1.0)
+    label_w, top, row_h = 220, 30, 22
+    plot_w = width - label_w - 20
+
+    def x(ts: datetime | None) -> float:
+        return label_w + (((ts - origin).total_seconds() / total) * plot_w if ts else 0.0)
+
+    stages: dict[str, list[tuple[dict[str, Any], datetime | None, datetime | None]]] = {}
+    for span in spans:
+        stages.setdefault(str(span[0].get("stage") or "-"), []).append(span)
+    rows: list[str] = []
+    y = top
+    for stage, members in stages.items():
+        starts = [s for _, s, _ in members if s]
+        ends = [e for _, _, e in members if e]
+        x0 = x(min(starts) if starts else None)
+        x1 = x(max(ends) if ends else None)
+        rows.append(f'<text x="4" y="{y + 15}" font-weight="bold">stage {_h(stage)}</text>')
+        rows.append(
+            f'<rect class="bar stage" x="{x0:.1f}" y="{y + 3}" width="{max(x1 - x0, 2):.1f}" height="{row_h - 6}"'
+            f' fill="#bcccdc"><title>stage {_h(stage)}</title></rect>'
+        )
+        y += row_h
+        for a, s, e in members:
+            colour = _STATUS_COLOURS.get(str(a.get("status")), "#7b8794")
+            x0, x1 = x(s), x(e)
+            rows.append(f'<text x="14" y="{y + 15}">{_h(a.get("name", "-"))}</text>')
+            rows.append(
+                f'<rect class="bar action" x="{x0:.1f}" y="{y + 3}" width="{max(x1 - x0, 2):.1f}"'
+                f' height="{row_h - 6}" fill="{colour}"><title>{_h(a.get("name", "-"))}: {_h(a.get("status", "-"))}'
+                f" ({_h(a.get('duration_ms', 0))} ms)</title></rect>"
+            )
+            y += row_h
+    marks = []
+    for entry in f.entries:
+        if entry.at and entry.kind in ("decision", "verification", "notification", "trigger"):
+            marks.append(
+                f'<line class="mark" x1="{x(entry.at):.1f}" x2="{x(entry.at):.1f}" y1="{top - 6}" y2="{y}"'
+                f' stroke="#486581" stroke-dasharray="2,3"><title>{_h(entry.kind)}: {_h(entry.detail)}</title></line>'
+            )
+    height = y + 30
+    axis = [
+        f'<line x1="{label_w}" x2="{label_w + plot_w}" y1="{y + 5}" y2="{y + 5}" stroke="#334e68"/>',
+        f'<text x="{label_w}" y="{y + 20}">{_iso(origin)}</text>',
+        f'<text x="{label_w + plot_w}" y="{y + 20}" text-anchor="end">+{total:.0f} s</text>',
+    ]
+    if not spans:
+        rows.append(f'<text x="{label_w}" y="{top + 15}">no action ran</text>')
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="timeline" width="{width}"'
+        f' height="{height}" viewBox="0 0 {width} {height}">' + "".join(rows + marks + axis) + "</svg>"
+    )
+
+
+def render_html(
+    state: Mapping[str, Any],
+    timeline: Iterable[Mapping[str, Any]],
+    execution_history: Iterable[Mapping[str, Any]] | None = None,
+    *,
+    execution: Mapping[str, Any] | None = None,
+    rto_objective_seconds: int | None = None,
+) -> str:
+    f = collect(state, timeline, execution_history, execution=execution, rto_objective_seconds=rto_objective_seconds)
+    trigger = f.trigger.get("alarm_name") or f.trigger.get("health_check_id") or "-"
+    summary = [
+        ("Group", f.group),
+        ("Direction", f.direction),
+        ("Outcome", f"{f.outcome} (execution {f.status})"),
+        ("Source", f.source),
+        ("Requested by", f.requested_by),
+        ("Reason", f.reason or "-"),
+        ("Dry run", "yes" if f.dry_run else "no"),
+        ("Trigger", f"{trigger} {f.trigger.get('state') or ''}"),
+        ("Failure at", _iso(f.failure_at)),
+        ("Recovered at", _iso(f.recovered_at)),
+        ("Time to recovery", recovery_text(f)),
+    ]
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        f"<title>Incident {_h(f.incident_id)}</title>",
+        f"<style>{_CSS}</style></head><body>",
+        f"<h1>Incident {_h(f.incident_id)}</h1>",
+        "<table>" + "".join(f"<tr><th>{_h(k)}</th><td>{_h(v)}</td></tr>" for k, v in summary) + "</table>",
+        "<h2>Timeline</h2>",
+        timeline_svg(f),
+        "<table><tr><th>At</th><th>Kind</th><th>Detail</th></tr>",
+    ]
+    parts += [f"<tr><td>{_iso(e.at)}</td><td>{_h(e.kind)}</td><td>{_h(e.detail)}</td></tr>" for e in f.entries]
+    parts.append("</table><h2>Decision</h2>")
+    if f.decision:
+        parts.append(
+            f'<p><span class="outcome">{_h(f.decision.get("outcome"))}</span>: {_h(f.decision.get("reason", ""))}</p>'
+        )
+        parts.append("<table><tr><th>Check</th><th>Result</th><th>Detail</th></tr>")
+        for check in _list(f.decision.get("checks")):
+            c = _dict(check)
+            parts.append(_row(_h(c.get("name", "")), _ok(c.get("ok")), _h(c.get("detail", ""))))
+        parts.append("</table>")
+    else:
+        parts.append("<p>No decision was recorded (the execution stopped before the safety gate).</p>")
+    if f.approval:
+        parts += ["<h2>Approval</h2>", _pre(f.approval)]
+    parts.append("<h2>Changes</h2>")
+    if not f.actions:
+        parts.append("<p>No action ran.</p>")
+    else:
+        parts.append(
+            "<table><tr><th>Stage</th><th>Action</th><th>Target</th><th>Status</th><th>Detail</th>"
+            "<th>Changes</th><th>Undo</th></tr>"
+        )
+        for a in f.actions:
+            changes = "".join(f"<li>{_h(c)}</li>" for c in _list(a.get("changes")))
+            undo = _pre(_list(a.get("undo"))) if a.get("undo") else "nothing to undo"
+            parts.append(
+                _row(
+                    _h(a.get("stage") or "-"),
+                    f"{_h(a.get('name', '-'))} ({_h(a.get('action', '-'))})",
+                    _h(a.get("target", "-")),
+                    _h(a.get("status", "-")),
+                    _h(a.get("detail", "")),
+                    f"<ul>{changes}</ul>",
+                    undo,
+                )
+            )
+        parts.append("</table>")
+    parts.append("<h2>Verification</h2>")
+    if not f.verifications:
+        parts.append("<p>No verification ran.</p>")
+    for v in f.verifications:
+        parts.append(f"<h3>Attempt {_h(v.get('attempt'))}: {_ok(v.get('ok'))}</h3><table>")
+        parts += [
+            f"<tr><td>{_h(_dict(c).get('name', ''))}</td><td>{_ok(_dict(c).get('ok'))}</td>"
+            f"<td>{_h(_dict(c).get('detail', ''))}</td></tr>"
+            for c in _list(v.get("checks"))
+        ]
+        parts.append("</table>")
+    parts.append("<h2>Notifications</h2>")
+    if not f.notifications and not f.notification_errors:
+        parts.append("<p>No notification was sent.</p>")
+    if f.notifications:
+        parts.append("<table><tr><th>Phase</th><th>Channel</th><th>Sent</th><th>Detail</th><th>Message id</th></tr>")
+        parts += [
+            f"<tr><td>{_h(n.get('phase', ''))}</td><td>{_h(n.get('channel', ''))}</td><td>{_ok(n.get('ok'))}</td>"
+            f"<td>{_h(n.get('detail', ''))}</td><td>{_h(n.get('message_id') or '-')}</td></tr>"
+            for n in f.notifications
+        ]
+        parts.append("</table>")
+    parts += [f"<p>{_h(phase)}: notification failed: {_h(err)}</p>" for phase, err in f.notification_errors]
+    if f.error:
+        parts += [
+            "<h2>Error</h2>",
+            f'<p class="bad">{_h(f.error.get("Error", "error"))}</p>',
+            _pre(f.error.get("Cause", "")),
+        ]
+    parts.append("</body></html>")
+    return "\n".join(parts) + "\n"
+
+
+# ---------------------------------------------------------------- S3
+
+
+def write_report(
+    bucket: str,
+    key: str,
+    state: Mapping[str, Any],
+    timeline: Iterable[Mapping[str, Any]],
+    execution_history: Iterable[Mapping[str, Any]] | None = None,
+    *,
+    clients: Clients | None = None,
+    region: str | None = None,
+    execution: Mapping[str, Any] | None = None,
+    rto_objective_seconds: int | None = None,
+) -> dict[str, str]:
+    """Upload the report as ``<key>.md`` and ``<key>.html`` (``key`` without extension); returns the S3 URIs."""
+    clients = clients or Clients()
+    s3 = clients.get("s3", region)
+    items = list(timeline)
+    history = list(execution_history) if execution_history is not None else None
+    kwargs: dict[str, Any] = {"execution": execution, "rto_objective_seconds": rto_objective_seconds}
+    bodies = {
+        "md": ("text/markdown; charset=utf-8", render_markdown(state, items, history, **kwargs)),
+        "html": ("text/html; charset=utf-8", render_html(state, items, history, **kwargs)),
+    }
+    base = key.removesuffix(".md").removesuffix(".html")
+    uris = {}
+    for ext, (content_type, body) in bodies.items():
+        s3.put_object(
+            Bucket=bucket,
+            Key=f"{base}.{ext}",
+            Body=body.encode("utf-8"),
+            ContentType=content_type,
+        )
+        uris[ext] = f"s3://{bucket}/{base}.{ext}"
+    return uris
