@@ -24,6 +24,10 @@ class Env(BaseModel):
     report_bucket: str | None = Field(default=None, alias="REPORT_BUCKET")
     global_dry_run: bool = Field(default=False, alias="FORCE_DRY_RUN")
     event_bus_name: str = Field(default="default", alias="EVENT_BUS_NAME")
+    wait_scale: float = Field(
+        default=1.0, ge=0, le=1, alias="WAIT_SCALE", description="Scales the plan's waits; drills set 0."
+    )
+    idempotency: bool = Field(default=True, alias="IDEMPOTENCY_ENABLED")
 
 
 def _blank_to_none(environ: dict[str, str]) -> dict[str, str]:

@@ -10,7 +10,7 @@ pk                         sk                               what
 ``GROUP#<group>``          ``CLAIM#<direction>``            the open incident of a group (dedupe)
 ``GROUP#<group>``          ``INCIDENT#<started>#<id>``      one incident's summary (history)
 ``GLOBAL``                 ``SETTINGS``                     the global pause switch
-``GLOBAL``                 ``FAILOVER#<at>#<group>``        rate-limit ledger (expires after window)
+``GLOBAL``                 ``RATE#<slot>``                  rate-limit slots (expire after the window)
 ``INCIDENT#<id>``          ``T#<at>#<seq>``                 the incident timeline
 ``APPROVAL#<id>``          ``TOKEN``                        a waiting approval's task token
 =========================  ===============================  ==========================================
@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+import boto3
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
@@ -76,14 +77,13 @@ class Claim:
     incident_id: str
     created: bool
     events: int
+    execution_arn: str | None = None
 
 
 class Store:
     def __init__(self, table_name: str, clients: Clients, region: str | None = None) -> None:
         self.table_name = table_name
         resource_client = clients.get("dynamodb", region)
-        import boto3
-
         self.table = boto3.resource("dynamodb", region_name=resource_client.meta.region_name).Table(table_name)
         # share the client (and so its retry config and any test hooks) with the resource
         self.table.meta.client = resource_client
@@ -196,24 +196,76 @@ class Store:
             ReturnValues="ALL_NEW",
         )["Attributes"]
         item = _plain(item)
-        return Claim(str(item["incident_id"]), False, int(item.get("events", 0)))
+        return Claim(str(item["incident_id"]), False, int(item.get("events", 0)), item.get("execution_arn"))
 
-    # ---------------------------------------------------------------- rate limit ledger
+    def mark_claim_started(self, group: str, direction: str, incident_id: str, execution_arn: str) -> None:
+        try:
+            self.table.update_item(
+                Key={"pk": f"GROUP#{group}", "sk": f"CLAIM#{direction}"},
+                UpdateExpression="SET execution_arn = :e",
+                ConditionExpression="incident_id = :i",
+                ExpressionAttributeValues={":e": execution_arn, ":i": incident_id},
+            )
+        except ClientError as err:
+            if not _conditional_failed(err):
+                raise
 
-    def recent_failovers(self, window_seconds: int) -> list[dict[str, Any]]:
-        since = iso_epoch(int(time.time()) - window_seconds)
-        resp = self.table.query(
-            KeyConditionExpression=Key("pk").eq("GLOBAL") & Key("sk").between(f"FAILOVER#{since}", "FAILOVER#~"),
-            ConsistentRead=True,
-        )
-        return [_plain(i) for i in resp.get("Items", [])]
+    def release_claim(self, group: str, direction: str, incident_id: str) -> bool:
+        """Close the group's open incident so that the next alarm transition starts a new one."""
+        try:
+            self.table.delete_item(
+                Key={"pk": f"GROUP#{group}", "sk": f"CLAIM#{direction}"},
+                ConditionExpression="incident_id = :i",
+                ExpressionAttributeValues={":i": incident_id},
+            )
+            return True
+        except ClientError as err:
+            if _conditional_failed(err):
+                return False
+            raise
 
-    def record_failover_start(self, group: str, incident_id: str, window_seconds: int) -> None:
+    # ---------------------------------------------------------------- rate limit (sliding-window slots)
+
+    def take_rate_slot(self, max_failovers: int, window_seconds: int, group: str, incident_id: str) -> int | None:
+        """Take one of ``max_failovers`` slots for ``window_seconds``; None when all are taken.
+
+        Each slot is an item written with a condition, so concurrent executions cannot both take
+        the last slot: the limit holds exactly even when every group fails at once.
+        """
         now = int(time.time())
-        self.table.put_item(
-            Item={"pk": "GLOBAL", "sk": f"FAILOVER#{iso_epoch(now)}#{group}#{incident_id}", "group": group,
-                  "incident_id": incident_id, "expires_at": now + window_seconds}
+        for slot in range(max_failovers):
+            try:
+                self.table.put_item(
+                    Item={"pk": "GLOBAL", "sk": f"RATE#{slot}", "group": group, "incident_id": incident_id,
+                          "taken_at": iso(), "expires_at": now + window_seconds},
+                    ConditionExpression="attribute_not_exists(pk) OR expires_at < :now OR incident_id = :i",
+                    ExpressionAttributeValues={":now": now, ":i": incident_id},
+                )
+                return slot
+            except ClientError as err:
+                if not _conditional_failed(err):
+                    raise
+        return None
+
+    def rate_slots(self) -> list[dict[str, Any]]:
+        now = int(time.time())
+        resp = self.table.query(
+            KeyConditionExpression=Key("pk").eq("GLOBAL") & Key("sk").begins_with("RATE#"), ConsistentRead=True
         )
+        return [_plain(i) for i in resp.get("Items", []) if int(i.get("expires_at", 0)) >= now]
+
+    def release_rate_slot(self, incident_id: str) -> None:
+        for item in self.rate_slots():
+            if item.get("incident_id") == incident_id:
+                try:
+                    self.table.delete_item(
+                        Key={"pk": "GLOBAL", "sk": item["sk"]},
+                        ConditionExpression="incident_id = :i",
+                        ExpressionAttributeValues={":i": incident_id},
+                    )
+                except ClientError as err:
+                    if not _conditional_failed(err):
+                        raise
 
     # ---------------------------------------------------------------- incidents and timelines
 
@@ -277,5 +329,3 @@ class Store:
         return _plain(item) if item else {}
 
 
-def iso_epoch(epoch: int) -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))

@@ -1,0 +1,23 @@
+"""Finalize: close the incident, record the active side, release the lock the execution holds."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from failover.deps import Deps, default_deps
+from failover.finalize import finalize
+from failover.observability import logger, metrics, tracer
+
+
+def process(event: Any, deps: Deps | None = None) -> dict[str, Any]:
+    deps = deps or default_deps()
+    return finalize(event, deps.plan, deps.store)
+
+
+@logger.inject_lambda_context(correlation_id_path="state.request.incident_id")
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics(capture_cold_start_metric=True)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return process(event)

@@ -1,0 +1,46 @@
+"""Notify: one message per phase to SNS and Slack. Best effort: a notification never fails a failover."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from failover.approval import create_approval, signing_key
+from failover.deps import Deps, default_deps
+from failover.notify.service import deliver
+from failover.observability import logger, metrics, tracer
+
+
+def process(event: Any, deps: Deps | None = None) -> dict[str, Any]:
+    deps = deps or default_deps()
+    phase = str(event.get("phase", "")) if isinstance(event, dict) else ""
+    state = event.get("state") if isinstance(event, dict) else None
+    state = state if isinstance(state, dict) else {}
+    approval = None
+    if phase == "approval":
+        # the approval request must reach people, or the execution would wait for nothing:
+        # errors here are raised so the state machine's failure path reports them
+        request = state.get("request") or {}
+        group = deps.plan.group(str(request.get("group")))
+        approval = create_approval(
+            deps.store,
+            signing_key(deps.env.approval_secret_arn),
+            task_token=str(event["task_token"]),
+            execution_id=str(event.get("execution_id")),
+            group=group.name,
+            timeout_seconds=int((state.get("timing") or {}).get("approval_timeout_seconds")
+                                or group.safety.approval.timeout_seconds),
+            base_url=deps.env.approval_url,
+        )
+    records = deliver(phase, state, env=deps.env, clients=deps.clients, plan=deps.plan, approval=approval,
+                      execution_id=event.get("execution_id") if isinstance(event, dict) else None)
+    return {"phase": phase, "records": [r.to_json() for r in records],
+            "approval_id": approval.approval_id if approval else None}
+
+
+@logger.inject_lambda_context(correlation_id_path="state.request.incident_id")
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics(capture_cold_start_metric=True)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return process(event)

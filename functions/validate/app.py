@@ -1,0 +1,46 @@
+"""Validate: the safety gate. Returns the decision with every check, and what the run needs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from failover.deps import Deps, default_deps
+from failover.execute import parse_input
+from failover.gate import Gate
+from failover.models import FailoverRequest
+from failover.observability import logger, metrics, tracer
+from pydantic import BaseModel, ConfigDict
+
+
+class ValidateInput(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    request: FailoverRequest
+    execution_id: str
+
+
+def process(event: Any, deps: Deps | None = None) -> dict[str, Any]:
+    deps = deps or default_deps()
+    data: ValidateInput = parse_input(event, ValidateInput)
+    result = Gate(deps.plan, deps.env, deps.clients, deps.store).evaluate(data.request, owner=data.execution_id)
+    decision = result.decision
+    logger.info(
+        "decision",
+        extra={"group": data.request.group, "outcome": decision.outcome, "reason": decision.reason,
+               "checks": [c.to_json() for c in decision.checks]},
+    )
+    metrics.add_dimension(name="group", value=data.request.group)
+    metrics.add_metric(name=f"Decision{str(decision.outcome).title()}", unit=MetricUnit.Count, value=1)
+    if data.request.incident_id:
+        deps.store.add_event(data.request.incident_id, "decision", f"{decision.outcome}: {decision.reason}",
+                             decision=decision.to_json())
+    return result.to_json()
+
+
+@logger.inject_lambda_context(correlation_id_path="request.incident_id")
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics(capture_cold_start_metric=True)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return process(event)

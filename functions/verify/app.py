@@ -1,0 +1,29 @@
+"""Verify: record a stage's results, or check that the stage took effect (bounded by the state machine)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from failover import progress
+from failover.deps import Deps, default_deps
+from failover.errors import InvalidInputError
+from failover.observability import logger, metrics, tracer
+
+
+def process(event: Any, deps: Deps | None = None) -> dict[str, Any]:
+    deps = deps or default_deps()
+    operation = event.get("operation") if isinstance(event, dict) else None
+    if operation == "record":
+        return progress.record(event, deps.plan, deps.store)
+    if operation == "verify":
+        return progress.verify(event, deps.plan, deps.clients, deps.store)
+    raise InvalidInputError(f"unknown operation {operation!r}: expected 'record' or 'verify'")
+
+
+@logger.inject_lambda_context(correlation_id_path="request.incident_id")
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics(capture_cold_start_metric=True)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return process(event)

@@ -1,0 +1,64 @@
+"""Data safety: the target's replication lag must be within the group's RPO budget.
+
+The metric is the group's ``replication`` setting (Aurora global ``AuroraGlobalDBReplicationLag``
+in milliseconds, RDS ``ReplicaLag`` in seconds, S3 ``ReplicationLatency`` in seconds, DynamoDB
+``ReplicationLatency`` in milliseconds, or a custom metric). No recent datapoint means the lag
+cannot be proven: that counts as over budget, as Patroni refuses a replica it cannot measure.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from failover.clients import Clients
+from failover.models import Check
+from failover.plan import Group
+
+
+def replication_lag(group: Group, clients: Clients, now: datetime | None = None) -> Check:
+    name = "replication lag within RPO budget"
+    budget = group.safety.rpo_budget_seconds
+    if group.replication is None or budget is None:
+        return Check(
+            name=name,
+            ok=True,
+            detail="no RPO budget in the plan; data lag not checked",
+            values={"configured": False},
+            blocking=False,
+        )
+    rep = group.replication
+    namespace, metric, unit_seconds = rep.resolved()
+    end = now or datetime.now(UTC)
+    resp = clients.get("cloudwatch", rep.region).get_metric_statistics(
+        Namespace=namespace,
+        MetricName=metric,
+        Dimensions=[{"Name": k, "Value": v} for k, v in sorted(rep.dimensions.items())],
+        StartTime=end - timedelta(seconds=rep.lookback_seconds),
+        EndTime=end,
+        Period=rep.period_seconds,
+        Statistics=[rep.statistic],
+    )
+    points = sorted(resp.get("Datapoints", []), key=lambda p: p["Timestamp"])
+    values = {
+        "metric": f"{namespace}/{metric}",
+        "dimensions": rep.dimensions,
+        "region": rep.region,
+        "budget_seconds": budget,
+        "statistic": rep.statistic,
+        "lookback_seconds": rep.lookback_seconds,
+    }
+    if not points:
+        return Check(
+            name=name,
+            ok=False,
+            detail=f"no {metric} datapoints in the last {rep.lookback_seconds} s: the lag cannot be proven",
+            values={**values, "lag_seconds": None},
+        )
+    lag = float(points[-1][rep.statistic]) * unit_seconds
+    ok = lag <= budget
+    return Check(
+        name=name,
+        ok=ok,
+        detail=f"{metric} is {lag:g} s; budget {budget:g} s" + ("" if ok else " (over budget)"),
+        values={**values, "lag_seconds": round(lag, 3), "datapoint_at": points[-1]["Timestamp"].isoformat()},
+    )

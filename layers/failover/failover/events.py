@@ -1,0 +1,213 @@
+"""Turn any incoming EventBridge event into one ``FailoverRequest``, or an ``Ignored`` with its reason.
+
+Sources:
+- ``aws.cloudwatch`` / ``CloudWatch Alarm State Change``: metric alarms, composite alarms and
+  alarms on the Route 53 ``HealthCheckStatus`` metric (those live in us-east-1);
+- ``aws.rds`` / ``RDS DB Instance Event`` and ``RDS DB Cluster Event`` in the failure or failover
+  categories, for the source identifiers a group names;
+- ``failover.manual`` / ``Failover Requested``: a person (``failoverctl failover``) or a runbook;
+- ``failover.drill`` / ``Failover Requested``: a rehearsal (always a dry run unless it says otherwise).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from failover.errors import UnknownGroupError
+from failover.models import Direction, FailoverRequest, Source, Trigger, iso
+from failover.plan import Plan
+
+ALARM_DETAIL_TYPE = "CloudWatch Alarm State Change"
+REQUEST_DETAIL_TYPE = "Failover Requested"
+MANUAL_SOURCE = "failover.manual"
+DRILL_SOURCE = "failover.drill"
+RDS_DETAIL_TYPES = {"RDS DB Instance Event", "RDS DB Cluster Event"}
+RDS_CATEGORIES = {"failure", "failover"}
+
+
+@dataclass(frozen=True)
+class Ignored:
+    """An event we do not act on, and why (logged and counted, never raised)."""
+
+    reason: str
+    detail: str
+    group: str | None = None
+    notify: bool = False  # a person asked for something and must hear that it was refused
+
+
+class _Loose(BaseModel):
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+
+class AlarmState(_Loose):
+    value: str
+    reason: str | None = None
+    timestamp: str | None = None
+
+
+class AlarmDetail(_Loose):
+    alarm_name: str = Field(alias="alarmName", min_length=1)
+    state: AlarmState
+    previous_state: AlarmState | None = Field(default=None, alias="previousState")
+    configuration: dict[str, Any] = Field(default_factory=dict)
+
+
+class RdsDetail(_Loose):
+    event_categories: list[str] = Field(default_factory=list, alias="EventCategories")
+    source_identifier: str = Field(alias="SourceIdentifier", min_length=1)
+    source_arn: str | None = Field(default=None, alias="SourceArn")
+    message: str | None = Field(default=None, alias="Message")
+    event_id: str | None = Field(default=None, alias="EventID")
+
+
+class RequestDetail(_Loose):
+    group: str = Field(min_length=1, max_length=64)
+    direction: Literal["failover", "failback"] = "failover"
+    dry_run: bool | None = None
+    reason: str | None = Field(default=None, max_length=1000)
+    requested_by: str | None = Field(default=None, max_length=256)
+
+
+def _health_check_id(configuration: dict[str, Any]) -> str | None:
+    """The Route 53 health check behind an alarm on ``AWS/Route53 HealthCheckStatus``, if it is one."""
+    for metric in configuration.get("metrics") or []:
+        stat = (metric or {}).get("metricStat") or {}
+        m = stat.get("metric") or {}
+        if m.get("namespace") == "AWS/Route53" and m.get("name") == "HealthCheckStatus":
+            hc = (m.get("dimensions") or {}).get("HealthCheckId")
+            if hc:
+                return str(hc)
+    return None
+
+
+def _short(errors: ValidationError) -> str:
+    first = errors.errors(include_url=False)[0]
+    return f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}"
+
+
+def parse_event(event: Any, plan: Plan) -> FailoverRequest | Ignored:
+    """Normalise one EventBridge event. Never raises on bad input: returns ``Ignored`` with the reason."""
+    if not isinstance(event, dict):
+        return Ignored("malformed", f"an event is a JSON object, got {type(event).__name__}")
+    try:
+        envelope = EventBridgeModel.model_validate(event)
+    except ValidationError as err:
+        return Ignored("malformed", f"not an EventBridge event ({_short(err)})")
+    detail_type = envelope.detail_type
+    source = envelope.source
+    if source == "aws.cloudwatch" and detail_type == ALARM_DETAIL_TYPE:
+        return _from_alarm(envelope, plan)
+    if source == "aws.rds" and detail_type in RDS_DETAIL_TYPES:
+        return _from_rds(envelope, plan)
+    if source in (MANUAL_SOURCE, DRILL_SOURCE) and detail_type == REQUEST_DETAIL_TYPE:
+        return _from_request(envelope, plan)
+    return Ignored("unsupported_event", f"no handling for source '{source}' detail-type '{detail_type}'")
+
+
+def _from_alarm(envelope: EventBridgeModel, plan: Plan) -> FailoverRequest | Ignored:
+    try:
+        detail = AlarmDetail.model_validate(envelope.detail)
+    except ValidationError as err:
+        return Ignored("malformed", f"alarm state change without the expected detail ({_short(err)})")
+    region = envelope.region
+    group = plan.group_for_alarm(detail.alarm_name, region)
+    if group is None:
+        return Ignored("unknown_alarm", f"alarm '{detail.alarm_name}' in {region} triggers no group in the plan")
+    if detail.state.value != "ALARM":
+        return Ignored(
+            "not_alarm_state",
+            f"alarm '{detail.alarm_name}' went to {detail.state.value}; only ALARM starts a failover",
+            group=group.name,
+        )
+    hc_id = _health_check_id(detail.configuration)
+    alarm_arn = envelope.resources[0] if envelope.resources else None
+    return FailoverRequest(
+        request_id=envelope.id,
+        group=group.name,
+        direction=Direction.FAILOVER,
+        source=Source.HEALTH_CHECK if hc_id else Source.ALARM,
+        trigger=Trigger(
+            alarm_name=detail.alarm_name,
+            alarm_arn=alarm_arn,
+            state=detail.state.value,
+            previous_state=detail.previous_state.value if detail.previous_state else None,
+            reason=detail.state.reason,
+            region=region,
+            account=envelope.account,
+            time=envelope.time.isoformat() if envelope.time else None,
+            health_check_id=hc_id,
+            event_id=envelope.id,
+        ),
+        dry_run=group.safety.dry_run,
+        requested_by="automation",
+        received_at=iso(),
+    )
+
+
+def _from_rds(envelope: EventBridgeModel, plan: Plan) -> FailoverRequest | Ignored:
+    try:
+        detail = RdsDetail.model_validate(envelope.detail)
+    except ValidationError as err:
+        return Ignored("malformed", f"RDS event without the expected detail ({_short(err)})")
+    group = plan.group_for_rds_source(detail.source_identifier)
+    if group is None:
+        return Ignored("unknown_rds_source", f"RDS source '{detail.source_identifier}' triggers no group in the plan")
+    categories = {c.lower() for c in detail.event_categories}
+    if not categories & RDS_CATEGORIES:
+        return Ignored(
+            "rds_category_ignored",
+            f"RDS event categories {sorted(categories) or '[]'} are not failure or failover",
+            group=group.name,
+        )
+    return FailoverRequest(
+        request_id=envelope.id,
+        group=group.name,
+        direction=Direction.FAILOVER,
+        source=Source.RDS_EVENT,
+        trigger=Trigger(
+            state="EVENT",
+            reason=detail.message,
+            region=envelope.region,
+            account=envelope.account,
+            time=envelope.time.isoformat() if envelope.time else None,
+            event_id=detail.event_id or envelope.id,
+            source_identifier=detail.source_identifier,
+            alarm_arn=detail.source_arn,
+        ),
+        dry_run=group.safety.dry_run,
+        requested_by="automation",
+    )
+
+
+def _from_request(envelope: EventBridgeModel, plan: Plan) -> FailoverRequest | Ignored:
+    try:
+        detail = RequestDetail.model_validate(envelope.detail)
+    except ValidationError as err:
+        return Ignored("malformed", f"failover request is invalid ({_short(err)})", notify=True)
+    try:
+        group = plan.group(detail.group)
+    except UnknownGroupError as err:
+        return Ignored("unknown_group", err.message, notify=True)
+    drill = envelope.source == DRILL_SOURCE
+    dry_run = detail.dry_run if detail.dry_run is not None else (drill or group.safety.dry_run)
+    return FailoverRequest(
+        request_id=envelope.id,
+        group=group.name,
+        direction=Direction(detail.direction),
+        source=Source.DRILL if drill else Source.MANUAL,
+        trigger=Trigger(
+            state="REQUESTED",
+            reason=detail.reason,
+            region=envelope.region,
+            account=envelope.account,
+            time=envelope.time.isoformat() if envelope.time else None,
+            event_id=envelope.id,
+        ),
+        dry_run=bool(dry_run or group.safety.dry_run),
+        requested_by=detail.requested_by or "unknown",
+        reason=detail.reason,
+    )

@@ -1,0 +1,67 @@
+"""Carry out one action of a stage, record it in the incident timeline, return its ``ActionResult``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from failover.actions import build_action
+from failover.clients import Clients
+from failover.errors import InvalidInputError, PlanError
+from failover.gate import context_for
+from failover.models import ActionResult, FailoverRequest
+from failover.observability import logger
+from failover.plan import Plan
+from failover.store import Store
+
+
+class ActionRef(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    name: str
+    type: str
+
+
+class ExecuteInput(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    action: ActionRef
+    stage: str
+    request: FailoverRequest
+    decision: dict[str, Any] = Field(default_factory=dict)
+    approval: dict[str, Any] | None = None
+    execution_id: str | None = None
+
+
+def parse_input(payload: Any, model: type[BaseModel]) -> Any:
+    try:
+        return model.model_validate(payload)
+    except ValidationError as err:
+        first = err.errors(include_url=False)[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise InvalidInputError(f"input does not match the contract: {where}: {first['msg']}") from None
+
+
+def execute(payload: Any, plan: Plan, clients: Clients, store: Store | None, *, force_dry_run: bool = False) -> ActionResult:
+    data: ExecuteInput = parse_input(payload, ExecuteInput)
+    group = plan.group(data.request.group)
+    spec = next((s for st, n, s in group.iter_actions() if n == data.action.name and st.name == data.stage), None)
+    if spec is None:
+        raise PlanError(f"group '{group.name}' has no action '{data.action.name}' in stage '{data.stage}'")
+    dry_run = bool(data.decision.get("dry_run") or data.request.dry_run or force_dry_run)
+    ctx = context_for(group, data.request, clients, dry_run=dry_run)
+    ctx.stage = data.stage
+    ctx.approved = bool((data.approval or {}).get("approved"))
+    action = build_action(spec, data.action.name)
+    result = action.run(ctx)
+    logger.info(
+        "action finished",
+        extra={"group": group.name, "action": result.name, "status": result.status, "detail": result.detail},
+    )
+    if store is not None and data.request.incident_id:
+        store.add_event(
+            data.request.incident_id,
+            "action",
+            f"{data.stage}/{result.name}: {result.status}: {result.detail}",
+            result=result.to_json(),
+        )
+    return result

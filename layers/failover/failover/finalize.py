@@ -1,0 +1,95 @@
+"""Close an incident: record the outcome and the active side, release what the execution holds."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from failover.execute import parse_input
+from failover.models import ActionStatus, FailoverRequest, Source, iso
+from failover.observability import logger, metrics
+from failover.plan import Plan
+from failover.store import Store
+
+OUTCOMES = ("succeeded", "failed", "skipped", "denied")
+AUTOMATIC = {Source.ALARM, Source.HEALTH_CHECK, Source.RDS_EVENT}
+
+
+class FinalizeInput(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    outcome: str = Field(pattern="^(succeeded|failed|skipped|denied)$")
+    execution_id: str
+    state: dict[str, Any]
+
+
+def _seconds_since(ts: str | None) -> float | None:
+    if not ts:
+        return None
+    try:
+        then = datetime.fromisoformat(ts.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if then.tzinfo is None:
+        then = then.replace(tzinfo=UTC)
+    return round((datetime.now(UTC) - then).total_seconds(), 3)
+
+
+def finalize(payload: Any, plan: Plan, store: Store) -> dict[str, Any]:
+    data: FinalizeInput = parse_input(payload, FinalizeInput)
+    state = data.state
+    request = FailoverRequest.model_validate(state.get("request") or {})
+    decision = (state.get("gate") or {}).get("decision") or {}
+    cursor = state.get("cursor") or {}
+    completed = cursor.get("completed") or []
+    incident_id = request.incident_id or data.execution_id.rsplit(":", 1)[-1]
+    group = plan.group(request.group)
+    dry_run = bool(decision.get("dry_run") or request.dry_run)
+    target = decision.get("target_side") or group.sides_for(request.direction)[1]
+    outcome = data.outcome
+
+    changed = [c for c in completed if c.get("status") == ActionStatus.CHANGED]
+    if outcome == "succeeded" and not dry_run:
+        store.set_active(group.name, target, incident_id, failover=True)
+    elif outcome == "skipped" and (decision.get("checks") or []) and decision.get("active_side") == target:
+        store.set_active(group.name, target, incident_id, failover=False)
+
+    released = store.release_lock(group.name, data.execution_id)
+    if outcome in ("skipped", "denied") or dry_run:
+        store.release_rate_slot(incident_id)
+    if request.source in AUTOMATIC and outcome != "succeeded":
+        # let the next alarm transition open a new incident rather than join this closed one
+        store.release_claim(group.name, str(request.direction), incident_id)
+
+    trigger_time = request.trigger.time or request.received_at
+    ttr = _seconds_since(trigger_time) if outcome == "succeeded" else None
+    error = state.get("error") or {}
+    summary = {
+        "incident_id": incident_id,
+        "execution_id": data.execution_id,
+        "group": group.name,
+        "direction": str(request.direction),
+        "source": str(request.source),
+        "outcome": outcome,
+        "dry_run": dry_run,
+        "reason": decision.get("reason") or error.get("Cause") or "",
+        "error": error.get("Error"),
+        "changes": len(changed),
+        "actions": len(completed),
+        "trigger_time": trigger_time,
+        "finished_at": iso(),
+        "time_to_recovery_seconds": ttr,
+        "rto_objective_seconds": group.rto_objective_seconds,
+        "lock_released": released,
+    }
+    store.put_incident(group.name, incident_id, request.received_at, **summary)
+    store.add_event(incident_id, "closed", f"incident closed: {outcome}", summary=summary)
+    metrics.add_dimension(name="group", value=group.name)
+    metric = {"succeeded": "FailoversSucceeded", "failed": "FailoversFailed", "skipped": "FailoversSkipped",
+              "denied": "FailoversDenied"}[outcome]
+    metrics.add_metric(name=metric, unit="Count", value=1)
+    if ttr is not None:
+        metrics.add_metric(name="TimeToRecoverySeconds", unit="Seconds", value=ttr)
+    logger.info("incident closed", extra=summary)
+    return summary

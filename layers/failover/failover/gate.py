@@ -1,0 +1,312 @@
+"""The safety gate: decide whether failing over is safe, and say why with every check it ran.
+
+Order of the checks, and what a failure means:
+
+1. automation enabled (plan and run-time pause switches, group enabled) ........ skip
+2. trigger still firing after the confirmation wait (anti-flap) ................ skip
+3. target side healthy (quorum of Route 53 checkers, its own alarms OK) ........ skip
+4. cooldown since the group's last failover (automatic requests) ............... skip
+5. already on the target side ........................................ skip (a no-op that succeeds)
+6. replication lag within the RPO budget ........... approval, or skip (``safety.on_rpo_breach``)
+7. approval policy (``never`` / ``always`` / ``conditional``) ................... approval
+8. group lock (DynamoDB conditional write, owner = the execution, with expiry) ... skip when held
+9. global rate limit (N failovers per window, across groups) .................... approval
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from failover.actions import ActionContext, build_action
+from failover.checks.health import side_healthy, trigger_still_firing
+from failover.checks.replication_lag import replication_lag
+from failover.clients import Clients
+from failover.config import Env
+from failover.models import Check, Decision, Direction, FailoverRequest, Outcome, Source
+from failover.plan import Group, Plan
+from failover.store import Store
+
+AUTOMATIC = {Source.ALARM, Source.HEALTH_CHECK, Source.RDS_EVENT}
+
+
+@dataclass
+class GateResult:
+    decision: Decision
+    run: dict[str, Any]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"decision": self.decision.to_json(), "run": self.run}
+
+
+def context_for(group: Group, request: FailoverRequest, clients: Clients, *, dry_run: bool) -> ActionContext:
+    source, target = group.sides_for(request.direction)
+    return ActionContext(
+        direction=Direction(request.direction),
+        source=source,
+        target=target,
+        source_region=group.side(source).region,
+        target_region=group.side(target).region,
+        clients=clients,
+        dry_run=dry_run,
+        group=group.name,
+        incident_id=request.incident_id,
+        request=request.to_json(),
+    )
+
+
+def stages_for(group: Group) -> list[dict[str, Any]]:
+    return [
+        {"name": stage.name, "actions": [{"name": name, "type": spec.type} for st, name, spec in group.iter_actions()
+                                         if st.name == stage.name]}
+        for stage in group.stages
+    ]
+
+
+def run_for(group: Group, decision: Decision) -> dict[str, Any]:
+    """What the state machine needs to carry the decision out."""
+    stages = stages_for(group)
+    return {
+        "dry_run": decision.dry_run,
+        "stage_count": len(stages),
+        "verify_attempts": group.verification.attempts,
+        "approval_on_timeout": group.safety.approval.on_timeout,
+        "cursor": {
+            "index": 0,
+            "stage": stages[0],
+            "attempt": 0,
+            "completed": [],
+            "verifications": [],
+            "verification": None,
+            "failed": False,
+            "failure": None,
+            "done": False,
+        },
+        "stages": stages,
+    }
+
+
+class Gate:
+    def __init__(self, plan: Plan, env: Env, clients: Clients, store: Store | None = None) -> None:
+        self.plan = plan
+        self.env = env
+        self.clients = clients
+        self.store = store or Store(env.table_name, clients)
+
+    def evaluate(self, request: FailoverRequest, owner: str) -> GateResult:
+        group = self.plan.group(request.group)
+        source, target = group.sides_for(request.direction)
+        dry_run = bool(request.dry_run or group.safety.dry_run or self.env.global_dry_run)
+        automatic = request.source in AUTOMATIC
+        checks: list[Check] = []
+
+        def decide(outcome: Outcome, reason: str) -> GateResult:
+            decision = Decision(
+                outcome=outcome,
+                reason=reason,
+                checks=checks,
+                source_side=source,
+                target_side=target,
+                active_side=active,
+                dry_run=dry_run,
+                lock_owner=owner if lock_taken else None,
+            )
+            return GateResult(decision, run_for(group, decision))
+
+        lock_taken = False
+        active: str | None = self.store.group_state(group.name).get("active_side")
+
+        # 1. automation enabled
+        enabled = self._enabled_check(group, request, automatic)
+        checks.append(enabled)
+        if not enabled.ok:
+            return decide(Outcome.SKIP, enabled.detail)
+
+        # direction policy: automatic failback only when the plan allows it
+        if request.direction == Direction.FAILBACK and automatic and group.safety.failback.mode != "automatic":
+            checks.append(Check(name="failback policy", ok=False, detail="automatic failback is off for this group",
+                                values={"mode": group.safety.failback.mode}))
+            return decide(Outcome.SKIP, "automatic failback is off for this group")
+
+        # 2. anti-flap
+        firing = trigger_still_firing(request, group, self.clients)
+        checks.append(firing)
+        if not firing.ok:
+            return decide(Outcome.SKIP, f"the trigger cleared during the confirmation period: {firing.detail}")
+
+        # 3. target healthy (and, for information, the source)
+        target_health = side_healthy(group.side(target), "target", group.safety.target_health_quorum_percent,
+                                     self.clients)
+        checks.append(target_health)
+        if not target_health.ok:
+            return decide(Outcome.SKIP, f"refusing to fail over to an unhealthy side: {target_health.detail}")
+
+        # 4. cooldown
+        cooldown = self._cooldown_check(group, automatic)
+        checks.append(cooldown)
+        if not cooldown.ok:
+            return decide(Outcome.SKIP, cooldown.detail)
+
+        # 5. already on the target side
+        already = self._already_check(group, request, dry_run, target)
+        checks.append(already)
+        if already.ok is False and already.values.get("on_target"):
+            active = target
+            return decide(Outcome.SKIP, f"already on the {target} side: nothing to do")
+        if already.values.get("observed"):
+            active = already.values["observed"]
+
+        outcome, reasons = Outcome.PROCEED, []
+
+        # 6. data safety
+        lag = replication_lag(group, self.clients)
+        checks.append(lag)
+        if not lag.ok:
+            if group.safety.on_rpo_breach == "skip" or group.safety.approval.mode == "never":
+                return decide(Outcome.SKIP, f"replication lag over the RPO budget: {lag.detail}")
+            outcome = Outcome.APPROVAL
+            reasons.append(f"replication lag over the RPO budget ({lag.detail})")
+
+        # 7. approval policy
+        policy = group.safety.approval.mode
+        if policy == "always":
+            outcome = Outcome.APPROVAL
+            reasons.append("the plan asks for approval of every failover")
+        checks.append(Check(name="approval policy", ok=outcome == Outcome.PROCEED, blocking=False,
+                            detail=f"policy '{policy}': " + ("approval required" if outcome == Outcome.APPROVAL
+                                                             else "no approval needed"),
+                            values={"mode": policy, "timeout_seconds": group.safety.approval.timeout_seconds,
+                                    "on_timeout": group.safety.approval.on_timeout}))
+
+        # 8. lock
+        lock = self.store.acquire_lock(group.name, owner, request.incident_id or owner, group.safety.lock_ttl_seconds)
+        lock_taken = lock.acquired
+        checks.append(Check(
+            name="group lock",
+            ok=lock.acquired,
+            detail=lock.detail if lock.acquired else f"another failover of {group.name} is in progress: {lock.detail}",
+            values={"owner": lock.owner, "expires_at": lock.expires_at, "took_over": lock.took_over,
+                    "ttl_seconds": group.safety.lock_ttl_seconds},
+        ))
+        if not lock.acquired:
+            return decide(Outcome.SKIP, f"another failover of {group.name} is in progress ({lock.owner})")
+
+        # 9. rate limit (dry runs do not count)
+        rate = self._rate_check(group, request, dry_run)
+        checks.append(rate)
+        if not rate.ok:
+            if group.safety.approval.mode == "never":
+                self.store.release_lock(group.name, owner)
+                lock_taken = False
+                return decide(Outcome.SKIP, rate.detail)
+            outcome = Outcome.APPROVAL
+            reasons.append(rate.detail)
+
+        if outcome == Outcome.APPROVAL:
+            return decide(Outcome.APPROVAL, "approval required: " + "; ".join(reasons))
+        verb = "dry run of failing" if dry_run else "failing"
+        word = "over" if request.direction == Direction.FAILOVER else "back"
+        return decide(Outcome.PROCEED, f"all checks passed: {verb} {word} from {source} to {target}")
+
+    # ------------------------------------------------------------------------------------
+
+    def _enabled_check(self, group: Group, request: FailoverRequest, automatic: bool) -> Check:
+        settings = self.store.global_settings()
+        state = self.store.group_state(group.name)
+        values = {
+            "plan_paused": self.plan.settings.paused,
+            "global_paused": bool(settings.get("paused")),
+            "group_paused": bool(state.get("paused")),
+            "group_enabled": group.enabled,
+            "automatic_allowed": group.safety.automatic,
+            "request_source": request.source,
+        }
+        blockers = []
+        if not group.enabled:
+            blockers.append("the group is disabled in the plan")
+        paused = []
+        if self.plan.settings.paused:
+            paused.append("the plan pauses all automation")
+        if settings.get("paused"):
+            paused.append(f"paused globally by {settings.get('paused_by')} ({settings.get('paused_reason') or 'no reason'})")
+        if state.get("paused"):
+            paused.append(f"group paused by {state.get('paused_by')} ({state.get('paused_reason') or 'no reason'})")
+        if automatic and not group.safety.automatic:
+            blockers.append("the group accepts manual requests only (safety.automatic: false)")
+        if paused and request.source != Source.MANUAL:
+            blockers.extend(paused)
+        if blockers:
+            return Check(name="automation enabled", ok=False, detail="automation is off: " + "; ".join(blockers),
+                         values=values)
+        note = "; a person asked, so the pause does not apply" if paused else ""
+        return Check(name="automation enabled", ok=True, detail="automation is on" + (" but " + "; ".join(paused) + note if paused else ""),
+                     values=values)
+
+    def _cooldown_check(self, group: Group, automatic: bool) -> Check:
+        import time
+
+        state = self.store.group_state(group.name)
+        last = state.get("last_failover_epoch")
+        cooldown = group.safety.cooldown_seconds
+        values: dict[str, Any] = {"cooldown_seconds": cooldown, "last_failover_at": state.get("last_failover_at")}
+        if not last:
+            return Check(name="cooldown", ok=True, detail="no earlier failover of this group", values=values)
+        elapsed = int(time.time()) - int(last)
+        values["seconds_since_last"] = elapsed
+        if elapsed >= cooldown:
+            return Check(name="cooldown", ok=True, values=values,
+                         detail=f"last failover {elapsed} s ago; cooldown {cooldown} s has passed")
+        if not automatic:
+            return Check(name="cooldown", ok=True, blocking=False, values=values,
+                         detail=f"last failover {elapsed} s ago (cooldown {cooldown} s), but a person asked")
+        return Check(name="cooldown", ok=False, values=values,
+                     detail=f"last failover {elapsed} s ago; cooldown is {cooldown} s ({cooldown - elapsed} s left)")
+
+    def _already_check(self, group: Group, request: FailoverRequest, dry_run: bool, target: str) -> Check:
+        ctx = context_for(group, request, self.clients, dry_run=dry_run)
+        sides: dict[str, str] = {}
+        details: list[str] = []
+        for _stage, name, spec in group.iter_actions():
+            action = build_action(spec, name)
+            try:
+                observation = action.observe(ctx)
+            except Exception as err:  # noqa: BLE001 - an unreadable resource must not crash the gate
+                observation_side, detail = "unknown", f"could not read: {type(err).__name__}: {err}"
+            else:
+                observation_side, detail = observation.side, observation.detail
+            sides[name] = observation_side
+            details.append(f"{name}: {observation_side} ({detail})")
+        # actions with nothing to switch (verification-only) do not vote
+        voting = {n: s for n, s in sides.items() if s not in ("n/a",)}
+        on_target = bool(voting) and all(s == target for s in voting.values())
+        observed = None
+        distinct = set(voting.values())
+        if len(distinct) == 1:
+            observed = next(iter(distinct))
+        elif distinct:
+            observed = "mixed"
+        return Check(
+            name="not already on target",
+            ok=not on_target,
+            blocking=False,
+            detail=("every action already serves " + target if on_target else "; ".join(details)),
+            values={"target": target, "actions": sides, "on_target": on_target, "observed": observed},
+        )
+
+    def _rate_check(self, group: Group, request: FailoverRequest, dry_run: bool) -> Check:
+        limit = self.plan.settings.rate_limit
+        values: dict[str, Any] = {"max_failovers": limit.max_failovers, "window_seconds": limit.window_seconds}
+        if dry_run:
+            return Check(name="global rate limit", ok=True, blocking=False, values=values,
+                         detail="dry run: does not count towards the rate limit")
+        slot = self.store.take_rate_slot(limit.max_failovers, limit.window_seconds, group.name,
+                                         request.incident_id or request.request_id)
+        values["slot"] = slot
+        if slot is None:
+            holders = [f"{s.get('group')} ({s.get('incident_id')})" for s in self.store.rate_slots()]
+            values["holders"] = holders
+            return Check(name="global rate limit", ok=False, values=values,
+                         detail=(f"rate limit reached: {limit.max_failovers} failovers in {limit.window_seconds} s "
+                                 f"already ({', '.join(holders)})"))
+        return Check(name="global rate limit", ok=True, values=values,
+                     detail=f"slot {slot + 1} of {limit.max_failovers} in the {limit.window_seconds} s window")

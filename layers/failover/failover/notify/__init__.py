@@ -1,0 +1,15 @@
+"""Notifications people act on: one message per phase to SNS and Slack, and approval from Slack.
+
+- ``messages``: the ``Incident`` view of an execution's state, and its readable text.
+- ``sns``: one message per phase with filterable attributes and per-protocol bodies.
+- ``slack``: Block Kit messages within Slack's limits, and delivery through an incoming webhook.
+- ``service``: ``deliver(...)``, best effort with a record, for the notify function.
+- ``slack_interactive``: verification of Slack's approve/deny button callbacks.
+"""
+
+from __future__ import annotations
+
+from failover.notify.messages import Incident
+from failover.notify.service import ApprovalLinks, deliver
+
+__all__ = ["ApprovalLinks", "Incident", "deliver"]

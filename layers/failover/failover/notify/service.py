@@ -1,0 +1,174 @@
+"""``deliver``: one phase of an incident to SNS, then to Slack, best effort and always recorded.
+
+A notification never fails a failover: each channel's error is caught, retried where that makes
+sense (botocore retries SNS; the Slack webhook retries 429, 5xx and connection errors), turned into
+a ``NotificationRecord``, added to the incident timeline when a table is configured, and returned
+for the execution's output. Nothing here raises to the caller.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from failover.clients import Clients
+from failover.config import Env
+from failover.models import NotificationRecord
+from failover.notify import slack as slack_mod
+from failover.notify.messages import ApprovalLinks, Incident, clip
+from failover.notify.sns import publish
+from failover.observability import logger
+
+__all__ = ["ApprovalLinks", "DeliveryRecord", "deliver"]
+
+
+class DeliveryRecord(NotificationRecord):
+    """A ``NotificationRecord`` that also says when a channel was skipped (not configured)."""
+
+    skipped: bool = False
+
+
+def deliver(
+    phase: str,
+    state: Mapping[str, Any] | None,
+    *,
+    env: Env,
+    clients: Clients,
+    plan: Any | None,
+    approval: ApprovalLinks | Mapping[str, Any] | None = None,
+    execution_id: str | None = None,
+    store: Any | None = None,
+    slack_policy: slack_mod.RetryPolicy | None = None,
+    now: datetime | None = None,
+) -> list[NotificationRecord]:
+    """Notify ``phase`` of the execution ``state`` on every configured channel.
+
+    Returns one record per channel (``sns``, ``slack``), in that order. ``approval`` carries the
+    approval id for the Slack buttons and the signed approve/deny links (approval phase only).
+    ``store`` defaults to the incident table named in ``env`` (``Store.add_event`` is used).
+    """
+    incident = _incident(phase, state, plan, execution_id, env, now)
+    links = _approval(approval)
+    records: list[NotificationRecord] = [
+        _send_sns(incident, env, clients),
+        _send_slack(incident, env, clients, links, slack_policy),
+    ]
+    _record(records, incident, env, clients, store)
+    return records
+
+
+def _incident(
+    phase: str, state: Mapping[str, Any] | None, plan: Any, execution_id: str | None, env: Env, now: datetime | None
+) -> Incident:
+    group = _group(plan, state)
+    settings = getattr(plan, "settings", None)
+    console_region = getattr(settings, "console_region", None) or env.region
+    try:
+        return Incident.from_state(phase, state, group, execution_id, console_region, now=now)
+    except Exception:  # noqa: BLE001 - a message with less detail beats no message
+        logger.exception("incident view failed; sending a minimal message", extra={"phase": phase})
+        return Incident.from_state(phase, {}, None, execution_id, console_region, now=now)
+
+
+def _group(plan: Any, state: Mapping[str, Any] | None) -> Any | None:
+    request = state.get("request") if isinstance(state, Mapping) else None
+    name = request.get("group") if isinstance(request, Mapping) else None
+    if plan is None or not isinstance(name, str):
+        return None
+    try:
+        return plan.group(name)
+    except Exception:  # noqa: BLE001 - an unknown group still gets its message, without plan details
+        logger.warning("group not in the plan; notifying without its settings", extra={"group": name})
+        return None
+
+
+def _approval(value: ApprovalLinks | Mapping[str, Any] | None) -> ApprovalLinks | None:
+    if value is None or isinstance(value, ApprovalLinks):
+        return value
+    try:
+        return ApprovalLinks.model_validate(dict(value))
+    except ValueError:
+        logger.warning("approval links are malformed; the message goes out without buttons")
+        return None
+
+
+def _send_sns(incident: Incident, env: Env, clients: Clients) -> NotificationRecord:
+    if not env.topic_arn:
+        return DeliveryRecord(channel="sns", phase=incident.phase, ok=True, skipped=True, detail="skipped: no topic")
+    parts = env.topic_arn.split(":")
+    region = parts[3] if len(parts) > 3 else None
+    try:
+        return publish(incident, topic_arn=env.topic_arn, sns_client=clients.get("sns", region))
+    except Exception as err:  # noqa: BLE001 - recorded; a notification never fails a failover
+        logger.exception("sns notification failed", extra={"phase": incident.phase, "group": incident.group})
+        return NotificationRecord(channel="sns", phase=incident.phase, ok=False, detail=clip(f"{type(err).__name__}: {err}", 1000))
+
+
+def _send_slack(
+    incident: Incident,
+    env: Env,
+    clients: Clients,
+    approval: ApprovalLinks | None,
+    policy: slack_mod.RetryPolicy | None,
+) -> NotificationRecord:
+    if not env.slack_secret_arn:
+        return DeliveryRecord(
+            channel="slack",
+            phase=incident.phase,
+            ok=True,
+            skipped=True,
+            detail="skipped: no Slack webhook secret configured",
+        )
+    url: str | None = None
+    try:
+        url = slack_mod.webhook_url(env.slack_secret_arn, clients=clients)
+        message = slack_mod.build_message(incident, approval)
+        result = slack_mod.SlackWebhook(url, policy).send(message)
+    except Exception as err:  # noqa: BLE001 - recorded; a notification never fails a failover
+        detail = slack_mod.Redactor(url)(f"{type(err).__name__}: {err}")
+        logger.warning(
+            "slack notification failed",
+            extra={"phase": incident.phase, "group": incident.group, "error": clip(detail, 500)},
+        )
+        return NotificationRecord(channel="slack", phase=incident.phase, ok=False, detail=clip(detail, 1000))
+    log = logger.info if result.ok else logger.warning
+    log(
+        "slack notification sent" if result.ok else "slack notification failed",
+        extra={
+            "phase": incident.phase,
+            "group": incident.group,
+            "status": result.status,
+            "attempts": result.attempts,
+            "detail": result.detail,
+        },
+    )
+    detail = result.detail if result.ok else f"{result.detail} after {result.attempts} attempt(s)"
+    return NotificationRecord(
+        channel="slack", phase=incident.phase, ok=result.ok, detail=detail, attempts=result.attempts
+    )
+
+
+def _record(
+    records: list[NotificationRecord], incident: Incident, env: Env, clients: Clients, store: Any | None
+) -> None:
+    incident_id = incident.incident_id or incident.execution_id
+    if not incident_id:
+        return
+    try:
+        if store is None:
+            if not env.table_name:
+                return
+            from failover.store import Store
+
+            store = Store(env.table_name, clients)
+        for record in records:
+            kind = "notification" if record.ok else "notification_failed"
+            store.add_event(
+                incident_id,
+                kind,
+                f"{record.channel} {record.phase}: {record.detail}",
+                **record.model_dump(mode="json"),
+            )
+    except Exception:  # noqa: BLE001 - the records are still returned in the execution output
+        logger.exception("could not add notifications to the timeline", extra={"incident_id": incident_id})

@@ -1,0 +1,182 @@
+"""The trigger: one EventBridge event in, at most one execution per incident out.
+
+Duplicate deliveries and alarm storms start no second execution:
+- automatic events (alarms, RDS events) of one group and direction join the incident that is
+  already open (a DynamoDB claim with an expiry, ``safety.dedupe_window_seconds``);
+- the execution is named after the incident, and Step Functions refuses a second execution of
+  the same name (Standard workflows: names are unique for 90 days);
+- an identical redelivery of one event is answered from Powertools idempotency when enabled.
+Events we do not act on are logged with their reason and counted, never raised.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from failover.clients import Clients
+from failover.config import Env
+from failover.events import Ignored, parse_event
+from failover.models import FailoverRequest, Source
+from failover.observability import logger
+from failover.plan import Group, Plan
+from failover.store import Store
+
+AUTOMATIC = {Source.ALARM, Source.HEALTH_CHECK, Source.RDS_EVENT}
+
+
+@dataclass
+class TriggerResult:
+    status: str  # started | deduplicated | ignored | rejected
+    reason: str
+    detail: str = ""
+    group: str | None = None
+    incident_id: str | None = None
+    execution_arn: str | None = None
+    request: dict[str, Any] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def incident_id_for(request: FailoverRequest, now: datetime | None = None) -> str:
+    """A Step Functions execution name: ``<group>-<direction>-<UTC time>-<hash>`` (at most 80 chars)."""
+    stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
+    digest = hashlib.sha256(f"{request.group}|{request.direction}|{request.request_id}".encode()).hexdigest()[:8]
+    name = f"{request.group}-{request.direction}-{stamp}-{digest}"
+    return re.sub(r"[^A-Za-z0-9_-]", "-", name)[:80]
+
+
+def timing_for(group: Group, request: FailoverRequest, wait_scale: float) -> dict[str, int]:
+    """The waits of one execution, from the plan (drills scale them down to zero)."""
+    confirm = group.safety.confirmation_seconds if request.source in AUTOMATIC else 0
+    return {
+        "confirmation_seconds": int(confirm * wait_scale),
+        "verify_interval_seconds": int(group.verification.interval_seconds * wait_scale),
+        "approval_timeout_seconds": max(1, int(group.safety.approval.timeout_seconds * wait_scale)),
+    }
+
+
+class Trigger:
+    def __init__(self, plan: Plan, env: Env, clients: Clients, store: Store | None = None) -> None:
+        self.plan = plan
+        self.env = env
+        self.clients = clients
+        self.store = store or Store(env.table_name, clients)
+
+    def handle(self, event: Any) -> TriggerResult:
+        parsed = parse_event(event, self.plan)
+        if isinstance(parsed, Ignored):
+            return self._ignored(parsed, event)
+        return self._start(parsed)
+
+    # ------------------------------------------------------------------------------------
+
+    def _ignored(self, ignored: Ignored, event: Any) -> TriggerResult:
+        status = "rejected" if ignored.notify else "ignored"
+        logger.info(
+            "event not acted on",
+            extra={"status": status, "reason": ignored.reason, "detail": ignored.detail, "group": ignored.group},
+        )
+        result = TriggerResult(status=status, reason=ignored.reason, detail=ignored.detail, group=ignored.group)
+        if ignored.notify:
+            self._notify_rejection(result, event)
+        return result
+
+    def _notify_rejection(self, result: TriggerResult, event: Any) -> None:
+        """A person asked for a failover that cannot run: tell them (best effort)."""
+        if not self.env.topic_arn:
+            return
+        detail = event.get("detail") if isinstance(event, dict) else None
+        body = {
+            "phase": "rejected",
+            "reason": result.reason,
+            "detail": result.detail,
+            "request": detail if isinstance(detail, dict) else None,
+        }
+        try:
+            self.clients.get("sns").publish(
+                TopicArn=self.env.topic_arn,
+                Subject="Failover request rejected",
+                Message=f"A failover request was rejected: {result.detail}\n\n{json.dumps(body, indent=2, default=str)}",
+                MessageAttributes={
+                    "phase": {"DataType": "String", "StringValue": "rejected"},
+                    "severity": {"DataType": "String", "StringValue": "warning"},
+                    "group": {"DataType": "String", "StringValue": result.group or "-"},
+                },
+            )
+        except ClientError as err:
+            logger.warning("could not notify a rejected request", extra={"error": str(err)})
+
+    def _start(self, request: FailoverRequest) -> TriggerResult:
+        group = self.plan.group(request.group)
+        candidate = incident_id_for(request)
+        if request.source in AUTOMATIC and group.safety.dedupe_window_seconds > 0:
+            claim = self.store.claim_incident(
+                group.name, str(request.direction), candidate, group.safety.dedupe_window_seconds
+            )
+            incident_id = claim.incident_id
+            if not claim.created and claim.execution_arn:
+                logger.info(
+                    "event joins the open incident",
+                    extra={"group": group.name, "incident_id": incident_id, "events": claim.events},
+                )
+                return TriggerResult(
+                    status="deduplicated",
+                    reason="incident_open",
+                    detail=f"incident {incident_id} is already open for {group.name} ({claim.events} events)",
+                    group=group.name,
+                    incident_id=incident_id,
+                    request=request.to_json(),
+                )
+        else:
+            incident_id = candidate
+        request = request.model_copy(update={"incident_id": incident_id})
+        execution_input = {"request": request.to_json(), "timing": timing_for(group, request, self.env.wait_scale)}
+        try:
+            resp = self.clients.get("stepfunctions").start_execution(
+                stateMachineArn=self.env.state_machine_arn,
+                name=incident_id,
+                input=json.dumps(execution_input),
+            )
+        except ClientError as err:
+            if err.response.get("Error", {}).get("Code") == "ExecutionAlreadyExists":
+                return TriggerResult(
+                    status="deduplicated",
+                    reason="execution_exists",
+                    detail=f"an execution named {incident_id} already exists",
+                    group=group.name,
+                    incident_id=incident_id,
+                    request=request.to_json(),
+                )
+            raise
+        execution_arn = resp["executionArn"]
+        if request.source in AUTOMATIC and group.safety.dedupe_window_seconds > 0:
+            self.store.mark_claim_started(group.name, str(request.direction), incident_id, execution_arn)
+        self.store.add_event(
+            incident_id,
+            "triggered",
+            f"{request.source} {request.trigger.alarm_name or request.requested_by}: execution started",
+            execution_arn=execution_arn,
+            request=request.to_json(),
+        )
+        logger.info(
+            "failover execution started",
+            extra={"group": group.name, "incident_id": incident_id, "execution_arn": execution_arn},
+        )
+        return TriggerResult(
+            status="started",
+            reason="started",
+            detail=f"execution {incident_id} started",
+            group=group.name,
+            incident_id=incident_id,
+            execution_arn=execution_arn,
+            request=request.to_json(),
+        )
