@@ -2,4 +2,5 @@
 
 COMMAND_MODULES = [
     "failoverctl.commands.plan",
+    "failoverctl.commands.ops",
 ]

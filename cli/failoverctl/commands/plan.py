@@ -16,6 +16,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     check.add_argument("file")
     check.add_argument("--json", action="store_true", help="print one JSON object")
     check.set_defaults(func=run_check)
+    rto = sub.add_parser("rto", help="estimate each group's worst-case recovery time and what would cut it most")
+    rto.add_argument("file")
+    rto.add_argument("--group", help="one group (default: all)")
+    rto.add_argument("--json", action="store_true", help="print one JSON object")
+    rto.set_defaults(func=run_rto)
     return plan
 
 
@@ -38,4 +43,37 @@ def run_check(args: argparse.Namespace) -> int:
         print(f"{args.file}: valid plan with {len(groups)} group(s)")
         for g in groups:
             print(f"  - {g['name']}: {g['stages']} stage(s), {g['actions']} action(s)")
+    return 0
+
+
+def run_rto(args: argparse.Namespace) -> int:
+    from failover.errors import UnknownGroupError
+    from failover.rto import estimate_plan
+
+    try:
+        estimates = estimate_plan(load_plan(args.file), args.group)
+    except PlanError as err:
+        error(err.message, as_json=args.json, code="PlanError", file=args.file)
+        return 2
+    except UnknownGroupError as err:
+        error(err.message, as_json=args.json, code="UnknownGroup", group=args.group, known=err.details.get("known"))
+        return 2
+    if args.json:
+        emit_json({"file": args.file, "groups": [e.model_dump(mode="json") for e in estimates]})
+        return 0
+    for est in estimates:
+        verdict = "meets" if est.meets_objective else "MISSES"
+        print(
+            f"{est.group}: worst case {est.total_seconds:g} s, {verdict} the RTO objective of"
+            f" {est.objective_seconds} s (margin {est.margin_seconds:+g} s)"
+        )
+        for part in est.components:
+            print(f"  {part.name:<16} {part.seconds:>7g} s  {part.detail}")
+        print(f"  critical path: {' -> '.join(est.critical_path)}")
+        print(f"  dominated by: {est.dominant.name} ({est.dominant_setting or 'no setting'})")
+        if est.suggestion:
+            s = est.suggestion
+            print(f"  cut it most: {s.setting} {s.current} -> {s.proposed}: {s.detail}")
+        for warning in est.warnings:
+            print(f"  warning: {warning}")
     return 0
