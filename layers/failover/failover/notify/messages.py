@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 from urllib.parse import quote
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from failover.models import iso
 
@@ -202,7 +202,7 @@ class Incident(View):
             elapsed_seconds=elapsed,
             rto_objective_seconds=rto,
             links=_links(execution_id, trigger, console_region, _text(getattr(notifications, "runbook_url", None))),
-            mention=_text(getattr(notifications, "mention", None)) if severity != "info" else None,
+            mention=_text(getattr(notifications, "mention", None)) if _needs_person(phase, skip_kind) else None,
             generated_at=iso(now),
         )
         incident.summary = _summary(incident)
@@ -213,10 +213,10 @@ class Incident(View):
 
     @property
     def route(self) -> str:
-        """"us-east-1 → us-west-2", or the best that is known."""
+        """ "us-east-1 → us-west-2", or the best that is known."""
         if self.source_side and self.target_side:
             return f"{self.source_side} → {self.target_side}"
-        return self.target_side and f"→ {self.target_side}" or ""
+        return f"→ {self.target_side}" if self.target_side else ""
 
     @property
     def elapsed_text(self) -> str:
@@ -574,9 +574,17 @@ def _skip_kind(decision: Mapping[str, Any], checks: list[CheckLine]) -> SkipKind
     if active and target and active == target:
         return "noop"
     failing = [c for c in checks if not c.ok and c.blocking]
-    if failing and all(any(h in c.name.lower() for h in NOOP_CHECK_HINTS) for c in failing):
+    if failing and all(any(h in _norm(c.name) for h in NOOP_CHECK_HINTS) for c in failing):
         return "noop"
     return "refused"
+
+
+def _needs_person(phase: str, skip_kind: SkipKind | None) -> bool:
+    return phase in {"failed", "approval"} or (phase == "skipped" and skip_kind == "refused")
+
+
+def _norm(name: str) -> str:
+    return "_".join(name.lower().replace("-", " ").split())
 
 
 def _severity(phase: str, skip_kind: SkipKind | None) -> Severity:
@@ -620,7 +628,8 @@ def _summary(i: Incident) -> str:
             extra = f" Approved by {i.approval.by or 'unknown'}."
         return f"{dry}Started the {what} of {i.group}{route} after {i.trigger_text}{reason}.{extra}"
     if i.phase == "approval":
-        return f"{dry}The {what} of {i.group}{route} waits for a person's approval{reason}."
+        why = reason.replace(": approval required: ", ": ", 1)
+        return f"{dry}The {what} of {i.group}{route} waits for a person's approval{why}."
     if i.phase == "succeeded":
         changed = sum(a.status == "changed" for a in i.actions)
         return (
@@ -657,7 +666,7 @@ def _next_steps(i: Incident) -> list[str]:
         policy = i.approval.on_timeout if i.approval and i.approval.on_timeout else "abort"
         wait = duration(i.approval.timeout_seconds) if i.approval and i.approval.timeout_seconds else "the timeout"
         steps = [
-            "Review the failed checks below, then approve or deny.",
+            "Review the checks that failed, then approve or deny.",
             f"Without an answer within {wait}, the group's policy applies: {policy}.",
         ]
     elif i.phase == "succeeded":
@@ -719,7 +728,8 @@ def _links(
         partition, region = alarm_parts or ("aws", trigger.region or console_region or "")
         region = trigger.region or region
         if region:
-            url = f"{_console(region, partition)}/cloudwatch/home?region={region}#alarmsV2:alarm/{quote(trigger.alarm_name, safe='')}"
+            alarm = quote(trigger.alarm_name, safe="")
+            url = f"{_console(region, partition)}/cloudwatch/home?region={region}#alarmsV2:alarm/{alarm}"
             links.append(Link(label="CloudWatch alarm", url=url))
     if runbook:
         links.append(Link(label="Runbook", url=runbook))
@@ -739,3 +749,10 @@ class ApprovalLinks(View):
     approve_url: str | None = None
     deny_url: str | None = None
     expires_at: str | None = None
+
+    @field_validator("expires_at", mode="before")
+    @classmethod
+    def _epoch_to_iso(cls, value: Any) -> Any:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return iso(datetime.fromtimestamp(value, UTC))
+        return value

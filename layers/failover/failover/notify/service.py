@@ -36,7 +36,7 @@ def deliver(
     env: Env,
     clients: Clients,
     plan: Any | None,
-    approval: ApprovalLinks | Mapping[str, Any] | None = None,
+    approval: ApprovalLinks | Mapping[str, Any] | Any | None = None,
     execution_id: str | None = None,
     store: Any | None = None,
     slack_policy: slack_mod.RetryPolicy | None = None,
@@ -48,7 +48,7 @@ def deliver(
     approval id for the Slack buttons and the signed approve/deny links (approval phase only).
     ``store`` defaults to the incident table named in ``env`` (``Store.add_event`` is used).
     """
-    incident = _incident(phase, state, plan, execution_id, env, now)
+    incident = _incident(phase=phase, state=state, plan=plan, execution_id=execution_id, env=env, now=now)
     links = _approval(approval)
     records: list[NotificationRecord] = [
         _send_sns(incident, env, clients),
@@ -59,14 +59,14 @@ def deliver(
 
 
 def _incident(
-    phase: str, state: Mapping[str, Any] | None, plan: Any, execution_id: str | None, env: Env, now: datetime | None
+    *, phase: str, state: Mapping[str, Any] | None, plan: Any, execution_id: str | None, env: Env, now: datetime | None
 ) -> Incident:
     group = _group(plan, state)
     settings = getattr(plan, "settings", None)
     console_region = getattr(settings, "console_region", None) or env.region
     try:
         return Incident.from_state(phase, state, group, execution_id, console_region, now=now)
-    except Exception:  # noqa: BLE001 - a message with less detail beats no message
+    except Exception:  # a message with less detail beats no message
         logger.exception("incident view failed; sending a minimal message", extra={"phase": phase})
         return Incident.from_state(phase, {}, None, execution_id, console_region, now=now)
 
@@ -78,16 +78,18 @@ def _group(plan: Any, state: Mapping[str, Any] | None) -> Any | None:
         return None
     try:
         return plan.group(name)
-    except Exception:  # noqa: BLE001 - an unknown group still gets its message, without plan details
+    except Exception:  # an unknown group still gets its message, without plan details
         logger.warning("group not in the plan; notifying without its settings", extra={"group": name})
         return None
 
 
-def _approval(value: ApprovalLinks | Mapping[str, Any] | None) -> ApprovalLinks | None:
+def _approval(value: Any) -> ApprovalLinks | None:
     if value is None or isinstance(value, ApprovalLinks):
         return value
     try:
-        return ApprovalLinks.model_validate(dict(value))
+        if isinstance(value, Mapping):
+            return ApprovalLinks.model_validate(dict(value))
+        return ApprovalLinks.model_validate(value, from_attributes=True)
     except ValueError:
         logger.warning("approval links are malformed; the message goes out without buttons")
         return None
@@ -100,9 +102,11 @@ def _send_sns(incident: Incident, env: Env, clients: Clients) -> NotificationRec
     region = parts[3] if len(parts) > 3 else None
     try:
         return publish(incident, topic_arn=env.topic_arn, sns_client=clients.get("sns", region))
-    except Exception as err:  # noqa: BLE001 - recorded; a notification never fails a failover
+    except Exception as err:  # recorded: a notification never fails a failover
         logger.exception("sns notification failed", extra={"phase": incident.phase, "group": incident.group})
-        return NotificationRecord(channel="sns", phase=incident.phase, ok=False, detail=clip(f"{type(err).__name__}: {err}", 1000))
+        return NotificationRecord(
+            channel="sns", phase=incident.phase, ok=False, detail=clip(f"{type(err).__name__}: {err}", 1000)
+        )
 
 
 def _send_slack(
@@ -125,7 +129,7 @@ def _send_slack(
         url = slack_mod.webhook_url(env.slack_secret_arn, clients=clients)
         message = slack_mod.build_message(incident, approval)
         result = slack_mod.SlackWebhook(url, policy).send(message)
-    except Exception as err:  # noqa: BLE001 - recorded; a notification never fails a failover
+    except Exception as err:  # recorded: a notification never fails a failover
         detail = slack_mod.Redactor(url)(f"{type(err).__name__}: {err}")
         logger.warning(
             "slack notification failed",
@@ -168,7 +172,7 @@ def _record(
                 incident_id,
                 kind,
                 f"{record.channel} {record.phase}: {record.detail}",
-                **record.model_dump(mode="json"),
+                **record.model_dump(mode="json", exclude={"detail"}),
             )
-    except Exception:  # noqa: BLE001 - the records are still returned in the execution output
+    except Exception:  # the records are still returned in the execution output
         logger.exception("could not add notifications to the timeline", extra={"incident_id": incident_id})

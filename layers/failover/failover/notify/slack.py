@@ -77,6 +77,9 @@ MAX_LIST_SECTIONS = 3
 MAX_LINE = 500
 
 APPROVAL_BLOCK_ID = "approval"
+APPROVAL_INTRO_BLOCK_ID = "approval_intro"
+APPROVAL_LINKS_BLOCK_ID = "approval_links"
+APPROVAL_BLOCK_IDS = (APPROVAL_INTRO_BLOCK_ID, APPROVAL_BLOCK_ID, APPROVAL_LINKS_BLOCK_ID)
 APPROVE_ACTION_ID = "approve"
 DENY_ACTION_ID = "deny"
 
@@ -101,12 +104,12 @@ def esc(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _md(text: str, limit: int = MAX_SECTION_TEXT) -> MarkdownTextObject:
+def mrkdwn(text: str, limit: int = MAX_SECTION_TEXT) -> MarkdownTextObject:
     return MarkdownTextObject(text=clip(text, limit))
 
 
 def _section(text: str) -> SectionBlock:
-    return SectionBlock(text=_md(text))
+    return SectionBlock(text=mrkdwn(text))
 
 
 def _emoji(incident: Incident) -> str:
@@ -130,15 +133,21 @@ def _action_text(action: ActionLine) -> str:
     return clip(f"{mark} {stage}*{esc(clip(action.name, 100))}* `{action.status}`{target}{detail}{error}", MAX_LINE)
 
 
-def list_sections(title: str, lines: Sequence[str], noun: str, *, max_lines: int = MAX_LIST_LINES,
-                  max_sections: int = MAX_LIST_SECTIONS) -> list[SectionBlock]:
+def list_sections(
+    title: str,
+    lines: Sequence[str],
+    noun: str,
+    *,
+    max_lines: int = MAX_LIST_LINES,
+    max_sections: int = MAX_LIST_SECTIONS,
+) -> list[SectionBlock]:
     """``lines`` under ``title`` in at most ``max_sections`` sections, the rest counted in a marker."""
     room = MAX_SECTION_TEXT - 120  # keep space for the marker line
     texts: list[str] = []
     current = title
     shown = 0
-    for line in lines[:max_lines]:
-        line = clip(line, MAX_LINE)
+    for raw in lines[:max_lines]:
+        line = clip(raw, MAX_LINE)
         if len(current) + 1 + len(line) > room:
             if len(texts) + 1 >= max_sections:
                 break
@@ -199,7 +208,7 @@ def build_message(incident: Incident, approval: ApprovalLinks | None = None) -> 
     if context is not None:
         blocks.append(DividerBlock())
         blocks.append(context)
-    payload_blocks = _fit([b.to_dict() for b in blocks])
+    payload_blocks = fit_blocks([b.to_dict() for b in blocks])
     return {"text": fallback_text(incident), "blocks": payload_blocks, "unfurl_links": False, "unfurl_media": False}
 
 
@@ -223,7 +232,7 @@ def _fields(incident: Incident) -> list[MarkdownTextObject]:
     ]
     if incident.dry_run:
         values.append(("Mode", "DRY RUN"))
-    return [_md(f"*{name}*\n{esc(value)}", MAX_FIELD_TEXT) for name, value in values[:MAX_FIELDS]]
+    return [mrkdwn(f"*{name}*\n{esc(value)}", MAX_FIELD_TEXT) for name, value in values[:MAX_FIELDS]]
 
 
 def _approval_blocks(incident: Incident, approval: ApprovalLinks) -> list[Block]:
@@ -232,7 +241,7 @@ def _approval_blocks(incident: Incident, approval: ApprovalLinks) -> list[Block]
     intro = "*Approve or deny this failover.*"
     if answer_by:
         intro += f" Answer before {esc(answer_by)}."
-    blocks.append(_section(intro))
+    blocks.append(SectionBlock(block_id=APPROVAL_INTRO_BLOCK_ID, text=mrkdwn(intro)))
     value = clip(approval.approval_id, MAX_BUTTON_VALUE, marker="")
     blocks.append(
         ActionsBlock(
@@ -258,7 +267,7 @@ def _approval_blocks(incident: Incident, approval: ApprovalLinks) -> list[Block]
     links = [(label, url) for label, url in links if len(url) <= MAX_CONTEXT_TEXT // 2 - 20]
     if links:
         text = "Or open a signed link: " + " · ".join(f"<{url}|{label}>" for label, url in links)
-        blocks.append(ContextBlock(elements=[_md(text, MAX_CONTEXT_TEXT)]))
+        blocks.append(ContextBlock(block_id=APPROVAL_LINKS_BLOCK_ID, elements=[mrkdwn(text, MAX_CONTEXT_TEXT)]))
     return blocks
 
 
@@ -266,25 +275,25 @@ def _context(incident: Incident) -> ContextBlock | None:
     elements: list[MarkdownTextObject] = []
     for link in incident.links:
         if len(link.url) <= MAX_CONTEXT_TEXT - 100 and not any(c in link.url for c in "<>|"):
-            elements.append(_md(f"<{link.url}|{esc(link.label)}>", MAX_CONTEXT_TEXT))
+            elements.append(mrkdwn(f"<{link.url}|{esc(link.label)}>", MAX_CONTEXT_TEXT))
     ids = []
     if incident.incident_id:
         ids.append(f"incident `{esc(clip(incident.incident_id, 200))}`")
     if incident.execution_id:
         ids.append(f"execution `{esc(clip(incident.execution_id.rsplit(':', 1)[-1], 200))}`")
     ids.append(f"at {incident.generated_at}")
-    elements.append(_md(" · ".join(ids), MAX_CONTEXT_TEXT))
+    elements.append(mrkdwn(" · ".join(ids), MAX_CONTEXT_TEXT))
     return ContextBlock(elements=elements[:MAX_CONTEXT_ELEMENTS]) if elements else None
 
 
-def _fit(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def fit_blocks(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """At most ``MAX_BLOCKS`` blocks: drop from the middle, keep the approval buttons and the end."""
     if len(blocks) <= MAX_BLOCKS:
         return blocks
-    tail_start = next((i for i, b in enumerate(blocks) if b.get("block_id") == APPROVAL_BLOCK_ID), len(blocks) - 2)
-    tail = blocks[max(0, tail_start - 1) :]
+    tail_start = next((i for i, b in enumerate(blocks) if b.get("block_id") in APPROVAL_BLOCK_IDS), len(blocks) - 2)
+    tail = blocks[tail_start:]
     head = blocks[: MAX_BLOCKS - len(tail) - 1]
-    marker = SectionBlock(text=_md(f"_… {len(blocks) - len(head) - len(tail)} more blocks (truncated)_")).to_dict()
+    marker = SectionBlock(text=mrkdwn(f"_… {len(blocks) - len(head) - len(tail)} more blocks (truncated)_")).to_dict()
     return [*head, marker, *tail][:MAX_BLOCKS]
 
 
@@ -307,7 +316,7 @@ def render_terminal(message: dict[str, Any]) -> str:
             out.append("  " + "  ".join(f"[ {e['text']['text']} ]" for e in block.get("elements", [])))
         elif kind == "divider":
             out.append("")
-    return "\n".join(out)
+    return "\n".join(out).replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 # ---------------------------------------------------------------------- delivery
@@ -449,7 +458,8 @@ class RateLimitRetry(_PolicyMixin, RateLimitErrorRetryHandler):
 
 def _silent_logger() -> logging.Logger:
     """A logger nobody listens to, for the SDK (it logs the URL when it retries)."""
-    quiet = logging.Logger("failover.notify.slack_sdk", level=logging.CRITICAL + 10)
+    quiet = logging.getLogger("failover.notify.silenced_slack_sdk")
+    quiet.setLevel(logging.CRITICAL + 10)
     quiet.propagate = False
     quiet.disabled = True
     return quiet
@@ -490,7 +500,7 @@ class SlackWebhook:
         )
         try:
             response = client.send_dict(payload)
-        except Exception as err:  # noqa: BLE001 - any transport error becomes a record, never a failed failover
+        except Exception as err:  # any transport error becomes a record
             reason = getattr(err, "reason", None) or err
             detail = self._redact(f"{type(err).__name__}: {reason}")
             return SendResult(False, None, policy.retries + 1, clip(detail, 500))
