@@ -3,4 +3,5 @@
 COMMAND_MODULES = [
     "failoverctl.commands.plan",
     "failoverctl.commands.ops",
+    "failoverctl.commands.notify",
 ]
