@@ -12,6 +12,17 @@ from failover.errors import PlanError
 REGISTRY: dict[str, str] = {
     "route53_records": "failover.actions.route53:Route53Records",
     "route53_health_check_invert": "failover.actions.route53:Route53HealthCheckInvert",
+    "route53_metric_switch": "failover.actions.route53_metric:Route53MetricSwitch",
+    "arc_routing_control": "failover.actions.arc:ArcRoutingControl",
+    "rds_instance_failover": "failover.actions.rds:RdsInstanceFailover",
+    "rds_cluster_failover": "failover.actions.rds:RdsClusterFailover",
+    "rds_promote_replica": "failover.actions.rds:RdsPromoteReplica",
+    "aurora_global": "failover.actions.aurora_global:AuroraGlobal",
+    "elb_weights": "failover.actions.elb:ElbWeights",
+    "asg_capacity": "failover.actions.autoscaling:AsgCapacity",
+    "s3_mrap_routes": "failover.actions.s3_mrap:S3MrapRoutes",
+    "dynamodb_global_table": "failover.actions.dynamodb_global:DynamoDbGlobalTable",
+    "lambda_hook": "failover.actions.lambda_hook:LambdaHook",
 }
 
 

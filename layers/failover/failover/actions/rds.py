@@ -1,0 +1,315 @@
+"""RDS: Multi-AZ DB instance failover, DB cluster failover to a named instance, replica promotion.
+
+All three call the RDS control plane of the region they act in. A Multi-AZ instance or cluster
+fails over by itself when its writer fails; these actions are for planned moves and for
+promoting a cross-region replica, which RDS never does on its own.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, ClassVar
+
+from failover.actions.base import Action, ActionContext, Dependency, Observation, unchanged_or_dry_run
+from failover.actions.specs import RdsClusterFailoverSpec, RdsInstanceFailoverSpec, RdsPromoteReplicaSpec, ReplicaSide
+from failover.errors import ActionError
+from failover.models import ActionResult, Check, iso
+
+
+class RdsInstanceFailover(Action[RdsInstanceFailoverSpec]):
+    """Reboot a Multi-AZ DB instance with failover so that its writer runs in the target side's AZ."""
+
+    type: ClassVar[str] = "rds_instance_failover"
+    plane = "control"
+    typical_seconds = 120.0  # 60-120 s: RDS docs, "Failing over a Multi-AZ DB instance"
+    iam_actions = ("rds:DescribeDBInstances", "rds:RebootDBInstance")
+
+    def target_label(self) -> str:
+        return f"DB instance {self.spec.db_instance_identifier} ({self.spec.region})"
+
+    def _instance(self, ctx: ActionContext) -> dict[str, Any]:
+        resp = ctx.clients.get("rds", self.spec.region).describe_db_instances(
+            DBInstanceIdentifier=self.spec.db_instance_identifier
+        )
+        instance: dict[str, Any] = resp["DBInstances"][0]
+        return instance
+
+    def observe(self, ctx: ActionContext) -> Observation:
+        instance = self._instance(ctx)
+        az = instance.get("AvailabilityZone", "")
+        for side in ("primary", "secondary"):
+            if az == getattr(self.spec, side).availability_zone:
+                return Observation(side, f"writer in {az}", {"availability_zone": az})
+        return Observation("unknown", f"writer in {az} (neither side's zone)", {"availability_zone": az})
+
+    def apply(self, ctx: ActionContext) -> ActionResult:
+        started, started_at = time.monotonic(), iso()
+        instance = self._instance(ctx)
+        az = instance.get("AvailabilityZone", "")
+        want = getattr(self.spec, ctx.target).availability_zone
+        planned: list[str] = []
+        if az != want:
+            if not instance.get("MultiAZ"):
+                raise ActionError(f"{self.target_label()} is not Multi-AZ: it has no standby to fail over to")
+            if instance.get("DBInstanceStatus") != "available":
+                raise ActionError(f"{self.target_label()} is {instance.get('DBInstanceStatus')}, not available")
+            planned.append(f"reboot {self.spec.db_instance_identifier} with failover from {az} to {want}")
+        undo = [
+            {
+                "api": "rds.RebootDBInstance",
+                "region": self.spec.region,
+                "DBInstanceIdentifier": self.spec.db_instance_identifier,
+                "ForceFailover": True,
+            }
+        ]
+
+        def do_change() -> str:
+            resp = ctx.clients.get("rds", self.spec.region).reboot_db_instance(
+                DBInstanceIdentifier=self.spec.db_instance_identifier, ForceFailover=True
+            )
+            return f"{planned[0]} (status {resp['DBInstance'].get('DBInstanceStatus')})"
+
+        return unchanged_or_dry_run(
+            self,
+            ctx,
+            current=f"writer in {az}",
+            planned=planned,
+            undo=undo,
+            started=started,
+            started_at=started_at,
+            do_change=do_change,
+            region=self.spec.region,
+        )
+
+    def verify(self, ctx: ActionContext) -> list[Check]:
+        instance = self._instance(ctx)
+        az, status = instance.get("AvailabilityZone"), instance.get("DBInstanceStatus")
+        want = getattr(self.spec, ctx.target).availability_zone
+        return [
+            Check(
+                name=f"{self.name}: writer in {want}",
+                ok=az == want and status == "available",
+                detail=f"{self.target_label()} is {status} in {az}",
+                values={"availability_zone": az, "status": status, "expected": want},
+            )
+        ]
+
+    def dependencies(self, ctx: ActionContext) -> list[Dependency]:
+        return [
+            Dependency(
+                "control",
+                "rds",
+                "RebootDBInstance",
+                self.spec.region,
+                "RDS control plane of the instance's region",
+                "none needed for an unplanned failure: RDS fails a Multi-AZ instance over by itself",
+            )
+        ]
+
+
+class RdsClusterFailover(Action[RdsClusterFailoverSpec]):
+    """Fail a Multi-AZ DB cluster or an Aurora cluster over to the target side's instance."""
+
+    type: ClassVar[str] = "rds_cluster_failover"
+    plane = "control"
+    # Aurora: typically under 60 s (Aurora User Guide, high availability);
+    # Multi-AZ DB cluster: typically under 35 s (RDS docs, "Failing over a Multi-AZ DB cluster")
+    typical_seconds = 60.0
+    iam_actions = ("rds:DescribeDBClusters", "rds:FailoverDBCluster")
+
+    def target_label(self) -> str:
+        return f"DB cluster {self.spec.db_cluster_identifier} ({self.spec.region})"
+
+    def _cluster(self, ctx: ActionContext) -> dict[str, Any]:
+        resp = ctx.clients.get("rds", self.spec.region).describe_db_clusters(
+            DBClusterIdentifier=self.spec.db_cluster_identifier
+        )
+        cluster: dict[str, Any] = resp["DBClusters"][0]
+        return cluster
+
+    @staticmethod
+    def _writer(cluster: dict[str, Any]) -> str | None:
+        return next(
+            (m["DBInstanceIdentifier"] for m in cluster.get("DBClusterMembers", []) if m.get("IsClusterWriter")), None
+        )
+
+    def observe(self, ctx: ActionContext) -> Observation:
+        writer = self._writer(self._cluster(ctx))
+        for side in ("primary", "secondary"):
+            if writer == getattr(self.spec, side).instance_identifier:
+                return Observation(side, f"writer {writer}", {"writer": writer})
+        return Observation("unknown", f"writer {writer} (neither side's instance)", {"writer": writer})
+
+    def apply(self, ctx: ActionContext) -> ActionResult:
+        started, started_at = time.monotonic(), iso()
+        cluster = self._cluster(ctx)
+        writer = self._writer(cluster)
+        want = getattr(self.spec, ctx.target).instance_identifier
+        members = {m["DBInstanceIdentifier"] for m in cluster.get("DBClusterMembers", [])}
+        planned: list[str] = []
+        if writer != want:
+            if want not in members:
+                raise ActionError(f"{want} is not a member of {self.target_label()}")
+            planned.append(f"fail {self.spec.db_cluster_identifier} over from {writer} to {want}")
+        undo: list[dict[str, Any]] = []
+        if writer:
+            undo.append(
+                {
+                    "api": "rds.FailoverDBCluster",
+                    "region": self.spec.region,
+                    "DBClusterIdentifier": self.spec.db_cluster_identifier,
+                    "TargetDBInstanceIdentifier": writer,
+                }
+            )
+
+        def do_change() -> str:
+            ctx.clients.get("rds", self.spec.region).failover_db_cluster(
+                DBClusterIdentifier=self.spec.db_cluster_identifier, TargetDBInstanceIdentifier=want
+            )
+            return planned[0]
+
+        return unchanged_or_dry_run(
+            self,
+            ctx,
+            current=f"writer {writer}",
+            planned=planned,
+            undo=undo,
+            started=started,
+            started_at=started_at,
+            do_change=do_change,
+            region=self.spec.region,
+        )
+
+    def verify(self, ctx: ActionContext) -> list[Check]:
+        cluster = self._cluster(ctx)
+        writer, status = self._writer(cluster), cluster.get("Status")
+        want = getattr(self.spec, ctx.target).instance_identifier
+        return [
+            Check(
+                name=f"{self.name}: writer is {want}",
+                ok=writer == want and status == "available",
+                detail=f"{self.target_label()} is {status}, writer {writer}",
+                values={"writer": writer, "status": status, "expected": want},
+            )
+        ]
+
+    def dependencies(self, ctx: ActionContext) -> list[Dependency]:
+        return [
+            Dependency(
+                "control",
+                "rds",
+                "FailoverDBCluster",
+                self.spec.region,
+                "RDS control plane of the cluster's region",
+                "none needed for an unplanned failure: the cluster promotes a reader by itself",
+            )
+        ]
+
+
+class RdsPromoteReplica(Action[RdsPromoteReplicaSpec]):
+    """Promote the target side's read replica (instance or cluster) to a standalone writer."""
+
+    type: ClassVar[str] = "rds_promote_replica"
+    plane = "control"
+    # a few minutes, reboot included (RDS docs, "Promoting a read replica to be a standalone DB instance")
+    typical_seconds = 300.0
+    iam_actions = (
+        "rds:DescribeDBInstances",
+        "rds:DescribeDBClusters",
+        "rds:PromoteReadReplica",
+        "rds:PromoteReadReplicaDBCluster",
+    )
+
+    def target_label(self) -> str:
+        return f"replica {self.spec.secondary.identifier} / {self.spec.primary.identifier}"
+
+    @staticmethod
+    def _describe(ctx: ActionContext, side: ReplicaSide) -> dict[str, Any]:
+        rds = ctx.clients.get("rds", side.region)
+        if side.kind == "cluster":
+            found: dict[str, Any] = rds.describe_db_clusters(DBClusterIdentifier=side.identifier)["DBClusters"][0]
+            return {
+                "status": found.get("Status"),
+                "source": found.get("ReplicationSourceIdentifier") or None,
+            }
+        found = rds.describe_db_instances(DBInstanceIdentifier=side.identifier)["DBInstances"][0]
+        return {
+            "status": found.get("DBInstanceStatus"),
+            "source": found.get("ReadReplicaSourceDBInstanceIdentifier") or None,
+        }
+
+    def observe(self, ctx: ActionContext) -> Observation:
+        seen = {side: self._describe(ctx, getattr(self.spec, side)) for side in ("primary", "secondary")}
+        writable = {side: seen[side]["source"] is None for side in seen}
+        detail = ", ".join(f"{side} {'writer' if w else 'replica'}" for side, w in writable.items())
+        if writable["primary"] and not writable["secondary"]:
+            return Observation("primary", detail, seen)
+        if writable["secondary"] and not writable["primary"]:
+            return Observation("secondary", detail, seen)
+        return Observation("mixed" if all(writable.values()) else "unknown", detail, seen)
+
+    def apply(self, ctx: ActionContext) -> ActionResult:
+        started, started_at = time.monotonic(), iso()
+        target = getattr(self.spec, ctx.target)
+        source = getattr(self.spec, ctx.source)
+        found = self._describe(ctx, target)  # only the target's region: the source may be down
+        planned: list[str] = []
+        if found["source"] is not None:
+            if found["status"] != "available":
+                raise ActionError(f"{target.kind} {target.identifier} is {found['status']}, not available")
+            planned.append(f"promote {target.kind} {target.identifier} ({target.region}), replica of {found['source']}")
+        undo = [
+            {
+                "api": "rds.CreateDBInstanceReadReplica" if source.kind == "instance" else "rds.CreateDBCluster",
+                "region": source.region,
+                "note": f"a promotion cannot be reversed: recreate {source.identifier} as a replica of "
+                f"{target.identifier}, then promote it to fail back",
+            }
+        ]
+
+        def do_change() -> str:
+            rds = ctx.clients.get("rds", target.region)
+            if target.kind == "cluster":
+                rds.promote_read_replica_db_cluster(DBClusterIdentifier=target.identifier)
+            else:
+                rds.promote_read_replica(DBInstanceIdentifier=target.identifier)
+            return planned[0]
+
+        return unchanged_or_dry_run(
+            self,
+            ctx,
+            current=f"{target.identifier} is a standalone writer",
+            planned=planned,
+            undo=undo,
+            started=started,
+            started_at=started_at,
+            do_change=do_change,
+            region=target.region,
+        )
+
+    def verify(self, ctx: ActionContext) -> list[Check]:
+        target = getattr(self.spec, ctx.target)
+        found = self._describe(ctx, target)
+        return [
+            Check(
+                name=f"{self.name}: {target.identifier} is a standalone writer",
+                ok=found["source"] is None and found["status"] == "available",
+                detail=f"{target.kind} {target.identifier} ({target.region}) is {found['status']}"
+                + (f", still a replica of {found['source']}" if found["source"] else ", standalone"),
+                values=found,
+            )
+        ]
+
+    def dependencies(self, ctx: ActionContext) -> list[Dependency]:
+        target = getattr(self.spec, ctx.target)
+        api = "PromoteReadReplicaDBCluster" if target.kind == "cluster" else "PromoteReadReplica"
+        return [
+            Dependency(
+                "control",
+                "rds",
+                api,
+                target.region,
+                "RDS control plane of the region being activated",
+                "aurora_global switchover/failover keeps the global database and its endpoints",
+            )
+        ]
