@@ -47,6 +47,14 @@ def writer_arn(global_cluster_identifier: str) -> str | None:
     return next((m.db_cluster_arn for m in gc.members if m.is_writer), None)
 
 
+def set_writer(global_cluster_identifier: str, cluster_arn: str) -> None:
+    """Make ``cluster_arn`` the writer (moto leaves every member of a new global cluster a reader)."""
+    gc = _global_cluster(global_cluster_identifier)
+    member = _member(gc, cluster_arn)
+    for m in gc.members:
+        m.is_writer = m is member
+
+
 def _answer(gc: Any, status: str, source: str | None, target: str, data_loss: bool) -> dict[str, Any]:
     return {
         "GlobalCluster": {

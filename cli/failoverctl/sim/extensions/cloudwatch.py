@@ -2,17 +2,17 @@
 
 moto stores the datapoints but leaves alarms where they are. Here ``PutMetricData`` is stored by
 moto's own backend and then every simple metric alarm in that region watching the metric is
-evaluated against the datapoints of its last period (its statistic, threshold and comparison),
-moving to ``ALARM`` or ``OK`` as CloudWatch would. A Route 53 health check of type
-``CLOUDWATCH_METRIC`` linked with ``link_metric_health_check`` follows its alarm (unhealthy while
-it is in ``ALARM``), which is what makes the data-plane ``route53_metric_switch`` move DNS.
+evaluated against the newest datapoint (threshold and comparison), moving to ``ALARM`` or ``OK``
+as CloudWatch would once the alarm's period has passed: the simulation does not wait for it.
+A Route 53 health check of type ``CLOUDWATCH_METRIC`` linked with ``link_metric_health_check``
+follows its alarm (unhealthy while it is in ``ALARM``), which is what makes the data-plane
+``route53_metric_switch`` move DNS.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from statistics import mean
 from typing import Any
 
 from failoverctl.sim.aws import SimAWS
@@ -27,13 +27,7 @@ _COMPARE: dict[str, Callable[[float, float], bool]] = {
     "LessThanThreshold": lambda v, t: v < t,
     "LessThanOrEqualToThreshold": lambda v, t: v <= t,
 }
-_STATISTIC: dict[str, Callable[[list[float]], float]] = {
-    "Maximum": max,
-    "Minimum": min,
-    "Average": mean,
-    "Sum": sum,
-    "SampleCount": len,
-}
+_STATISTICS = ("Maximum", "Minimum", "Average", "Sum", "SampleCount")
 
 
 def link_metric_health_check(sim: SimAWS, health_check_id: str, alarm_name: str, region: str) -> None:
@@ -63,12 +57,12 @@ def evaluate_alarms(sim: SimAWS, region: str, namespace: str, metric_name: str, 
     for alarm in list(backend.alarms.values()):
         if alarm.namespace != namespace or alarm.metric_name != metric_name or _dims(alarm.dimensions) != wanted:
             continue
-        compare, statistic = _COMPARE.get(alarm.comparison_operator), _STATISTIC.get(alarm.statistic or "")
-        if compare is None or statistic is None:
+        compare = _COMPARE.get(alarm.comparison_operator)
+        if compare is None or alarm.statistic not in _STATISTICS:
             continue
         since = now - timedelta(seconds=int(alarm.period or 60))
-        values = [
-            float(d.value)
+        points = [
+            (_aware(d.timestamp), float(d.value))
             for d in backend.metric_data
             if getattr(d, "namespace", None) == namespace
             and d.name == metric_name
@@ -76,9 +70,9 @@ def evaluate_alarms(sim: SimAWS, region: str, namespace: str, metric_name: str, 
             and getattr(d, "value", None) is not None
             and _aware(d.timestamp) >= since
         ]
-        if not values:
+        if not points:
             continue
-        value = float(statistic(values))
+        value = points[-1][1]  # the newest datapoint (moto keeps them in arrival order)
         state = "ALARM" if compare(value, float(alarm.threshold)) else "OK"
         if state != alarm.state_value:
             reason = (
@@ -101,7 +95,9 @@ def _put_metric_data(sim: SimAWS) -> Any:
     def handler(params: dict[str, Any], region: str) -> dict[str, Any]:
         data = [dict(item) for item in params.get("MetricData", [])]
         for item in data:
-            item["Timestamp"] = _aware(item["Timestamp"]) if item.get("Timestamp") else datetime.now(UTC)
+            # moto keeps naive UTC timestamps
+            stamp = _aware(item["Timestamp"]) if item.get("Timestamp") else datetime.now(UTC)
+            item["Timestamp"] = stamp.replace(tzinfo=None)
         _backend(region).put_metric_data(params["Namespace"], data)
         for item in data:
             evaluate_alarms(sim, region, params["Namespace"], item["MetricName"], item.get("Dimensions", []))

@@ -1,8 +1,12 @@
-"""RDS Multi-AZ DB instance failover (``RebootDBInstance`` with ``ForceFailover``), which moto ignores.
+"""RDS behaviour moto leaves out: Multi-AZ forced failover and read-replica promotion.
 
-moto's reboot changes nothing. Here a forced failover of a Multi-AZ instance swaps its
-availability zone with the standby's (``sim.state["rds.standby_az"]``, set by the seeder; by
-default the next zone letter), as RDS does; a forced failover of a Single-AZ instance is refused.
+- ``RebootDBInstance`` with ``ForceFailover``: moto's reboot changes nothing. Here a forced
+  failover of a Multi-AZ instance swaps its availability zone with the standby's
+  (``sim.state["rds.standby_az"]``, set by the seeder; by default the next zone letter), as RDS
+  does; a forced failover of a Single-AZ instance is refused.
+- ``PromoteReadReplica``: moto keeps showing the promoted instance's source. Here the instance
+  becomes standalone (no ``ReadReplicaSourceDBInstanceIdentifier``) and leaves its source's
+  replica list; promoting an instance that is not a replica is refused.
 """
 
 from __future__ import annotations
@@ -58,5 +62,39 @@ def _reboot(sim: SimAWS) -> Any:
     return handler
 
 
+def _promote(sim: SimAWS) -> Any:
+    def handler(params: dict[str, Any], region: str) -> dict[str, Any]:
+        from moto.rds.models import rds_backends
+
+        backend = rds_backends[ACCOUNT][region]
+        identifier = params["DBInstanceIdentifier"].lower()
+        instance = backend.databases.get(identifier)
+        if instance is None:
+            raise SimClientError("DBInstanceNotFound", f"DBInstance {identifier} not found.", 404)
+        if not instance.is_replica:
+            raise SimClientError("InvalidDBInstanceState", "DB Instance is not a read replica.")
+        source_id = instance.source_db_instance_identifier
+        try:
+            source = backend.find_db_from_id(source_id) if source_id else None
+        except Exception:  # the source's region may be gone: promotion does not need it
+            source = None
+        if source is not None:
+            for ref in (instance.db_instance_arn, instance.db_instance_identifier):
+                if ref in source.replicas:
+                    source.replicas.remove(ref)
+        instance.is_replica = False
+        instance.source_db_instance_identifier = None
+        return {
+            "DBInstance": {
+                "DBInstanceIdentifier": instance.db_instance_identifier,
+                "DBInstanceArn": instance.db_instance_arn,
+                "DBInstanceStatus": "modifying",
+            }
+        }
+
+    return handler
+
+
 def register(sim: SimAWS) -> None:
     sim.register("rds.RebootDBInstance", _reboot(sim))
+    sim.register("rds.PromoteReadReplica", _promote(sim))

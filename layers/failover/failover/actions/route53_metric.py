@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime, timedelta
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from failover.actions.base import Action, ActionContext, Dependency, Observation, unchanged_or_dry_run
 from failover.actions.specs import Route53MetricSwitchSpec
@@ -72,7 +72,19 @@ class Route53MetricSwitch(Action[Route53MetricSwitchSpec]):
         values = results[0].get("Values", []) if results else []
         return float(values[0]) if values else None
 
+    def alarm_state(self, ctx: ActionContext) -> str | None:
+        if not self.spec.alarm_name:
+            return None
+        alarms = ctx.clients.get("cloudwatch", self.spec.region).describe_alarms(AlarmNames=[self.spec.alarm_name])
+        found = alarms.get("MetricAlarms", [])
+        return str(found[0]["StateValue"]) if found else "MISSING"
+
     def observe(self, ctx: ActionContext) -> Observation:
+        """The alarm's state when the spec names it (what the health check follows), else the latest value."""
+        state = self.alarm_state(ctx)
+        if state is not None:
+            side = {"ALARM": "secondary", "OK": "primary"}.get(state, "unknown")
+            return Observation(side, f"alarm {self.spec.alarm_name} ({self.spec.region}) is {state}", {"alarm": state})
         value = self.latest_value(ctx)
         if value is None:
             return Observation("unknown", f"no datapoint of {self.target_label()} in the last 15 minutes")
@@ -83,21 +95,19 @@ class Route53MetricSwitch(Action[Route53MetricSwitchSpec]):
 
     def apply(self, ctx: ActionContext) -> ActionResult:
         started, started_at = time.monotonic(), iso()
-        current = self.latest_value(ctx)
+        observed = self.observe(ctx)
         want = self._value_for(ctx.target)
-        planned = [] if current == want else [f"publish {self.target_label()} = {want:g}"]
-        undo: list[dict[str, Any]] = []
-        if current is not None:
-            undo.append(
-                {
-                    "api": "cloudwatch.PutMetricData",
-                    "region": self.spec.region,
-                    "Namespace": self.spec.namespace,
-                    "MetricName": self.spec.metric_name,
-                    "Dimensions": self._dimensions(),
-                    "Value": current,
-                }
-            )
+        planned = [] if observed.side == ctx.target else [f"publish {self.target_label()} = {want:g}"]
+        undo = [
+            {
+                "api": "cloudwatch.PutMetricData",
+                "region": self.spec.region,
+                "Namespace": self.spec.namespace,
+                "MetricName": self.spec.metric_name,
+                "Dimensions": self._dimensions(),
+                "Value": self._value_for(ctx.source),
+            }
+        ]
 
         def do_change() -> str:
             ctx.clients.get("cloudwatch", self.spec.region).put_metric_data(
@@ -116,7 +126,7 @@ class Route53MetricSwitch(Action[Route53MetricSwitchSpec]):
         return unchanged_or_dry_run(
             self,
             ctx,
-            current="no datapoint" if current is None else f"{current:g}",
+            current=observed.detail,
             planned=planned,
             undo=undo,
             started=started,
@@ -126,21 +136,21 @@ class Route53MetricSwitch(Action[Route53MetricSwitchSpec]):
         )
 
     def verify(self, ctx: ActionContext) -> list[Check]:
-        want = self._value_for(ctx.target)
-        value = self.latest_value(ctx)
-        checks = [
-            Check(
-                name=f"{self.name}: metric shows {ctx.target}",
-                ok=value == want,
-                detail=f"{self.target_label()} = {'no data' if value is None else f'{value:g}'}",
-                values={"value": value, "expected": want},
-            )
-        ]
         failing_over = ctx.target == "secondary"
-        if self.spec.alarm_name:
-            alarms = ctx.clients.get("cloudwatch", self.spec.region).describe_alarms(AlarmNames=[self.spec.alarm_name])
-            found = alarms.get("MetricAlarms", [])
-            state = found[0]["StateValue"] if found else "MISSING"
+        checks: list[Check] = []
+        state = self.alarm_state(ctx)
+        if state is None:
+            want = self._value_for(ctx.target)
+            value = self.latest_value(ctx)
+            checks.append(
+                Check(
+                    name=f"{self.name}: metric shows {ctx.target}",
+                    ok=value == want,
+                    detail=f"{self.target_label()} = {'no data' if value is None else f'{value:g}'}",
+                    values={"value": value, "expected": want},
+                )
+            )
+        else:
             expected = "ALARM" if failing_over else "OK"
             checks.append(
                 Check(

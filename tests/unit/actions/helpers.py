@@ -1,0 +1,75 @@
+"""Helpers for the action tests: a context for either direction, specs seeded in the simulated AWS."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import TypeAdapter
+
+from failover.actions import build_action
+from failover.actions.base import Action, ActionContext
+from failover.actions.specs import ActionSpec
+from failover.clients import Clients
+from failover.models import Direction
+
+PRIMARY_REGION = "us-east-1"
+SECONDARY_REGION = "us-west-2"
+ACCOUNT = "123456789012"
+
+_SPEC = TypeAdapter(ActionSpec)
+
+
+def make_ctx(
+    target: str = "secondary",
+    *,
+    dry_run: bool = False,
+    approved: bool = False,
+    primary_region: str = PRIMARY_REGION,
+    secondary_region: str = SECONDARY_REGION,
+    request: dict[str, Any] | None = None,
+) -> ActionContext:
+    """The context of a failover (target secondary) or a failback (target primary)."""
+    source = "primary" if target == "secondary" else "secondary"
+    regions = {"primary": primary_region, "secondary": secondary_region}
+    return ActionContext(
+        direction=Direction.FAILOVER if target == "secondary" else Direction.FAILBACK,
+        source=source,
+        target=target,
+        source_region=regions[source],
+        target_region=regions[target],
+        clients=Clients(PRIMARY_REGION),
+        dry_run=dry_run,
+        stage="stage-1",
+        group="checkout",
+        incident_id="inc-1",
+        request=request or {"request_id": "req-1", "group": "checkout"},
+        approved=approved,
+    )
+
+
+def parse_spec(data: dict[str, Any]) -> Any:
+    return _SPEC.validate_python(data)
+
+
+def seeded(sim: Any, data: dict[str, Any], *, active: str = "primary", name: str = "under-test") -> Action[Any]:
+    """Given: the resources ``data`` names exist with ``active`` serving; the action, ids rewritten."""
+    from failoverctl.sim.seeders import rewrite, seed
+
+    spec = parse_spec(data)
+    mapping = seed(spec, Clients(PRIMARY_REGION), sim, active=active)
+    spec = _SPEC.validate_json(rewrite(json.dumps(data), mapping))
+    return build_action(spec, name)
+
+
+Invoker = Callable[[dict[str, Any]], tuple[Any, str | None]]
+
+
+@dataclass
+class LambdaFunctions:
+    """Functions answered in-process: name -> fn(event) -> (answer, FunctionError or None)."""
+
+    functions: dict[str, Invoker] = field(default_factory=dict)
+    calls: list[dict[str, Any]] = field(default_factory=list)
