@@ -33,8 +33,16 @@ def process(event: Any, deps: Deps | None = None) -> dict[str, Any]:
                                 or group.safety.approval.timeout_seconds),
             base_url=deps.env.approval_url,
         )
-    records = deliver(phase, state, env=deps.env, clients=deps.clients, plan=deps.plan, approval=approval,
-                      execution_id=event.get("execution_id") if isinstance(event, dict) else None)
+    records = deliver(
+        phase,
+        state,
+        env=deps.env,
+        clients=deps.clients,
+        plan=deps.plan,
+        approval=approval,
+        execution_id=event.get("execution_id") if isinstance(event, dict) else None,
+        store=deps.store,
+    )
     return {"phase": phase, "records": [r.to_json() for r in records],
             "approval_id": approval.approval_id if approval else None}
 

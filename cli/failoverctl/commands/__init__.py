@@ -2,6 +2,8 @@
 
 COMMAND_MODULES = [
     "failoverctl.commands.plan",
+    "failoverctl.commands.drill",
+    "failoverctl.commands.invoke",
     "failoverctl.commands.ops",
     "failoverctl.commands.notify",
 ]

@@ -24,6 +24,7 @@ class Clients:
         self.default_region = default_region
         self._session = session
         self._cache: dict[tuple[str, str, str | None], Any] = {}
+        self._resources: dict[tuple[str, str], Any] = {}
         self._lock = threading.Lock()
 
     def get(self, service: str, region: str | None = None, endpoint_url: str | None = None) -> Any:
@@ -36,3 +37,15 @@ class Clients:
                 client = session.client(service, region_name=region, endpoint_url=endpoint_url, config=_RETRIES)
                 self._cache[key] = client
             return client
+
+    def resource(self, service: str, region: str | None = None) -> Any:
+        """A boto3 resource (used for DynamoDB's typed API) with the same retry configuration."""
+        region = region or self.default_region
+        key = (service, region)
+        with self._lock:
+            res = self._resources.get(key)
+            if res is None:
+                session = self._session or boto3.session.Session()
+                res = session.resource(service, region_name=region, config=_RETRIES)  # type: ignore[call-overload]
+                self._resources[key] = res
+            return res

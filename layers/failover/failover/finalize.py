@@ -83,7 +83,7 @@ def finalize(payload: Any, plan: Plan, store: Store) -> dict[str, Any]:
         "rto_objective_seconds": group.rto_objective_seconds,
         "lock_released": released,
     }
-    store.put_incident(group.name, incident_id, request.received_at, **summary)
+    store.put_incident(group.name, incident_id, request.received_at, summary)
     store.add_event(incident_id, "closed", f"incident closed: {outcome}", summary=summary)
     metrics.add_dimension(name="group", value=group.name)
     metric = {"succeeded": "FailoversSucceeded", "failed": "FailoversFailed", "skipped": "FailoversSkipped",

@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-import boto3
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
@@ -83,10 +82,7 @@ class Claim:
 class Store:
     def __init__(self, table_name: str, clients: Clients, region: str | None = None) -> None:
         self.table_name = table_name
-        resource_client = clients.get("dynamodb", region)
-        self.table = boto3.resource("dynamodb", region_name=resource_client.meta.region_name).Table(table_name)
-        # share the client (and so its retry config and any test hooks) with the resource
-        self.table.meta.client = resource_client
+        self.table = clients.resource("dynamodb", region).Table(table_name)
 
     # ---------------------------------------------------------------- group state
 
@@ -269,10 +265,12 @@ class Store:
 
     # ---------------------------------------------------------------- incidents and timelines
 
-    def put_incident(self, group: str, incident_id: str, started_at: str, **fields: Any) -> None:
+    def put_incident(
+        self, group: str, incident_id: str, started_at: str, fields: dict[str, Any] | None = None, **extra: Any
+    ) -> None:
         self.table.put_item(
-            Item=_dynamo({"pk": f"GROUP#{group}", "sk": f"INCIDENT#{started_at}#{incident_id}", "group": group,
-                          "incident_id": incident_id, "started_at": started_at, **fields})
+            Item=_dynamo({**(fields or {}), **extra, "pk": f"GROUP#{group}", "sk": f"INCIDENT#{started_at}#{incident_id}",
+                          "group": group, "incident_id": incident_id, "started_at": started_at})
         )
 
     def incidents(self, group: str, limit: int = 20) -> list[dict[str, Any]]:

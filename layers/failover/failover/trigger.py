@@ -139,7 +139,11 @@ class Trigger:
         else:
             incident_id = candidate
         request = request.model_copy(update={"incident_id": incident_id})
-        execution_input = {"request": request.to_json(), "timing": timing_for(group, request, self.env.wait_scale)}
+        execution_input = {
+            "request": request.to_json(),
+            "timing": timing_for(group, request, self.env.wait_scale),
+            "approval": None,
+        }
         try:
             resp = self.clients.get("stepfunctions").start_execution(
                 stateMachineArn=self.env.state_machine_arn,

@@ -52,7 +52,7 @@ class Route53RecordsSpec(ActionSpecBase):
     """Point a record at the target side: UPSERT a simple record, or move weighted records."""
 
     type: Literal["route53_records"]
-    hosted_zone_id: str = Field(pattern=r"^Z[A-Z0-9]{1,31}$")
+    hosted_zone_id: str = Field(pattern=r"^[A-Z0-9]{1,32}$")
     record_name: str
     record_type: Literal["A", "AAAA", "CNAME"] = "CNAME"
     routing: Literal["simple", "weighted"] = "simple"
@@ -83,7 +83,7 @@ class Route53HealthCheckInvertSpec(ActionSpecBase):
 
     type: Literal["route53_health_check_invert"]
     health_check_id: str
-    hosted_zone_id: str | None = Field(default=None, pattern=r"^Z[A-Z0-9]{1,31}$")
+    hosted_zone_id: str | None = Field(default=None, pattern=r"^[A-Z0-9]{1,32}$")
     record_name: str | None = None
 
 

@@ -247,7 +247,7 @@ class Incident(View):
         text = f"{self.headline} ({self.route})" if self.route else self.headline
         text = text.replace("→", "->")
         text = "".join(ch if 32 <= ord(ch) < 127 else "?" for ch in text)
-        return clip(text, 100)
+        return clip(text, 100, marker="...")
 
     def to_text(self, *, max_items: int = 50, max_chars: int = 16000) -> str:
         """A plain-text body a person reads in an e-mail or a terminal."""

@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.client import RemoteDisconnected
 from typing import Any
@@ -547,9 +549,68 @@ def parse_webhook_secret(value: str | bytes | dict[str, Any]) -> str:
     return url
 
 
+class RedactingFilter(logging.Filter):
+    """Rewrites log records that contain a protected secret, whoever logs them.
+
+    botocore writes every response body at DEBUG (``botocore.parsers``), the Secrets Manager answer
+    included; anyone who turns DEBUG on would otherwise see the webhook URL in the logs.
+    """
+
+    LOGGERS = ("botocore.parsers", "botocore.endpoint", "botocore.httpchecksum", "urllib3.connectionpool")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._secrets: set[str] = set()
+        self._redact = Redactor()
+        self._installed = False
+        self._local = threading.local()
+
+    def install(self) -> None:
+        if not self._installed:
+            for name in self.LOGGERS:
+                logging.getLogger(name).addFilter(self)
+            self._installed = True
+
+    def protect(self, secret: str) -> None:
+        self.install()
+        if secret not in self._secrets:
+            self._secrets.add(secret)
+            self._redact = Redactor(*self._secrets)
+
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        """While a secret is read (its value not yet known), drop these loggers' records in this thread."""
+        self.install()
+        self._local.reading = True
+        try:
+            yield
+        finally:
+            self._local.reading = False
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(self._local, "reading", False):
+            return False
+        if not self._secrets:
+            return True
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):
+            return True
+        cleaned = self._redact(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        return True
+
+
+LOG_GUARD = RedactingFilter()
+
+
 def webhook_url(secret_arn: str, *, clients: Clients, max_age: int = SECRET_MAX_AGE_SECONDS) -> str:
     """The webhook URL from Secrets Manager, cached ``max_age`` seconds per warm environment."""
     parts = secret_arn.split(":")
     region = parts[3] if len(parts) > 3 and parts[0] == "arn" else None
-    raw = _secrets_provider(clients, region).get(secret_arn, max_age=max_age)
-    return parse_webhook_secret(raw)
+    with LOG_GUARD.reading():
+        raw = _secrets_provider(clients, region).get(secret_arn, max_age=max_age)
+    url = parse_webhook_secret(raw)
+    LOG_GUARD.protect(url)
+    return url

@@ -1,0 +1,210 @@
+"""Drills: build a world, inject a scenario's fault, run the real pipeline, report what happened.
+
+A drill runs the deployed artefacts on the simulated AWS: the EventBridge patterns of
+``template.yaml``, the trigger and every function's handler, and the state machine definition
+in ``statemachine/`` on moto's interpreter. The report lists each state entered with its duration,
+the decision and its checks, each change made and each notification sent, and compares the
+outcome with the one the scenario expects.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from failoverctl.scenarios import SCENARIOS, Scenario
+from failoverctl.sim.slack_server import SlackServer
+from failoverctl.sim.world import World
+from failoverctl.template import ROOT
+
+
+@dataclass
+class ExecutionReport:
+    arn: str
+    name: str
+    status: str
+    states: list[dict[str, Any]]
+    final: dict[str, Any]
+    error: str | None = None
+    cause: str | None = None
+
+    @property
+    def state_names(self) -> list[str]:
+        return [s["name"] for s in self.states]
+
+    @property
+    def end_state(self) -> str | None:
+        return self.states[-1]["name"] if self.states else None
+
+
+@dataclass
+class DrillReport:
+    scenario: str
+    summary: str
+    expected: dict[str, Any]
+    routes: list[dict[str, Any]] = field(default_factory=list)
+    executions: list[ExecutionReport] = field(default_factory=list)
+    sns: list[dict[str, Any]] = field(default_factory=list)
+    slack: list[dict[str, Any]] = field(default_factory=list)
+    active_before: str | None = None
+    active_after: str | None = None
+    timeline: list[dict[str, Any]] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+    wall_seconds: float = 0.0
+
+    @property
+    def main(self) -> ExecutionReport | None:
+        return self.executions[0] if self.executions else None
+
+    @property
+    def passed(self) -> bool:
+        return not self.problems
+
+    def to_json(self) -> dict[str, Any]:
+        main = self.main
+        final = main.final if main else {}
+        decision = ((final.get("gate") or {}).get("decision")) or {}
+        cursor = final.get("cursor") or {}
+        return {
+            "scenario": self.scenario,
+            "summary": self.summary,
+            "passed": self.passed,
+            "problems": self.problems,
+            "expected": self.expected,
+            "execution_status": main.status if main else None,
+            "execution_arn": main.arn if main else None,
+            "incident_id": main.name if main else None,
+            "end_state": main.end_state if main else None,
+            "states": main.state_names if main else [],
+            "state_durations_ms": [{"name": s["name"], "duration_ms": s["duration_ms"]} for s in main.states]
+            if main
+            else [],
+            "decision": {
+                "outcome": decision.get("outcome"),
+                "reason": decision.get("reason"),
+                "checks": decision.get("checks", []),
+            },
+            "approval": final.get("approval"),
+            "actions": [
+                {
+                    "stage": a.get("stage"),
+                    "name": a.get("name"),
+                    "action": a.get("action"),
+                    "target": a.get("target"),
+                    "status": a.get("status"),
+                    "detail": a.get("detail"),
+                    "duration_ms": a.get("duration_ms"),
+                    "undo": a.get("undo"),
+                }
+                for a in cursor.get("completed") or []
+            ],
+            "verifications": cursor.get("verifications") or [],
+            "error": final.get("error"),
+            "notifications": {"sns": self.sns, "slack": self.slack},
+            "active_before": self.active_before,
+            "active_after": self.active_after,
+            "routes": self.routes,
+            "executions": [
+                {"name": e.name, "status": e.status, "end_state": e.end_state, "states": e.state_names}
+                for e in self.executions
+            ],
+            "timeline": self.timeline,
+            "final_state": final,
+            "wall_seconds": round(self.wall_seconds, 3),
+            **self.extra,
+        }
+
+
+def _ms(a: datetime, b: datetime) -> int:
+    return int((b - a).total_seconds() * 1000)
+
+
+def execution_report(world: World, arn: str) -> ExecutionReport:
+    desc = world.wait(arn)
+    history = world.history(arn)
+    states: list[dict[str, Any]] = []
+    open_states: dict[str, dict[str, Any]] = {}
+    final: dict[str, Any] = {}
+    start = history[0]["timestamp"] if history else None
+    for event in history:
+        kind = event["type"]
+        if kind.endswith("StateEntered"):
+            name = event["stateEnteredEventDetails"]["name"]
+            entry = {"name": name, "type": kind[: -len("StateEntered")], "entered": event["timestamp"],
+                     "offset_ms": _ms(start, event["timestamp"]) if start else 0, "duration_ms": None}
+            states.append(entry)
+            open_states[name] = entry
+        elif kind.endswith("StateExited"):
+            details = event["stateExitedEventDetails"]
+            entry = open_states.pop(details["name"], None)
+            if entry is not None:
+                entry["duration_ms"] = _ms(entry["entered"], event["timestamp"])
+            output = details.get("output")
+            if output and details["name"] not in ("Execute Action",):
+                try:
+                    parsed = json.loads(output)
+                    if isinstance(parsed, dict) and "request" in parsed:
+                        final = parsed
+                except ValueError:
+                    pass
+    if desc.get("output"):
+        try:
+            final = json.loads(desc["output"])
+        except ValueError:
+            pass
+    for s in states:
+        s.pop("entered", None)
+    return ExecutionReport(arn=arn, name=arn.rsplit(":", 1)[-1], status=desc["status"], states=states, final=final,
+                           error=desc.get("error"), cause=desc.get("cause"))
+
+
+def run_scenario(scenario: Scenario, *, slack: bool = True) -> DrillReport:
+    started = time.monotonic()
+    report = DrillReport(scenario=scenario.name, summary=scenario.summary, expected=scenario.expect.to_json())
+    plan_path = ROOT / scenario.plan
+    with SlackServer() if slack else _NoSlack() as server, World(plan_path, slack_url=server.url) as world:
+        scenario.prepare_slack(server)
+        group = world.plan.group(scenario.group)
+        ctx = scenario.prepare(world, group)
+        report.active_before = world.active_side(group)
+        executions = scenario.run(world, group, ctx)
+        report.routes = ctx.routes
+        report.executions = [execution_report(world, arn) for arn in executions]
+        scenario.after(world, group, ctx, report)
+        report.sns = world.sns_messages()
+        report.slack = list(server.received)
+        direction = "failback" if scenario.direction == "failback" else "failover"
+        report.active_after = world.active_side(group, direction)
+        if report.main is not None:
+            report.timeline = world.store.timeline(report.main.name)
+        report.problems = scenario.expect.problems(report, world, ctx)
+        report.extra.update(ctx.extra)
+    report.wall_seconds = time.monotonic() - started
+    return report
+
+
+class _NoSlack:
+    url: str | None = None
+
+    def __enter__(self) -> _NoSlack:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    @property
+    def received(self) -> list[dict[str, Any]]:
+        return []
+
+
+def list_scenarios() -> list[Scenario]:
+    return list(SCENARIOS.values())
+
+
+def report_path(path: str) -> Path:
+    return Path(path).expanduser().resolve()

@@ -1,0 +1,193 @@
+"""Run the template's Lambda functions in-process when anything (Step Functions included) invokes them.
+
+``lambda.Invoke`` is answered by the simulated AWS: the function named in the call is looked up in
+``template.yaml`` (handler path and environment), its module is loaded once (like a warm Lambda
+container), and the handler's JSON result or error comes back exactly as Lambda returns it:
+a ``FunctionError`` of ``Unhandled`` with ``errorType`` and ``errorMessage``, which Step Functions
+matches in ``Retry`` and ``Catch`` by the error type's name.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import json
+import logging
+import sys
+import threading
+import time
+import traceback
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any
+
+from failoverctl.sim.aws import SimAWS, SimClientError, streaming
+from failoverctl.template import ACCOUNT, FunctionDef
+
+
+@dataclass
+class Invocation:
+    function: str
+    payload: Any
+    result: Any = None
+    error: dict[str, Any] | None = None
+    started: float = field(default_factory=time.monotonic)
+    duration_ms: float = 0.0
+    cold: bool = False
+
+
+@dataclass
+class FakeContext:
+    function_name: str
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    memory_limit_in_mb: int = 512
+    function_version: str = "$LATEST"
+    log_group_name: str = "/aws/lambda/sim"
+    log_stream_name: str = "sim"
+    timeout_ms: int = 60_000
+
+    @property
+    def invoked_function_arn(self) -> str:
+        return f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:{self.function_name}"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return self.timeout_ms
+
+
+_LOCAL = threading.local()
+
+
+class _StdoutRouter(io.TextIOBase):
+    """``sys.stdout`` that sends what the functions print (EMF metrics) to their log, not the terminal."""
+
+    def __init__(self, real: Any, capture: io.StringIO) -> None:
+        self.real = real
+        self.capture = capture
+
+    def write(self, text: str) -> int:
+        target = self.capture if getattr(_LOCAL, "in_function", False) else self.real
+        return int(target.write(text))
+
+    def flush(self) -> None:
+        self.real.flush()
+
+
+Hook = Callable[[str, Any], None]
+#: a fault returns an error dict (errorType, errorMessage) to answer with, or None to run normally
+FunctionFault = Callable[[str, Any, Any], dict[str, Any] | None]
+
+
+class LocalLambdas:
+    """The template's functions, invocable by name or ARN, with hooks for drills and faults."""
+
+    def __init__(self, definitions: list[FunctionDef]) -> None:
+        self.definitions = {d.logical_id: d for d in definitions}
+        self.modules: dict[str, ModuleType] = {}
+        self.invocations: list[Invocation] = []
+        self.before: list[Hook] = []
+        self.after: list[Callable[[Invocation], None]] = []
+        self.faults: list[FunctionFault] = []
+        self.external: dict[str, Callable[[Any], Any]] = {}
+        self.log = io.StringIO()
+        self._lock = threading.RLock()
+
+    # -- loading ---------------------------------------------------------------------------
+
+    def _module(self, logical_id: str) -> tuple[ModuleType, bool]:
+        with self._lock:
+            if logical_id in self.modules:
+                return self.modules[logical_id], False
+            definition = self.definitions[logical_id]
+            module_file, _, _ = definition.handler.rpartition(".")
+            path = definition.code_uri / f"{module_file}.py"
+            name = f"failover_fn_{logical_id}"
+            spec = importlib.util.spec_from_file_location(name, path)
+            if spec is None or spec.loader is None:
+                raise SimClientError("ResourceNotFoundException", f"handler {path} not found", 404)
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[name] = module
+            spec.loader.exec_module(module)
+            self.modules[logical_id] = module
+            return module, True
+
+    def resolve_name(self, function_name: str) -> str:
+        name = function_name.split(":function:")[-1].split(":")[0] if ":" in function_name else function_name
+        return name
+
+    # -- invoking --------------------------------------------------------------------------
+
+    def invoke(self, function_name: str, payload: Any) -> Invocation:
+        name = self.resolve_name(function_name)
+        for hook in list(self.before):
+            hook(name, payload)
+        inv = Invocation(function=name, payload=payload)
+        try:
+            if name in self.external:
+                inv.result = self.external[name](payload)
+            elif name not in self.definitions:
+                raise SimClientError("ResourceNotFoundException", f"Function not found: {function_name}", 404)
+            else:
+                module, inv.cold = self._module(name)
+                definition = self.definitions[name]
+                handler = getattr(module, definition.handler.rpartition(".")[2])
+                fault = None
+                _LOCAL.in_function = True
+                try:
+                    result = handler(json.loads(json.dumps(payload)), FakeContext(function_name=name))
+                finally:
+                    _LOCAL.in_function = False
+                for f in list(self.faults):
+                    fault = f(name, payload, result) or fault
+                if fault is not None:
+                    inv.error = fault
+                else:
+                    inv.result = json.loads(json.dumps(result, default=str))
+        except SimClientError:
+            raise
+        except Exception as err:  # noqa: BLE001 - a handler error becomes Lambda's FunctionError
+            inv.error = {
+                "errorType": type(err).__name__,
+                "errorMessage": str(err),
+                "stackTrace": traceback.format_exception(err)[-3:],
+            }
+        inv.duration_ms = (time.monotonic() - inv.started) * 1000
+        with self._lock:
+            self.invocations.append(inv)
+        for hook in list(self.after):
+            hook(inv)
+        return inv
+
+    def register(self, sim: SimAWS) -> None:
+        def handler(params: dict[str, Any], region: str) -> dict[str, Any]:
+            raw = params.get("Payload") or "{}"
+            payload = json.loads(raw) if isinstance(raw, str) else raw
+            if params.get("InvocationType") == "Event":
+                threading.Thread(target=self.invoke, args=(params["FunctionName"], payload), daemon=True).start()
+                return {"StatusCode": 202}
+            inv = self.invoke(params["FunctionName"], payload)
+            if inv.error is not None:
+                return {
+                    "StatusCode": 200,
+                    "FunctionError": "Unhandled",
+                    "ExecutedVersion": "$LATEST",
+                    "Payload": streaming(json.dumps(inv.error).encode()),
+                }
+            return {"StatusCode": 200, "ExecutedVersion": "$LATEST", "Payload": streaming(json.dumps(inv.result).encode())}
+
+        sim.register("lambda.Invoke", handler)
+
+    def capture_logs(self) -> None:
+        """Send the functions' structured logs and printed metrics to ``self.log``, not the terminal."""
+        if not isinstance(sys.stdout, _StdoutRouter):
+            self._real_stdout = sys.stdout
+            sys.stdout = _StdoutRouter(sys.stdout, self.log)
+        for logger_name in ("failover",):
+            for h in logging.getLogger(logger_name).handlers:
+                if isinstance(h, logging.StreamHandler):
+                    h.setStream(self.log)
+
+    def release_stdout(self) -> None:
+        if isinstance(sys.stdout, _StdoutRouter):
+            sys.stdout = sys.stdout.real

@@ -1,0 +1,22 @@
+"""Approve: the approval callback (signed links and Slack buttons) that resumes a waiting execution."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from failover.approve_http import handle
+from failover.deps import Deps, default_deps
+from failover.observability import logger, metrics, tracer
+
+
+def process(event: Any, deps: Deps | None = None) -> dict[str, Any]:
+    return handle(event, deps or default_deps())
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics(capture_cold_start_metric=True)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return process(event)
