@@ -11,7 +11,6 @@ import pytest
 from failover.clients import Clients
 from failover.config import Env
 from failover.notify.slack import RetryPolicy
-from failover.store import Store
 from failoverctl.sim.slack_server import SlackServer
 
 TABLE = "IncidentTable"
@@ -71,9 +70,22 @@ def table(aws: None) -> str:
     return TABLE
 
 
+class MemoryStore:
+    """The part of ``Store`` that notifications use, in memory: ``add_event`` and ``timeline``."""
+
+    def __init__(self) -> None:
+        self.events: list[dict[str, Any]] = []
+
+    def add_event(self, incident_id: str, kind: str, detail: str, **data: Any) -> None:
+        self.events.append({"incident_id": incident_id, "kind": kind, "detail": detail, "data": data})
+
+    def timeline(self, incident_id: str) -> list[dict[str, Any]]:
+        return [e for e in self.events if e["incident_id"] == incident_id]
+
+
 @pytest.fixture
-def store(table: str, clients: Clients) -> Store:
-    return Store(table, clients)
+def store() -> MemoryStore:
+    return MemoryStore()
 
 
 @pytest.fixture

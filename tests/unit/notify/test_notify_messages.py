@@ -48,12 +48,13 @@ def test_started_shows_trigger_checks_route_elapsed_and_links() -> None:
     view = incident("started")
     assert view.trigger.alarm_name == "web-primary-health"
     assert "Threshold Crossed" in (view.trigger.reason or "")
-    assert len(view.checks) == 8 and all(c.ok for c in view.checks)
+    assert len(view.checks) == 8
+    assert all(c.ok for c in view.checks)
     assert view.source_side == "primary us-east-1"
     assert view.target_side == "secondary us-west-2"
     assert view.elapsed_seconds == pytest.approx(252)
     assert view.rto_objective_seconds == 600
-    assert "4m 12s of 10m 00s RTO objective (42%, within)" == view.elapsed_text
+    assert view.elapsed_text == "4m 12s of 10m 00s RTO objective (42%, within)"
     labels = {link.label: link.url for link in view.links}
     assert labels["Step Functions execution"].startswith(
         "https://us-east-1.console.aws.amazon.com/states/home?region=us-east-1#/v2/executions/details/arn:aws:states:"
@@ -74,8 +75,10 @@ def test_failed_shows_actions_verification_error_and_mention() -> None:
     view = incident("failed")
     assert [a.status for a in view.actions] == ["changed"]
     assert view.actions[0].stage == "dns"
-    assert view.verification is not None and view.verification.ok is False
-    assert view.error is not None and view.error.error == "VerificationFailed"
+    assert view.verification is not None
+    assert view.verification.ok is False
+    assert view.error is not None
+    assert view.error.error == "VerificationFailed"
     assert view.mention == "<!subteam^S012ONCALL>"
     assert "A person must take over" in view.next_steps[0]
 
@@ -184,10 +187,12 @@ PATHS = [
 
 
 @pytest.mark.parametrize("phase", PHASES)
-@pytest.mark.parametrize("path", PATHS, ids=lambda p: ".".join(p))
+@pytest.mark.parametrize("path", PATHS, ids=".".join)
 def test_any_missing_key_still_gives_a_message(phase: str, path: tuple[str, ...]) -> None:
     view = incident(phase, _without(sample_state(phase, NOW), path))
-    assert view.headline and view.summary and view.to_text()
+    assert view.headline
+    assert view.summary
+    assert view.to_text()
 
 
 @pytest.mark.parametrize(
@@ -215,7 +220,8 @@ def test_without_a_plan_group_the_state_alone_is_enough() -> None:
     assert view.group == "web"
     assert view.rto_objective_seconds is None
     assert view.elapsed_text == "4m 12s"
-    assert view.source_side == "primary" and view.target_side == "secondary"
+    assert view.source_side == "primary"
+    assert view.target_side == "secondary"
 
 
 def test_links_follow_the_partition_of_the_execution() -> None:

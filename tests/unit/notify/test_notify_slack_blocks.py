@@ -108,7 +108,8 @@ def test_approval_message_carries_approve_and_deny_buttons_with_the_approval_id(
     assert buttons["deny"]["style"] == "danger"
     assert "confirm" in buttons["approve"]
     signed = " ".join(texts(message["blocks"]))
-    assert "SAMPLE-APPROVE-TOKEN" in signed and "SAMPLE-DENY-TOKEN" in signed
+    assert "SAMPLE-APPROVE-TOKEN" in signed
+    assert "SAMPLE-DENY-TOKEN" in signed
 
 
 def test_approval_message_without_links_still_has_buttons() -> None:
