@@ -339,3 +339,19 @@ def test_the_redactor_removes_every_form_of_the_url() -> None:
     text = redact(f"failed {url} / hooks.slack.com/services/T000/B000/secrettoken123 / secrettoken123")
     assert "secrettoken123" not in text
     assert repr(SlackWebhook(url)) == "SlackWebhook(url=[redacted])"
+
+
+def test_the_incident_table_timeline_holds_the_records(
+    wired: Env, clients: Clients, plan: Plan, policy: RetryPolicy, slack_server: SlackServer, table: str
+) -> None:
+    from failover.store import Store
+
+    # Given Slack is down, When the started phase is delivered with the default store (the env's table)
+    slack_server.down(500)
+    send("started", wired, clients, plan, policy)
+    # Then the incident's timeline in DynamoDB says what was sent and what failed
+    timeline = Store(table, clients).timeline(INCIDENT_ID)
+    assert sorted((e["kind"], e["data"]["channel"]) for e in timeline) == [
+        ("notification", "sns"),
+        ("notification_failed", "slack"),
+    ]
