@@ -1,0 +1,16 @@
+"""Drill scenarios, one module per theme; importing this package registers them all in ``SCENARIOS``."""
+
+from __future__ import annotations
+
+from importlib import import_module
+
+from failoverctl.scenarios.base import SCENARIOS, Context, Expect, Scenario
+
+SCENARIO_MODULES = [
+    "failoverctl.scenarios.core",
+]
+
+for _name in SCENARIO_MODULES:
+    import_module(_name)
+
+__all__ = ["SCENARIOS", "Context", "Expect", "Scenario"]
