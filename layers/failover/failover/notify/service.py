@@ -44,8 +44,10 @@ def deliver(
 ) -> list[NotificationRecord]:
     """Notify ``phase`` of the execution ``state`` on every configured channel.
 
-    Returns one record per channel (``sns``, ``slack``), in that order. ``approval`` carries the
-    approval id for the Slack buttons and the signed approve/deny links (approval phase only).
+    Returns one record per channel (``sns``, ``slack``), in that order; a channel that is not
+    configured gives a record with ``skipped=True``. ``approval`` (approval phase only) carries the
+    approval id for the Slack buttons and the signed approve/deny links: an ``ApprovalLinks``, a
+    mapping, or any object with those attributes (``failover.approval.ApprovalRequest``).
     ``store`` defaults to the incident table named in ``env`` (``Store.add_event`` is used).
     """
     incident = _incident(phase=phase, state=state, plan=plan, execution_id=execution_id, env=env, now=now)
