@@ -12,15 +12,69 @@ from failoverctl.cli import main
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "plans" / "example.yaml"
 
+PLAN_YAML = """
+version: 1
+groups:
+  - name: web
+    primary:
+      name: us-east-1
+      region: us-east-1
+      health_checks: ["11111111-1111-4111-8111-111111111111"]
+    secondary:
+      name: us-west-2
+      region: us-west-2
+      health_checks: ["22222222-2222-4222-8222-222222222222"]
+    triggers:
+      alarms:
+        - { name: web-primary-health, region: us-east-1 }
+    safety:
+      confirmation_seconds: 60
+      approval: { mode: conditional, timeout_seconds: 900, on_timeout: abort }
+    detection:
+      health_check_interval_seconds: 30
+      health_check_failure_threshold: 3
+      alarm_period_seconds: 60
+      alarm_evaluation_periods: 1
+      dns_ttl_seconds: 60
+    verification: { attempts: 10, interval_seconds: 15 }
+    rto_objective_seconds: 600
+    stages:
+      - name: dns
+        actions:
+          - type: route53_records
+            name: web-dns
+            hosted_zone_id: Z0EXAMPLE12345
+            record_name: app.example.com
+            record_type: CNAME
+            ttl: 60
+            primary: { values: ["web-use1.example.com"] }
+            secondary: { values: ["web-usw2.example.com"] }
+"""
+
+
+@pytest.fixture
+def web_plan_file(tmp_path: Path) -> Path:
+    """A plan with one group, web: 30-second health checks, threshold 3, RTO objective 600 s."""
+    path = tmp_path / "web.yaml"
+    path.write_text(PLAN_YAML)
+    return path
+
 
 def run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict]:
     code = main(["plan", "rto", *argv, "--json"])
     return code, json.loads(capsys.readouterr().out)
 
 
-def test_example_plan_prints_a_breakdown(capsys: pytest.CaptureFixture[str]) -> None:
-    # When the example plan is estimated as text
-    assert main(["plan", "rto", str(EXAMPLE)]) == 0
+def test_the_shipped_example_plan_is_estimated(capsys: pytest.CaptureFixture[str]) -> None:
+    code, body = run_json(capsys, str(EXAMPLE))
+    assert code == 0
+    assert body["groups"]
+    assert all(g["total_seconds"] > 0 and g["critical_path"] for g in body["groups"])
+
+
+def test_plan_prints_a_breakdown(web_plan_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # When the plan is estimated as text
+    assert main(["plan", "rto", str(web_plan_file)]) == 0
     out = capsys.readouterr().out
     # Then each part, the critical path, the dominating setting and the best cut are named
     for text in (
@@ -37,10 +91,12 @@ def test_example_plan_prints_a_breakdown(capsys: pytest.CaptureFixture[str]) -> 
         assert text in out
 
 
-def test_json_total_moves_with_the_health_check_interval(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    # Given the example plan and a copy with 10-second health checks
-    code, slow = run_json(capsys, str(EXAMPLE))
-    data = yaml.safe_load(EXAMPLE.read_text())
+def test_json_total_moves_with_the_health_check_interval(
+    web_plan_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given the plan and a copy with 10-second health checks
+    code, slow = run_json(capsys, str(web_plan_file))
+    data = yaml.safe_load(web_plan_file.read_text())
     data["groups"][0]["detection"]["health_check_interval_seconds"] = 10
     fast_file = tmp_path / "fast.yaml"
     fast_file.write_text(yaml.safe_dump(data))
@@ -52,11 +108,11 @@ def test_json_total_moves_with_the_health_check_interval(tmp_path: Path, capsys:
     assert slow["groups"][0]["objective_seconds"] == 600
 
 
-def test_one_group_and_unknown_group(capsys: pytest.CaptureFixture[str]) -> None:
-    code, body = run_json(capsys, str(EXAMPLE), "--group", "web")
+def test_one_group_and_unknown_group(web_plan_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, body = run_json(capsys, str(web_plan_file), "--group", "web")
     assert code == 0
     assert [g["group"] for g in body["groups"]] == ["web"]
-    code, body = run_json(capsys, str(EXAMPLE), "--group", "nope")
+    code, body = run_json(capsys, str(web_plan_file), "--group", "nope")
     assert code == 2
     assert body["error"] == "UnknownGroup"
     assert body["known"] == ["web"]

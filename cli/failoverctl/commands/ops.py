@@ -10,7 +10,7 @@ output               used for
 ``TopicArn``         shown by ``status`` (where the notifications go)
 ``EventBusName``     where ``failover`` and ``failback`` put their request
 ``ReportBucketName`` where ``report --upload`` writes the evidence pack
-``PlanFile``         the plan's path in the repository; read when it exists locally
+``PlanFile``         the plan's file name in ``plans/`` (or a path); read when it exists here
 ===================  =====================================================================
 
 Exit codes: 0 done; 1 an AWS call failed or the execution did not succeed; 2 the command cannot
@@ -99,7 +99,7 @@ class Deployed:
     @property
     def store(self) -> Store:
         if self._store is None:
-            self._store = Store(self.output("TableName"), self.clients, self.region)
+            self._store = open_store(self.output("TableName"), self.clients, self.region)
         return self._store
 
     def sfn(self) -> Any:
@@ -113,6 +113,17 @@ class Deployed:
             return name_or_arn
         machine = self.output("StateMachineArn")
         return machine.replace(":stateMachine:", ":execution:", 1) + ":" + name_or_arn
+
+
+def open_store(table_name: str, clients: Clients, region: str) -> Store:
+    """A Store whose table is a plain boto3 resource.
+
+    ``Store`` swaps its resource's client for the shared low-level one, which drops boto3's DynamoDB
+    type transformation (plain values in, attribute-value maps out); the commands need the resource's own.
+    """
+    store = Store(table_name, clients, region)
+    store.table = boto3.session.Session().resource("dynamodb", region_name=region).Table(table_name)
+    return store
 
 
 def connect(args: argparse.Namespace) -> Deployed:
@@ -137,14 +148,15 @@ def connect(args: argparse.Namespace) -> Deployed:
 
 
 def load_local_plan(args: argparse.Namespace, stack: Deployed | None) -> Plan | None:
-    """The plan from ``--plan``, else the stack's ``PlanFile`` output when that path exists here."""
+    """The plan from ``--plan``, else the stack's ``PlanFile`` (a path, or a name in ``plans/``) when it exists here."""
     given = getattr(args, "plan", None)
     try:
         if given:
             return load_plan(given)
         path = (stack.outputs.get("PlanFile") if stack else None) or ""
-        if path and Path(path).is_file():
-            return load_plan(path)
+        for candidate in (Path(path), Path("plans") / path) if path else ():
+            if candidate.is_file():
+                return load_plan(candidate)
     except PlanError as err:
         if given:
             raise OpsError(err.message, code="PlanError", file=given) from None
@@ -523,10 +535,10 @@ def find_execution(
 @guarded
 def run_request(args: argparse.Namespace) -> int:
     stack = connect(args)
-    plan = load_local_plan(args, stack)
-    require_group(args.group, known_groups(stack, plan))
     bus = stack.output("EventBusName")
     stack.output("StateMachineArn")
+    plan = load_local_plan(args, stack)
+    require_group(args.group, known_groups(stack, plan))
     who = stack.identity()
     detail = {
         "group": args.group,
