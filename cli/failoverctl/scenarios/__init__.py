@@ -8,6 +8,8 @@ from failoverctl.scenarios.base import SCENARIOS, Context, Expect, Scenario
 
 SCENARIO_MODULES = [
     "failoverctl.scenarios.core",
+    "failoverctl.scenarios.safety",
+    "failoverctl.scenarios.faults",
 ]
 
 for _name in SCENARIO_MODULES:

@@ -117,6 +117,28 @@ def _from_alarm(envelope: EventBridgeModel, plan: Plan) -> FailoverRequest | Ign
     group = plan.group_for_alarm(detail.alarm_name, region)
     if group is None:
         return Ignored("unknown_alarm", f"alarm '{detail.alarm_name}' in {region} triggers no group in the plan")
+    if detail.state.value == "OK" and group.safety.failback.mode == "automatic":
+        # the primary's trigger cleared: a failback candidate, confirmed after healthy_for_seconds
+        return FailoverRequest(
+            request_id=envelope.id,
+            group=group.name,
+            direction=Direction.FAILBACK,
+            source=Source.ALARM,
+            trigger=Trigger(
+                alarm_name=detail.alarm_name,
+                alarm_arn=envelope.resources[0] if envelope.resources else None,
+                state=detail.state.value,
+                previous_state=detail.previous_state.value if detail.previous_state else None,
+                reason=detail.state.reason,
+                region=region,
+                account=envelope.account,
+                time=envelope.time.isoformat() if envelope.time else None,
+                health_check_id=_health_check_id(detail.configuration),
+                event_id=envelope.id,
+            ),
+            dry_run=group.safety.dry_run,
+            requested_by="automation",
+        )
     if detail.state.value != "ALARM":
         return Ignored(
             "not_alarm_state",

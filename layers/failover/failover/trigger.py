@@ -23,7 +23,7 @@ from botocore.exceptions import ClientError
 from failover.clients import Clients
 from failover.config import Env
 from failover.events import Ignored, parse_event
-from failover.models import FailoverRequest, Source
+from failover.models import Direction, FailoverRequest, Source
 from failover.observability import logger
 from failover.plan import Group, Plan
 from failover.store import Store
@@ -57,10 +57,13 @@ def incident_id_for(request: FailoverRequest, now: datetime | None = None) -> st
 def timing_for(group: Group, request: FailoverRequest, wait_scale: float) -> dict[str, int]:
     """The waits of one execution, from the plan (drills scale them down to zero)."""
     confirm = group.safety.confirmation_seconds if request.source in AUTOMATIC else 0
+    if request.source in AUTOMATIC and request.direction == Direction.FAILBACK:
+        confirm = group.safety.failback.healthy_for_seconds
     return {
         "confirmation_seconds": int(confirm * wait_scale),
         "verify_interval_seconds": int(group.verification.interval_seconds * wait_scale),
-        "approval_timeout_seconds": max(1, int(group.safety.approval.timeout_seconds * wait_scale)),
+        # a scaled-down drill still gives its approver a few seconds to answer
+        "approval_timeout_seconds": max(5, int(group.safety.approval.timeout_seconds * wait_scale)),
     }
 
 
@@ -117,6 +120,13 @@ class Trigger:
 
     def _start(self, request: FailoverRequest) -> TriggerResult:
         group = self.plan.group(request.group)
+        if request.source in AUTOMATIC and request.direction == Direction.FAILBACK:
+            active = self.store.group_state(group.name).get("active_side", "primary")
+            if active != "secondary":
+                return self._ignored(
+                    Ignored("not_failed_over", f"{group.name} runs on {active}: no failback to do", group=group.name),
+                    None,
+                )
         candidate = incident_id_for(request)
         if request.source in AUTOMATIC and group.safety.dedupe_window_seconds > 0:
             claim = self.store.claim_incident(

@@ -34,7 +34,8 @@ def replication_lag(group: Group, clients: Clients, now: datetime | None = None)
         MetricName=metric,
         Dimensions=[{"Name": k, "Value": v} for k, v in sorted(rep.dimensions.items())],
         StartTime=end - timedelta(seconds=rep.lookback_seconds),
-        EndTime=end,
+        # an end one period ahead includes the newest, still-open period (CloudWatch's EndTime is exclusive)
+        EndTime=end + timedelta(seconds=rep.period_seconds),
         Period=rep.period_seconds,
         Statistics=[rep.statistic],
     )
