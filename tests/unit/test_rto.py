@@ -196,14 +196,19 @@ def test_falls_back_to_the_default_table_when_the_module_cannot_be_imported(
     assert (action.seconds, action.source) == (rto.DEFAULT_TYPICAL_SECONDS["route53_records"], "default table")
 
 
-def test_unregistered_action_type_uses_the_documented_table() -> None:
+def test_the_documented_table_agrees_with_the_action_classes() -> None:
+    from failover.actions import REGISTRY, action_class
+
+    for type_name in REGISTRY:
+        assert rto.DEFAULT_TYPICAL_SECONDS[type_name] == action_class(type_name).typical_seconds, type_name
+
+
+def test_a_plan_without_dns_actions_has_no_dns_ttl_part() -> None:
     def rds(g: dict[str, Any]) -> None:
         g["stages"] = [{"name": "db", "actions": [rds_action("db")]}]
 
     est = rto.estimate(group_from(rds))
-    action = est.stages[0].actions[0]
-    assert action.seconds == rto.DEFAULT_TYPICAL_SECONDS["rds_instance_failover"] == 120
-    # no DNS action: no DNS TTL part
+    assert est.stages[0].actions[0].seconds == 120  # Multi-AZ DB instance failover: 60-120 s
     assert "dns ttl" not in [c.name for c in est.components]
 
 

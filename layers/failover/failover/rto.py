@@ -49,18 +49,18 @@ PER_STAGE_ALLOWANCE_SECONDS = 1.0
 #: imported (the class's ``typical_seconds`` wins when it can). Sources in docs/rto.md.
 DEFAULT_TYPICAL_SECONDS: dict[str, float] = {
     "route53_records": 60.0,  # INSYNC within 60 s (Route 53 FAQ)
-    "route53_health_check_invert": 90.0,  # health check re-evaluates: 30 s x 3 (Route 53 health checks)
-    "route53_metric_switch": 90.0,  # the metric's alarm (60 s) + one standard health-check interval (30 s)
-    "arc_routing_control": 30.0,  # data plane; the routing control's health check re-evaluates (project figure)
+    "route53_health_check_invert": 90.0,  # the health check re-evaluates: 30 s x 3 (Route 53 health checks)
+    "route53_metric_switch": 120.0,  # the metric's alarm period, then the health check's own evaluation
+    "arc_routing_control": 30.0,  # data plane; the routing control's health check follows (project figure)
     "rds_instance_failover": 120.0,  # Multi-AZ DB instance failover: typically 60-120 s (RDS docs)
-    "rds_cluster_failover": 60.0,  # Aurora in-region under 60 s; Multi-AZ DB cluster under 35 s (RDS/Aurora docs)
-    "aurora_global": 60.0,  # global database promote: under 1 min (Aurora User Guide)
+    "rds_cluster_failover": 60.0,  # Aurora in-region under 60 s; Multi-AZ DB cluster under 35 s
     "rds_promote_replica": 300.0,  # no AWS figure: a project figure, measure it in a drill
-    "elb_weights": 10.0,  # listener rule update (project figure)
+    "aurora_global": 120.0,  # promote under 1 min, plus the writer endpoint and reconnection (Aurora User Guide)
+    "elb_weights": 15.0,  # listener rule update (project figure)
     "asg_capacity": 300.0,  # instance launch + health-check grace (project figure)
     "s3_mrap_routes": 120.0,  # a route change takes up to 2 minutes (S3 Control API)
-    "dynamodb_global_table": 10.0,  # active-active: nothing replicates on switch (project figure)
-    "lambda_hook": 10.0,  # the hook's own run time (project figure)
+    "dynamodb_global_table": 1.0,  # active-active: one read; replication typically under a second behind
+    "lambda_hook": 5.0,  # the hook's own run time (project figure)
 }
 #: Any type missing from the table above.
 UNKNOWN_TYPICAL_SECONDS = 60.0
