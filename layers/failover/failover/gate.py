@@ -15,6 +15,7 @@ Order of the checks, and what a failure means:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,6 +54,18 @@ def context_for(group: Group, request: FailoverRequest, clients: Clients, *, dry
         incident_id=request.incident_id,
         request=request.to_json(),
     )
+
+
+def is_redrive(request: FailoverRequest, execution_id: str) -> bool:
+    """An execution named ``<incident>-retry-<n>`` re-drives an incident whose earlier execution failed.
+
+    Its actions may already have been applied (a crash after the change): the gate then does not
+    skip as "already on target" but lets the idempotent actions run again and verification confirm.
+    """
+    if not request.incident_id:
+        return False
+    name = execution_id.rsplit(":", 1)[-1]
+    return re.fullmatch(re.escape(request.incident_id) + r"-retry-[0-9]+", name) is not None
 
 
 def stages_for(group: Group) -> list[dict[str, Any]]:
@@ -147,8 +160,15 @@ class Gate:
         if not cooldown.ok:
             return decide(Outcome.SKIP, cooldown.detail)
 
-        # 5. already on the target side
+        # 5. already on the target side (a re-drive runs its idempotent actions again and verifies)
         already = self._already_check(group, request, dry_run, target)
+        if already.values.get("on_target") and is_redrive(request, owner):
+            already = already.model_copy(update={
+                "ok": True,
+                "detail": f"re-drive of incident {request.incident_id}: every action already serves {target}; "
+                "they run again (idempotent, nothing changes) and verification confirms",
+                "values": {**already.values, "redrive": True},
+            })
         checks.append(already)
         if already.ok is False and already.values.get("on_target"):
             active = target
