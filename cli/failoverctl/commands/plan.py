@@ -6,6 +6,7 @@ import argparse
 
 from failover.errors import PlanError
 from failover.plan import load_plan
+from failoverctl.commands import plan_lint
 from failoverctl.output import emit_json, error
 
 
@@ -21,6 +22,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     rto.add_argument("--group", help="one group (default: all)")
     rto.add_argument("--json", action="store_true", help="print one JSON object")
     rto.set_defaults(func=run_rto)
+    lint = sub.add_parser(
+        "lint", help="list control-plane calls and dependencies on us-east-1 or the region being left; exit 1 on errors"
+    )
+    plan_lint.add_arguments(lint)
+    lint.set_defaults(func=plan_lint.run_lint)
     return plan
 
 

@@ -1,0 +1,200 @@
+"""Static-stability lint: what a group's failover path depends on that may be impaired when it runs.
+
+For each group (in one direction, failover by default) the linter lists:
+
+- every **trigger** that lives in the region being left or in us-east-1 (alarms on the Route 53
+  ``HealthCheckStatus`` metric can only live there);
+- the **gate's** reads of Route 53 health-check status (the Route 53 API, served from us-east-1);
+- every **control-plane call** of an action, and every dependency of an action on **us-east-1** or
+  on **the region being left**, from each action's ``dependencies(ctx)``.
+
+Severity, the rule ``failoverctl plan lint`` exits on (1 when there is any ``error``):
+
+- ``error``: an action can only do its work through the region being left (every endpoint it could
+  use is there), or the gate can only learn the target's health there. That region is the one
+  assumed impaired, so the failover itself would fail.
+- ``warning``: the path depends on us-east-1 while us-east-1 is not the region being activated
+  (Route 53's control plane, health-check status and alarms live there), or a trigger lives in the
+  region being left.
+- ``info``: a control-plane call in the region being activated (allowed, as in AWS's Region switch,
+  but listed), or a data-plane call that has other endpoints to try besides a risky one.
+
+Each finding names the data-plane alternative where there is one.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from failover.actions import build_action
+from failover.actions.base import ActionContext, Dependency
+from failover.clients import Clients
+from failover.models import Direction
+from failover.plan import Group, Plan
+
+US_EAST_1 = "us-east-1"
+Severity = Literal["error", "warning", "info"]
+SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+
+
+class Finding(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    group: str
+    stage: str
+    action: str
+    plane: str
+    service: str
+    api: str
+    region: str
+    severity: Severity
+    message: str
+    alternative: str = ""
+
+
+def _context(group: Group, direction: Direction) -> ActionContext:
+    source, target = group.sides_for(direction)
+    return ActionContext(
+        direction=direction,
+        source=source,
+        target=target,
+        source_region=group.side(source).region,
+        target_region=group.side(target).region,
+        clients=Clients(),  # never called: dependencies() reads the spec only
+        group=group.name,
+    )
+
+
+def _trigger_findings(group: Group, ctx: ActionContext) -> list[Finding]:
+    findings = []
+    for alarm in group.triggers.alarms:
+        if alarm.region not in (ctx.source_region, US_EAST_1):
+            continue
+        where = []
+        if alarm.region == ctx.source_region:
+            where.append("the region being left")
+        if alarm.region == US_EAST_1:
+            where.append("us-east-1, where alarms on Route 53 HealthCheckStatus must live")
+        findings.append(
+            Finding(
+                group=group.name,
+                stage="trigger",
+                action=alarm.name,
+                plane="data",
+                service="cloudwatch",
+                api="alarm state change",
+                region=alarm.region,
+                severity="warning",
+                message=f"trigger alarm '{alarm.name}' is evaluated in {' and '.join(where)} ({alarm.region}); "
+                "an impairment there can delay or stop the event that starts the failover",
+                alternative=f"also trigger from {ctx.target_region}: an alarm there on a canary or probe of the "
+                "primary, or an ARC readiness/routing-control signal; keep the manual trigger",
+            )
+        )
+    return findings
+
+
+def _gate_findings(group: Group, ctx: ActionContext) -> list[Finding]:
+    target = group.side(ctx.target)
+    if not target.health_checks:
+        return []
+    if ctx.target_region == US_EAST_1:
+        return []  # read from the region being activated
+    leaving = ctx.source_region == US_EAST_1
+    local = [a.name for a in target.alarms if a.region == ctx.target_region]
+    return [
+        Finding(
+            group=group.name,
+            stage="validate",
+            action="target health",
+            plane="control",
+            service="route53",
+            api="GetHealthCheckStatus",
+            region=US_EAST_1,
+            severity="error" if leaving and not local else "warning",
+            message=f"the gate reads the status of the {ctx.target} side's health checks through the Route 53 API "
+            f"in us-east-1{', the region being left' if leaving else ''}"
+            + (f"; its alarms in {ctx.target_region} ({', '.join(local)}) remain" if local else ""),
+            alternative=f"give the {ctx.target} side alarms in {ctx.target_region} (side.alarms) so the gate can "
+            "decide without us-east-1",
+        )
+    ]
+
+
+def _action_findings(group: Group, ctx: ActionContext) -> list[Finding]:
+    findings: list[Finding] = []
+    for stage, name, spec in group.iter_actions():
+        action = build_action(spec, name)
+        by_api: dict[tuple[str, str, str], list[Dependency]] = defaultdict(list)
+        for dep in action.dependencies(ctx):
+            by_api[(dep.plane, dep.service, dep.api)].append(dep)
+        for (plane, service, api), deps in by_api.items():
+            finding = _judge(plane, deps, ctx)
+            if finding is None:
+                continue
+            severity, region, message = finding
+            alternative = next((d.alternative for d in deps if d.alternative), "")
+            findings.append(
+                Finding(
+                    group=group.name,
+                    stage=stage.name,
+                    action=name,
+                    plane=plane,
+                    service=service,
+                    api=api,
+                    region=region,
+                    severity=severity,
+                    message=f"{action.type}: {message}",
+                    alternative=alternative,
+                )
+            )
+    return findings
+
+
+def _judge(plane: str, deps: list[Dependency], ctx: ActionContext) -> tuple[Severity, str, str] | None:
+    """(severity, region, message) for the dependencies of one API, which are alternatives to each other."""
+    regions = [d.region for d in deps]
+    shown = ", ".join(dict.fromkeys(regions))
+    note = next((d.note for d in deps if d.note), "")
+    leaving = [r for r in regions if r == ctx.source_region]
+    east = [r for r in regions if r == US_EAST_1 and r != ctx.target_region]
+    if len(leaving) == len(regions):
+        return "error", shown, f"{plane}-plane call only in the region being left ({shown}); {note}".rstrip("; ")
+    if len(east) == len(regions):
+        if plane == "control":
+            message = f"control-plane call in us-east-1 while activating {ctx.target_region}; {note}"
+            return "warning", shown, message.rstrip("; ")
+        return "info", shown, f"data-plane call in us-east-1; {note}".rstrip("; ")
+    if leaving or east:
+        risky = ", ".join(dict.fromkeys(leaving + east))
+        return "info", shown, f"{plane}-plane call with {len(regions)} endpoints; those in {risky} are tried last"
+    if plane == "control":
+        return "info", shown, f"control-plane call in {shown}; {note}".rstrip("; ")
+    return None
+
+
+def lint_group(group: Group, direction: Direction | str = Direction.FAILOVER) -> list[Finding]:
+    ctx = _context(group, Direction(direction))
+    findings = []
+    if Direction(direction) == Direction.FAILOVER:
+        findings += _trigger_findings(group, ctx)
+    findings += _gate_findings(group, ctx)
+    findings += _action_findings(group, ctx)
+    return findings
+
+
+def lint_plan(plan: Plan, direction: Direction | str = Direction.FAILOVER) -> list[Finding]:
+    """Every finding of every group, in plan order (triggers, gate, then stages)."""
+    return [finding for group in plan.groups for finding in lint_group(group, direction)]
+
+
+def has_errors(findings: list[Finding]) -> bool:
+    return any(f.severity == "error" for f in findings)
+
+
+def summary(findings: list[Finding]) -> dict[str, Any]:
+    counts = {severity: sum(1 for f in findings if f.severity == severity) for severity in SEVERITY_ORDER}
+    return {"findings": len(findings), **counts}
