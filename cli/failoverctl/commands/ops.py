@@ -274,7 +274,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     history.set_defaults(func=run_history)
 
     for direction in (Direction.FAILOVER, Direction.FAILBACK):
-        what = "to the secondary" if direction == Direction.FAILOVER else "back to the primary"
+        what = "to the secondary" if direction == Direction.FAILOVER else "to the primary"
         p = subparsers.add_parser(
             str(direction),
             help=f"request a {direction} {what} through the event bus (same path and safety gate as an alarm)",
