@@ -294,7 +294,13 @@ def test_history_joins_incidents_timelines_and_executions(
     store = ops_world.store
     arn = ops_world.start("web-failover-20260101T000000Z-aaaa0001", {"request": {"group": "web"}})
     ops_world.wait(arn)
-    store.put_incident("web", "web-failover-20260101T000000Z-aaaa0001", "2026-01-01T00:00:00.000Z", outcome="succeeded")
+    store.put_incident(
+        "web",
+        "web-failover-20260101T000000Z-aaaa0001",
+        "2026-01-01T00:00:00.000Z",
+        outcome="succeeded",
+        execution_id=arn,
+    )
     store.add_event("web-failover-20260101T000000Z-aaaa0001", "trigger", "alarm web-primary-health: started")
     store.add_event("web-failover-20260101T000000Z-aaaa0001", "decision", "proceed: all checks passed")
     orphan = ops_world.start("web-failback-20990101T000000Z-bbbb0002")

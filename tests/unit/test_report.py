@@ -164,6 +164,13 @@ def test_markdown_tells_the_whole_story() -> None:
     assert "200 s from the failure to verified traffic on the target, within the RTO objective of 600 s" in md
 
 
+def test_objective_from_the_closed_incident() -> None:
+    state = copy.deepcopy(STATE)
+    state["gate"]["run"] = {}
+    state["closed"]["incident"]["rto_objective_seconds"] = 150
+    assert "OVER the RTO objective of 150 s" in report.render_markdown(state, TIMELINE)
+
+
 def test_objective_missed_and_dry_run_wording() -> None:
     md = report.render_markdown(STATE, TIMELINE, rto_objective_seconds=120)
     assert "OVER the RTO objective of 120 s" in md

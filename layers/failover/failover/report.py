@@ -141,7 +141,12 @@ def _history_entries(history: Iterable[Mapping[str, Any]] | None) -> list[Entry]
 def _objective(state: Mapping[str, Any], given: int | None) -> int | None:
     if given is not None:
         return given
-    for holder in (_dict(_dict(state.get("gate")).get("run")), _dict(state.get("timing"))):
+    holders = (
+        _dict(_dict(state.get("closed")).get("incident")),
+        _dict(_dict(state.get("gate")).get("run")),
+        _dict(state.get("timing")),
+    )
+    for holder in holders:
         value = holder.get("rto_objective_seconds")
         if isinstance(value, int | float):
             return int(value)
