@@ -61,3 +61,12 @@ def sim(aws: None) -> Iterator[Any]:
     finally:
         SIM.enabled = False
         SIM.reset()
+
+
+@pytest.fixture
+def world() -> Iterator[Any]:
+    """A simulated account built from template.yaml and plans/example.yaml (no Slack)."""
+    from failoverctl.sim.world import World
+
+    with World(ROOT / "plans" / "example.yaml") as w:
+        yield w

@@ -1,0 +1,124 @@
+"""The trigger: one execution per incident; duplicates and storms start nothing more; ignores are counted."""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+from failover.config import get_env
+from failover.trigger import Trigger, incident_id_for, timing_for
+from tests.conftest import load_event
+
+
+def trigger(world: Any) -> Trigger:
+    return Trigger(world.plan, get_env(), world.clients, world.store)
+
+
+def executions(world: Any) -> list[dict[str, Any]]:
+    sfn = world.clients.get("stepfunctions")
+    found: list[dict[str, Any]] = sfn.list_executions(stateMachineArn=world.state_machine_arn)["executions"]
+    return found
+
+
+def alarm(world: Any, name: str = "web-primary-health", event_id: str = "e-1") -> dict[str, Any]:
+    world.set_alarm(name, "us-east-1", "ALARM")
+    event: dict[str, Any] = world.alarm_event(name, "us-east-1", event_id=event_id)
+    return event
+
+
+def test_an_alarm_starts_one_execution_named_after_its_incident(world: Any) -> None:
+    result = trigger(world).handle(alarm(world))
+    assert result.status == "started"
+    assert result.execution_arn and result.execution_arn.endswith(result.incident_id or "?")
+    assert result.incident_id and result.incident_id.startswith("web-failover-")
+    started = executions(world)
+    assert [e["name"] for e in started] == [result.incident_id]
+    execution_input = json.loads(
+        world.clients.get("stepfunctions").describe_execution(executionArn=result.execution_arn)["input"]
+    )
+    assert execution_input["request"]["incident_id"] == result.incident_id
+    assert execution_input["timing"]["confirmation_seconds"] == 0  # drills scale waits to zero
+    assert any(e["kind"] == "triggered" for e in world.store.timeline(result.incident_id))
+
+
+def test_a_duplicate_delivery_starts_no_second_execution(world: Any) -> None:
+    event = alarm(world)
+    first = trigger(world).handle(event)
+    second = trigger(world).handle(copy.deepcopy(event))
+    assert first.status == "started"
+    assert second.status == "deduplicated"
+    assert second.incident_id == first.incident_id
+    assert len(executions(world)) == 1
+
+
+def test_a_second_alarm_of_the_same_group_joins_the_open_incident(world: Any) -> None:
+    first = trigger(world).handle(alarm(world, "web-primary-health", "e-1"))
+    second = trigger(world).handle(alarm(world, "web-primary-latency", "e-2"))
+    assert (first.status, second.status) == ("started", "deduplicated")
+    assert second.reason == "incident_open"
+    assert len(executions(world)) == 1
+
+
+def test_alarms_of_different_groups_are_different_incidents(world: Any) -> None:
+    web = trigger(world).handle(alarm(world, "web-primary-health", "e-1"))
+    api = trigger(world).handle(alarm(world, "api-primary-health", "e-2"))
+    assert web.status == api.status == "started"
+    assert web.incident_id != api.incident_id
+    assert len(executions(world)) == 2
+
+
+def test_a_claim_without_an_execution_is_started_on_the_next_event(world: Any) -> None:
+    """A trigger that crashed between claiming the incident and starting it loses nothing."""
+    world.store.claim_incident("web", "failover", "web-failover-crashed-claim", 900)
+    result = trigger(world).handle(alarm(world))
+    assert result.status == "started"
+    assert result.incident_id == "web-failover-crashed-claim"
+
+
+def test_ignored_events_are_reported_not_raised(world: Any) -> None:
+    ok = trigger(world).handle(load_event("cloudwatch_alarm_ok"))
+    unknown = trigger(world).handle(load_event("cloudwatch_unknown_alarm"))
+    assert (ok.status, ok.reason) == ("ignored", "not_alarm_state")
+    assert (unknown.status, unknown.reason) == ("ignored", "unknown_alarm")
+    assert executions(world) == []
+
+
+def test_a_rejected_manual_request_is_notified(world: Any) -> None:
+    result = trigger(world).handle(load_event("manual_unknown_group"))
+    assert result.status == "rejected"
+    messages = world.sns_messages()
+    assert [m["attributes"]["phase"] for m in messages] == ["rejected"]
+    assert "payments" in messages[0]["message"]
+
+
+def test_manual_requests_are_their_own_incidents_without_a_confirmation_wait(world: Any) -> None:
+    first = trigger(world).handle(load_event("manual_failover_request"))
+    assert first.status == "started"
+    group = world.plan.group("web")
+    from failover.models import FailoverRequest
+
+    request = FailoverRequest.model_validate(first.request)
+    assert timing_for(group, request, 1.0)["confirmation_seconds"] == 0
+    auto = request.model_copy(update={"source": "alarm"})
+    assert timing_for(group, auto, 1.0)["confirmation_seconds"] == group.safety.confirmation_seconds
+
+
+def test_automatic_failback_only_when_failed_over(world: Any) -> None:
+    event = load_event("cloudwatch_alarm_ok")
+    event["detail"]["alarmName"] = "admin-primary-health"
+    on_primary = trigger(world).handle(event)
+    assert (on_primary.status, on_primary.reason) == ("ignored", "not_failed_over")
+    world.store.set_active("admin", "secondary", "earlier", failover=True)
+    on_secondary = trigger(world).handle(event)
+    assert on_secondary.status == "started"
+    assert on_secondary.incident_id and "-failback-" in on_secondary.incident_id
+
+
+def test_incident_ids_are_valid_execution_names() -> None:
+    from failover.models import FailoverRequest
+
+    request = FailoverRequest(request_id="x" * 200, group="a-very-long-group-name-of-forty-chars-xx", source="alarm")
+    name = incident_id_for(request)
+    assert len(name) <= 80
+    assert all(c.isalnum() or c in "-_" for c in name)
