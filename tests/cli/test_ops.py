@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 from failover.clients import Clients
+from failover.store import Store
 from failoverctl.cli import main
 from failoverctl.commands import ops
 
@@ -142,7 +143,7 @@ class OpsWorld:
     bus: str
     bucket: str
     queue_url: str
-    store: Any
+    store: Store
 
     def received(self) -> list[dict[str, Any]]:
         """Events the bus delivered to the capture queue (what the trigger would receive)."""
@@ -224,7 +225,7 @@ def ops_world(aws: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Ops
         bus="failover-bus",
         bucket="failover-reports",
         queue_url=queue_url,
-        store=ops.open_store("failover-incidents", Clients(REGION), REGION),
+        store=Store("failover-incidents", Clients(REGION), REGION),
     )
 
 

@@ -99,7 +99,7 @@ class Deployed:
     @property
     def store(self) -> Store:
         if self._store is None:
-            self._store = open_store(self.output("TableName"), self.clients, self.region)
+            self._store = Store(self.output("TableName"), self.clients, self.region)
         return self._store
 
     def sfn(self) -> Any:
@@ -113,17 +113,6 @@ class Deployed:
             return name_or_arn
         machine = self.output("StateMachineArn")
         return machine.replace(":stateMachine:", ":execution:", 1) + ":" + name_or_arn
-
-
-def open_store(table_name: str, clients: Clients, region: str) -> Store:
-    """A Store whose table is a plain boto3 resource.
-
-    ``Store`` swaps its resource's client for the shared low-level one, which drops boto3's DynamoDB
-    type transformation (plain values in, attribute-value maps out); the commands need the resource's own.
-    """
-    store = Store(table_name, clients, region)
-    store.table = boto3.session.Session().resource("dynamodb", region_name=region).Table(table_name)
-    return store
 
 
 def connect(args: argparse.Namespace) -> Deployed:
