@@ -1,0 +1,152 @@
+"""The real definition (statemachine/failover.asl.json with the template's substitutions) on moto's
+interpreter, with every function run in-process: each branch of the state machine."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from failoverctl.drill import ExecutionReport, execution_report
+from failoverctl.sim.extensions.route53 import resolve
+
+
+def start(world: Any, group: str = "web") -> ExecutionReport:
+    g = world.plan.group(group)
+    world.set_side_health(g, "primary", 0.0)
+    alarm = g.triggers.alarms[0]
+    world.set_alarm(alarm.name, alarm.region, "ALARM")
+    route = world.route(world.alarm_event(alarm.name, alarm.region))
+    arn = route.results[0]["execution_arn"]
+    return execution_report(world, arn)
+
+
+def stale_dns(world: Any, answers_before_fresh: int | None) -> dict[str, int]:
+    """TestDNSAnswer keeps answering the old record for a while (or for ever when None)."""
+    calls = {"n": 0}
+    sim = world.sim
+
+    def handler(params: dict[str, Any], region: str) -> dict[str, Any]:
+        calls["n"] += 1
+        code, data = resolve(sim, params["HostedZoneId"], params["RecordName"], params["RecordType"])
+        if answers_before_fresh is None or calls["n"] <= answers_before_fresh:
+            data = ["web-use1.example.com"]
+        return {"Nameserver": "ns", "RecordName": params["RecordName"], "RecordType": params["RecordType"],
+                "RecordData": data, "ResponseCode": code, "Protocol": "UDP"}
+
+    sim.register("route53.TestDNSAnswer", handler)
+    return calls
+
+
+def test_proceed_path(world: Any) -> None:
+    report = start(world)
+    assert report.status == "SUCCEEDED"
+    assert report.state_names == [
+        "Wait For Confirmation", "Validate Request", "Choose Path", "Notify Started", "Begin Failover",
+        "Run Stage", "Execute Action", "Record Stage", "Stage Failed?", "Wait Before Verify", "Verify Stage",
+        "Verified?", "Close Succeeded", "Notify Succeeded", "Succeeded",
+    ]
+    assert report.final["cursor"]["done"] is True
+    assert report.final["closed"]["incident"]["outcome"] == "succeeded"
+    assert world.store.lock("web") == {}
+    assert world.store.group_state("web")["active_side"] == "secondary"
+
+
+def test_skip_path(world: Any) -> None:
+    world.set_side_health(world.plan.group("web"), "secondary", 0.0)
+    report = start(world)
+    assert report.status == "SUCCEEDED"
+    assert report.state_names[-4:] == ["Choose Path", "Close Skipped", "Notify Skipped", "Skipped"]
+    assert "Run Stage" not in report.state_names
+
+
+def test_verify_retries_then_succeeds(world: Any) -> None:
+    calls = stale_dns(world, answers_before_fresh=2)
+    report = start(world)
+    assert report.status == "SUCCEEDED"
+    assert report.state_names.count("Verify Stage") == 3
+    attempts = [v["attempt"] for v in report.final["cursor"]["verifications"]]
+    assert attempts == [1, 2, 3]
+    assert [v["ok"] for v in report.final["cursor"]["verifications"]] == [False, False, True]
+    assert calls["n"] == 3
+
+
+def test_verify_exhausted_takes_the_failure_path(world: Any) -> None:
+    stale_dns(world, answers_before_fresh=None)
+    report = start(world)
+    attempts = world.plan.group("web").verification.attempts
+    assert report.status == "FAILED"
+    assert report.state_names.count("Verify Stage") == attempts
+    assert report.state_names[-5:] == ["Verified?", "Verification Failed", "Close Failed", "Notify Failed", "Failed"]
+    assert "failed after" in report.final["error"]["Cause"]
+    assert world.store.lock("web") == {}
+    incidents = world.store.incidents("web")
+    assert incidents[0]["outcome"] == "failed"
+    phases = [m["attributes"]["phase"] for m in world.sns_messages()]
+    assert phases == ["started", "failed"]
+
+
+def test_a_task_error_is_caught_and_reported(world: Any) -> None:
+    def boom(name: str, payload: Any, result: Any) -> dict[str, Any] | None:
+        if name == "ExecuteFunction":
+            return {"errorType": "ActionError", "errorMessage": "the Route 53 API said no"}
+        return None
+
+    world.lambdas.faults.append(boom)
+    report = start(world)
+    assert report.status == "FAILED"
+    assert report.state_names[-5:] == ["Execute Action", "Record Failure", "Close Failed", "Notify Failed", "Failed"]
+    assert report.final["error"]["Error"] == "ActionError"
+    assert world.store.lock("web") == {}
+
+
+def test_a_transient_error_is_retried(world: Any) -> None:
+    seen = {"n": 0}
+
+    def once(name: str, payload: Any, result: Any) -> dict[str, Any] | None:
+        if name == "ValidateFunction" and seen["n"] == 0:
+            seen["n"] += 1
+            return {"errorType": "Lambda.TooManyRequestsException", "errorMessage": "Rate exceeded"}
+        return None
+
+    world.lambdas.faults.append(once)
+    report = start(world)
+    assert report.status == "SUCCEEDED"
+    assert seen["n"] == 1
+
+
+def test_a_notification_failure_never_fails_the_failover(world: Any) -> None:
+    def notify_down(name: str, payload: Any, result: Any) -> dict[str, Any] | None:
+        if name == "NotifyFunction":
+            return {"errorType": "RuntimeError", "errorMessage": "notify crashed"}
+        return None
+
+    world.lambdas.faults.append(notify_down)
+    report = start(world)
+    assert report.status == "SUCCEEDED"
+    assert "started_error" in report.final["notifications"]
+    assert world.store.group_state("web")["active_side"] == "secondary"
+
+
+@pytest.mark.parametrize("state", ["Validate Request", "Record Stage", "Verify Stage", "Close Succeeded"])
+def test_every_task_retries_transient_errors_with_full_jitter(state: str) -> None:
+    from failoverctl.template import ROOT
+
+    definition = json.loads((ROOT / "statemachine" / "failover.asl.json").read_text())
+    retry = definition["States"][state]["Retry"][0]
+    assert "TransientError" in retry["ErrorEquals"]
+    assert "Lambda.TooManyRequestsException" in retry["ErrorEquals"]
+    assert retry["JitterStrategy"] == "FULL"
+    assert retry["MaxAttempts"] >= 2
+
+
+def test_every_arn_is_a_substitution() -> None:
+    from failoverctl.template import ROOT, load_template
+
+    text = (ROOT / "statemachine" / "failover.asl.json").read_text()
+    assert "arn:aws:lambda" not in text
+    subs = load_template()["Resources"]["FailoverStateMachine"]["Properties"]["DefinitionSubstitutions"]
+    import re
+
+    assert set(re.findall(r"\$\{(\w+)\}", text)) == set(subs)
