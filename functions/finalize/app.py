@@ -13,7 +13,7 @@ from failover.observability import logger, metrics, tracer
 
 def process(event: Any, deps: Deps | None = None) -> dict[str, Any]:
     deps = deps or default_deps()
-    return finalize(event, deps.plan, deps.store)
+    return finalize(event, deps.plan, deps.store, clients=deps.clients, report_bucket=deps.env.report_bucket)
 
 
 @logger.inject_lambda_context(correlation_id_path="state.request.incident_id")

@@ -185,6 +185,8 @@ class World:
         ]
         sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn,
                       Attributes={"RawMessageDelivery": "false"})
+        report_bucket = f"{STACK}-reports"
+        self.clients.get("s3").create_bucket(Bucket=report_bucket)
         sm = self.clients.get("secretsmanager")
         approval_secret = sm.create_secret(Name=f"{STACK}-approval-key", SecretString=secrets.token_hex(32))["ARN"]
         slack_secret = ""
@@ -215,6 +217,7 @@ class World:
                 "FailoverTopic": topic,
                 "ApprovalSigningSecret": approval_secret,
                 "FailoverStateMachine": self.state_machine_arn,
+                "ReportBucket": report_bucket,
                 "TriggerDeadLetterQueue": f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/{STACK}-dlq",
             }
         )

@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from failover.clients import Clients
 from failover.execute import parse_input
 from failover.models import ActionStatus, FailoverRequest, Source, iso
 from failover.observability import logger, metrics
@@ -36,7 +37,9 @@ def _seconds_since(ts: str | None) -> float | None:
     return round((datetime.now(UTC) - then).total_seconds(), 3)
 
 
-def finalize(payload: Any, plan: Plan, store: Store) -> dict[str, Any]:
+def finalize(
+    payload: Any, plan: Plan, store: Store, *, clients: Clients | None = None, report_bucket: str | None = None
+) -> dict[str, Any]:
     data: FinalizeInput = parse_input(payload, FinalizeInput)
     state = data.state
     request = FailoverRequest.model_validate(state.get("request") or {})
@@ -83,6 +86,9 @@ def finalize(payload: Any, plan: Plan, store: Store) -> dict[str, Any]:
         "rto_objective_seconds": group.rto_objective_seconds,
         "lock_released": released,
     }
+    if report_bucket and clients is not None:
+        summary["report"] = _write_report(report_bucket, group.name, incident_id, state, store, clients,
+                                          group.rto_objective_seconds)
     store.put_incident(group.name, incident_id, request.received_at, summary)
     store.add_event(incident_id, "closed", f"incident closed: {outcome}", summary=summary)
     metrics.add_dimension(name="group", value=group.name)
@@ -93,3 +99,19 @@ def finalize(payload: Any, plan: Plan, store: Store) -> dict[str, Any]:
         metrics.add_metric(name="TimeToRecoverySeconds", unit="Seconds", value=ttr)
     logger.info("incident closed", extra=summary)
     return summary
+
+
+def _write_report(
+    bucket: str, group: str, incident_id: str, state: dict[str, Any], store: Store, clients: Clients, rto: int
+) -> dict[str, str] | None:
+    """The evidence pack (Markdown and HTML) in the report bucket; best effort, never fails the close."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from failover.report import write_report
+
+    try:
+        return write_report(bucket, f"reports/{group}/{incident_id}", state, store.timeline(incident_id),
+                            clients=clients, rto_objective_seconds=rto)
+    except (ClientError, BotoCoreError) as err:
+        logger.warning("incident report not written", extra={"bucket": bucket, "error": str(err)})
+        return None
