@@ -201,7 +201,8 @@ class Incident(View):
             triggered_at=triggered_at,
             elapsed_seconds=elapsed,
             rto_objective_seconds=rto,
-            links=_links(execution_id, trigger, console_region, _text(getattr(notifications, "runbook_url", None))),
+            links=_links(execution_id, trigger, console_region, _text(getattr(notifications, "runbook_url", None)))
+            + _report_links(state),
             mention=_text(getattr(notifications, "mention", None)) if _needs_person(phase, skip_kind) else None,
             generated_at=iso(now),
         )
@@ -734,6 +735,22 @@ def _links(
     if runbook:
         links.append(Link(label="Runbook", url=runbook))
     return links
+
+
+def _report_links(state: Any) -> list[Link]:
+    """The incident report the close step wrote (``closed.incident.report``: S3 URIs), if any."""
+    closed = state.get("closed") if isinstance(state, Mapping) else None
+    incident = closed.get("incident") if isinstance(closed, Mapping) else None
+    report = incident.get("report") if isinstance(incident, Mapping) else None
+    if not isinstance(report, Mapping):
+        return []
+    out = []
+    for ext, label in (("html", "Incident report (HTML)"), ("md", "Incident report (Markdown)")):
+        uri = report.get(ext)
+        if isinstance(uri, str) and uri.startswith("s3://"):
+            bucket, _, key = uri[5:].partition("/")
+            out.append(Link(label=label, url=f"https://{bucket}.s3.amazonaws.com/{quote(key)}"))
+    return out
 
 
 def deadline(seconds: int | None, now: datetime | None = None) -> str | None:
