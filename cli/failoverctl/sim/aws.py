@@ -207,6 +207,9 @@ class SimAWS:
         status = 503 if fault.kind == "5xx" else 400
         code = "ServiceUnavailable" if fault.kind == "5xx" else _THROTTLE_CODE.get(service, "Throttling")
         body, headers = _error_body(_PROTOCOLS.get(service, "query"), code, f"injected {fault.kind}")
+        # botocore runs every before-send handler: point the request where moto's stubber matches
+        # nothing, so the failed call changes nothing (as a throttled call on AWS changes nothing)
+        request.url = "https://fault.sim.invalid/"
         return http_response(status, headers, body)
 
     def _record(self, api: str, region: str, served_by: str) -> None:

@@ -191,3 +191,15 @@ class LocalLambdas:
     def release_stdout(self) -> None:
         if isinstance(sys.stdout, _StdoutRouter):
             sys.stdout = sys.stdout.real
+        # later logs go to whatever stdout is then (a test's capture may close the current one)
+        for h in logging.getLogger("failover").handlers:
+            if isinstance(h, logging.StreamHandler):
+                h.setStream(_CurrentStdout())
+
+
+class _CurrentStdout(io.TextIOBase):
+    def write(self, text: str) -> int:
+        return int(sys.stdout.write(text))
+
+    def flush(self) -> None:
+        sys.stdout.flush()
