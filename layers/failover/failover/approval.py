@@ -61,7 +61,13 @@ def sign(key: bytes, claims: TokenClaims) -> str:
 
 def verify_token(key: bytes, token: Any, now: float | None = None) -> TokenClaims:
     """The token's claims, or ``ApprovalError`` saying why it is refused (forged, expired, malformed)."""
-    if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_LENGTH or token.count(".") != 1:
+    if (
+        not isinstance(token, str)
+        or not token
+        or len(token) > MAX_TOKEN_LENGTH
+        or not token.isascii()  # base64url; compare_digest refuses non-ASCII text
+        or token.count(".") != 1
+    ):
         raise ApprovalError("the approval token is malformed", reason="malformed")
     body, signature = token.split(".")
     expected = _b64(hmac.new(key, body.encode(), hashlib.sha256).digest())

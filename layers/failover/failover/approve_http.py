@@ -69,6 +69,15 @@ def _body(event: dict[str, Any]) -> str:
     return raw
 
 
+def _mapping(value: Any) -> dict[str, Any]:
+    """A part of the request that should be an object; anything else counts as absent."""
+    return value if isinstance(value, dict) else {}
+
+
+def _http(event: dict[str, Any]) -> dict[str, Any]:
+    return _mapping(_mapping(event.get("requestContext")).get("http"))
+
+
 def _first(values: dict[str, list[str]], key: str) -> str | None:
     items = values.get(key) or []
     return items[0] if items else None
@@ -77,8 +86,8 @@ def _first(values: dict[str, list[str]], key: str) -> str | None:
 def handle(event: Any, deps: Deps) -> dict[str, Any]:
     if not isinstance(event, dict):
         return _json(400, {"error": "malformed", "message": "expected a Lambda function URL request"})
-    method = str(((event.get("requestContext") or {}).get("http") or {}).get("method", "GET")).upper()
-    headers = {str(k).lower(): str(v) for k, v in (event.get("headers") or {}).items()}
+    method = str(_http(event).get("method", "GET")).upper()
+    headers = {str(k).lower(): str(v) for k, v in _mapping(event.get("headers")).items()}
     try:
         if method == "GET":
             return _confirm_page(event, deps)
@@ -100,7 +109,7 @@ def handle(event: Any, deps: Deps) -> dict[str, Any]:
 
 
 def _confirm_page(event: dict[str, Any], deps: Deps) -> dict[str, Any]:
-    token = (event.get("queryStringParameters") or {}).get("token")
+    token = _mapping(event.get("queryStringParameters")).get("token")
     claims = verify_token(signing_key(deps.env.approval_secret_arn), token)
     item = deps.store.approval(claims.approval_id)
     if not item:
@@ -124,7 +133,7 @@ def _form(event: dict[str, Any], headers: dict[str, str], deps: Deps) -> dict[st
     fields = parse_qs(_body(event), max_num_fields=10)
     claims = verify_token(signing_key(deps.env.approval_secret_arn), _first(fields, "token"))
     who = (_first(fields, "by") or "").strip()[:120] or "unnamed link holder"
-    source_ip = ((event.get("requestContext") or {}).get("http") or {}).get("sourceIp", "unknown")
+    source_ip = _http(event).get("sourceIp", "unknown")
     result = decide(
         deps.store,
         deps.clients,

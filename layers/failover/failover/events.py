@@ -74,14 +74,20 @@ class RequestDetail(_Loose):
 
 def _health_check_id(configuration: dict[str, Any]) -> str | None:
     """The Route 53 health check behind an alarm on ``AWS/Route53 HealthCheckStatus``, if it is one."""
-    for metric in configuration.get("metrics") or []:
-        stat = (metric or {}).get("metricStat") or {}
-        m = stat.get("metric") or {}
+    metrics = configuration.get("metrics")
+    for metric in metrics if isinstance(metrics, list) else []:
+        stat = _obj(_obj(metric).get("metricStat"))
+        m = _obj(stat.get("metric"))
         if m.get("namespace") == "AWS/Route53" and m.get("name") == "HealthCheckStatus":
-            hc = (m.get("dimensions") or {}).get("HealthCheckId")
+            hc = _obj(m.get("dimensions")).get("HealthCheckId")
             if hc:
                 return str(hc)
     return None
+
+
+def _obj(value: Any) -> dict[str, Any]:
+    """A part of the event that should be an object; anything else counts as absent (never a crash)."""
+    return value if isinstance(value, dict) else {}
 
 
 def _short(errors: ValidationError) -> str:
