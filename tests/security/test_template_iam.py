@@ -1,0 +1,215 @@
+"""Least privilege in template.yaml: no write on "*", no wildcard actions, Route 53 and secrets scoped.
+
+Every IAM statement the template deploys is read from the template itself (inline ``Policies`` of
+functions and the state machine, IAM roles and policies, and both branches of every ``!If``), so
+what is checked is what deploys.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from failoverctl.template import Resolver, load_template
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATES = [ROOT / "template.yaml", *sorted((ROOT / "templates").glob("*.yaml"))]
+
+#: prefixes of actions that only read, and reads whose names do not say so (IAM access level "Read")
+READ_VERBS = ("Describe", "Get", "List", "BatchGet", "Query", "Scan")
+READ_ACTIONS = {"route53:TestDNSAnswer"}
+
+#: APIs that have no resource-level permissions: "*" is the only resource IAM accepts for them.
+#: Each entry: the reason, and the condition key the statement must use where AWS offers one.
+NO_RESOURCE_LEVEL: dict[str, tuple[str, str | None]] = {
+    "cloudwatch:PutMetricData": ("no resource-level permissions; scoped by namespace", "cloudwatch:namespace"),
+    "route53:TestDNSAnswer": ("no resource-level permissions (IAM access level Read): answers one DNS query", None),
+    "logs:CreateLogDelivery": ("Step Functions log delivery: vended-log APIs require Resource *", None),
+    "logs:UpdateLogDelivery": ("Step Functions log delivery: vended-log APIs require Resource *", None),
+    "logs:DeleteLogDelivery": ("Step Functions log delivery: vended-log APIs require Resource *", None),
+    "logs:PutResourcePolicy": ("Step Functions log delivery: the log group's resource policy, Resource *", None),
+}
+
+#: SAM policy templates that scope themselves to one named resource (their parameter)
+SCOPED_POLICY_TEMPLATES = {"LambdaInvokePolicy": "FunctionName", "S3WritePolicy": "BucketName"}
+
+#: resource types whose policy is the resource's own (Resource "*" there means this resource)
+RESOURCE_POLICIES = {
+    "AWS::KMS::Key": "KeyPolicy",
+    "AWS::SNS::TopicPolicy": "PolicyDocument",
+    "AWS::S3::BucketPolicy": "PolicyDocument",
+    "AWS::SQS::QueuePolicy": "PolicyDocument",
+}
+
+
+@dataclass(frozen=True)
+class Statement:
+    file: str
+    owner: str
+    kind: str  # identity | resource
+    body: dict[str, Any]
+
+    @property
+    def name(self) -> str:
+        return f"{self.file}:{self.owner}:{self.body.get('Sid', '?')}"
+
+    @property
+    def actions(self) -> list[str]:
+        action = self.body.get("Action", [])
+        return [action] if isinstance(action, str) else list(action)
+
+    @property
+    def allows(self) -> bool:
+        return self.body.get("Effect") == "Allow"
+
+    @property
+    def on_everything(self) -> bool:
+        resource = self.body.get("Resource")
+        return resource == "*" or (isinstance(resource, list) and "*" in resource)
+
+
+def _branches(value: Any) -> Iterator[dict[str, Any]]:
+    """Statements, with both branches of ``Fn::If`` and without ``AWS::NoValue``."""
+    if isinstance(value, list):
+        for item in value:
+            yield from _branches(item)
+    elif isinstance(value, dict):
+        if "Fn::If" in value:
+            _cond, yes, no = value["Fn::If"]
+            yield from _branches(yes)
+            yield from _branches(no)
+        elif value.get("Ref") != "AWS::NoValue":
+            yield value
+
+
+def statements(path: Path) -> list[Statement]:
+    template = load_template(path)
+    out: list[Statement] = []
+    for logical, resource in (template.get("Resources") or {}).items():
+        kind, props = resource.get("Type", ""), resource.get("Properties") or {}
+        docs: list[tuple[str, Any]] = []
+        if kind in ("AWS::Serverless::Function", "AWS::Serverless::StateMachine"):
+            policies = props.get("Policies") or []
+            for policy in policies if isinstance(policies, list) else [policies]:
+                if isinstance(policy, dict) and "Statement" in policy:
+                    docs.append(("identity", policy["Statement"]))
+        elif kind == "AWS::IAM::Role":
+            docs.extend(("identity", p["PolicyDocument"]["Statement"]) for p in props.get("Policies") or [])
+        elif kind in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
+            docs.append(("identity", props["PolicyDocument"]["Statement"]))
+        elif kind in RESOURCE_POLICIES:
+            docs.append(("resource", props[RESOURCE_POLICIES[kind]]["Statement"]))
+        for doc_kind, body in docs:
+            out.extend(Statement(path.name, logical, doc_kind, s) for s in _branches(body))
+    return out
+
+
+ALL = [s for path in TEMPLATES for s in statements(path)]
+IDENTITY = [s for s in ALL if s.kind == "identity" and s.allows]
+
+
+def _ids(items: list[Statement]) -> list[str]:
+    return [s.name for s in items]
+
+
+def is_write(action: str) -> bool:
+    verb = action.split(":", 1)[1]
+    return action not in READ_ACTIONS and not verb.startswith(READ_VERBS)
+
+
+def test_the_templates_have_iam_statements() -> None:
+    assert len(IDENTITY) > 20
+    assert {s.owner for s in IDENTITY} >= {"TriggerFunction", "ExecuteFunction", "FailoverStateMachine"}
+
+
+@pytest.mark.parametrize("statement", [s for s in ALL if s.allows], ids=_ids([s for s in ALL if s.allows]))
+def test_no_allow_statement_uses_a_wildcard_action(statement: Statement) -> None:
+    for action in statement.actions:
+        assert action != "*", statement.name
+        assert not action.endswith(":*"), f"{statement.name}: service wildcard {action}"
+
+
+@pytest.mark.parametrize(
+    "statement", [s for s in IDENTITY if s.on_everything], ids=_ids([s for s in IDENTITY if s.on_everything])
+)
+def test_no_write_action_on_every_resource(statement: Statement) -> None:
+    for action in statement.actions:
+        assert "*" not in action, f"{statement.name}: {action} with Resource *"
+        if not is_write(action):
+            continue
+        assert action in NO_RESOURCE_LEVEL, f"{statement.name}: write action {action} on Resource *"
+        _reason, condition_key = NO_RESOURCE_LEVEL[action]
+        if condition_key is not None:
+            conditions = statement.body.get("Condition") or {}
+            keys = {key for operator in conditions.values() for key in operator}
+            assert condition_key in keys, f"{statement.name}: {action} on * needs a {condition_key} condition"
+
+
+def test_sam_policy_templates_are_scoped_to_one_resource() -> None:
+    for path in TEMPLATES:
+        for logical, resource in (load_template(path).get("Resources") or {}).items():
+            policies = (resource.get("Properties") or {}).get("Policies") or []
+            for policy in policies if isinstance(policies, list) else [policies]:
+                if not isinstance(policy, dict) or "Statement" in policy:
+                    continue
+                assert not isinstance(policy, str), f"{logical}: managed policy {policy}"
+                [(name, args)] = policy.items()
+                assert name in SCOPED_POLICY_TEMPLATES, f"{logical}: policy template {name} is not known to be scoped"
+                target = args[SCOPED_POLICY_TEMPLATES[name]]
+                assert target not in ("*", ""), f"{logical}: {name} on {target}"
+
+
+def _writes(prefix: str) -> list[Statement]:
+    return [s for s in IDENTITY if any(a.startswith(prefix) and is_write(a) for a in s.actions)]
+
+
+def test_route53_record_changes_are_limited_to_the_plans_zones_and_names() -> None:
+    changes = [s for s in IDENTITY if "route53:ChangeResourceRecordSets" in s.actions]
+    assert changes, "the execute function changes records"
+    template = load_template(ROOT / "template.yaml")
+    resolver = Resolver(
+        template,
+        parameters={"HostedZoneIds": ["ZONEA", "ZONEB"], "RecordNames": ["app.example.com", "api.example.com"]},
+    )
+    for statement in changes:
+        assert statement.actions == ["route53:ChangeResourceRecordSets"], statement.name
+        resources = resolver.resolve(statement.body["Resource"])
+        assert sorted(resources) == ["arn:aws:route53:::hostedzone/ZONEA", "arn:aws:route53:::hostedzone/ZONEB"]
+        condition = resolver.resolve(statement.body["Condition"])
+        assert condition == {
+            "ForAllValues:StringEquals": {
+                "route53:ChangeResourceRecordSetsNormalizedRecordNames": ["app.example.com", "api.example.com"]
+            }
+        }
+
+
+def test_every_route53_write_names_its_resources() -> None:
+    for statement in _writes("route53:"):
+        resource = statement.body.get("Resource")
+        assert not statement.on_everything, statement.name
+        text = str(resource)
+        assert "hostedzone/*" not in text, f"{statement.name}: every hosted zone"
+        assert "healthcheck/*" not in text, f"{statement.name}: every health check"
+        assert "HostedZoneIds" in text or "HealthCheckIds" in text, f"{statement.name}: not from the plan's ids"
+
+
+def test_secrets_manager_reads_only_the_projects_secrets() -> None:
+    grants = [s for s in IDENTITY if any(a.startswith("secretsmanager:") for a in s.actions)]
+    assert grants
+    allowed = [{"Ref": "ApprovalSigningSecret"}, {"Ref": "SlackWebhookSecretArn"}]
+    for statement in grants:
+        assert statement.actions == ["secretsmanager:GetSecretValue"], statement.name
+        resources = statement.body["Resource"]
+        for resource in resources if isinstance(resources, list) else [resources]:
+            assert resource in allowed, f"{statement.name}: reads {resource}"
+
+
+def test_the_allowlist_has_a_reason_for_every_entry() -> None:
+    for action, (reason, _condition) in NO_RESOURCE_LEVEL.items():
+        assert reason, action
+    used = {a for s in IDENTITY if s.on_everything for a in s.actions if is_write(a)}
+    assert used <= set(NO_RESOURCE_LEVEL)
