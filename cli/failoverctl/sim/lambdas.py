@@ -12,7 +12,6 @@ from __future__ import annotations
 import importlib.util
 import io
 import json
-import logging
 import sys
 import threading
 import time
@@ -113,7 +112,7 @@ class LocalLambdas:
             return module, True
 
     def resolve_name(self, function_name: str) -> str:
-        name = function_name.split(":function:")[-1].split(":")[0] if ":" in function_name else function_name
+        name = function_name.rsplit(":function:", maxsplit=1)[-1].split(":", maxsplit=1)[0] if ":" in function_name else function_name
         return name
 
     # -- invoking --------------------------------------------------------------------------
@@ -146,7 +145,7 @@ class LocalLambdas:
                     inv.result = json.loads(json.dumps(result, default=str))
         except SimClientError:
             raise
-        except Exception as err:  # noqa: BLE001 - a handler error becomes Lambda's FunctionError
+        except Exception as err:
             inv.error = {
                 "errorType": type(err).__name__,
                 "errorMessage": str(err),
@@ -179,27 +178,14 @@ class LocalLambdas:
         sim.register("lambda.Invoke", handler)
 
     def capture_logs(self) -> None:
-        """Send the functions' structured logs and printed metrics to ``self.log``, not the terminal."""
+        """Send what the functions log and print (JSON logs, EMF metrics) to ``self.log``, not the terminal.
+
+        The functions' logger writes to the current ``sys.stdout``; while a handler runs, this
+        thread's writes are routed to the log buffer.
+        """
         if not isinstance(sys.stdout, _StdoutRouter):
-            self._real_stdout = sys.stdout
             sys.stdout = _StdoutRouter(sys.stdout, self.log)
-        for logger_name in ("failover",):
-            for h in logging.getLogger(logger_name).handlers:
-                if isinstance(h, logging.StreamHandler):
-                    h.setStream(self.log)
 
     def release_stdout(self) -> None:
         if isinstance(sys.stdout, _StdoutRouter):
             sys.stdout = sys.stdout.real
-        # later logs go to whatever stdout is then (a test's capture may close the current one)
-        for h in logging.getLogger("failover").handlers:
-            if isinstance(h, logging.StreamHandler):
-                h.setStream(_CurrentStdout())
-
-
-class _CurrentStdout(io.TextIOBase):
-    def write(self, text: str) -> int:
-        return int(sys.stdout.write(text))
-
-    def flush(self) -> None:
-        sys.stdout.flush()

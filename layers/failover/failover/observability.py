@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
+import io
+import sys
+
 from aws_lambda_powertools import Logger, Metrics, Tracer
 
 SERVICE = "failover"
 NAMESPACE = "Failover"
 
-logger = Logger(service=SERVICE)
+
+class _Stdout(io.TextIOBase):
+    """Standard output as it is when a record is written (not when the logger was created), so a
+    process that swaps ``sys.stdout`` (a test capture, a drill's log buffer) keeps its logs."""
+
+    def write(self, text: str) -> int:
+        return int(sys.stdout.write(text))
+
+    def flush(self) -> None:
+        sys.stdout.flush()
+
+
+logger = Logger(service=SERVICE, stream=_Stdout())
 tracer = Tracer(service=SERVICE)
 metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
