@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from importlib import import_module
@@ -31,6 +32,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except Exception as err:  # noqa: BLE001 - a user sees a sentence, not a traceback
+        if os.environ.get("FAILOVERCTL_DEBUG"):
+            raise
+        sys.stderr.write(
+            f"failoverctl: internal error: {type(err).__name__}: {err}\n"
+            "  (set FAILOVERCTL_DEBUG=1 to see the traceback, and please report it)\n"
+        )
+        return 70
 
 
 if __name__ == "__main__":

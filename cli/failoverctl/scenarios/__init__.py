@@ -9,6 +9,7 @@ from failoverctl.scenarios.base import SCENARIOS, Context, Expect, Scenario
 SCENARIO_MODULES = [
     "failoverctl.scenarios.core",
     "failoverctl.scenarios.safety",
+    "failoverctl.scenarios.layers",
     "failoverctl.scenarios.notifications",
     "failoverctl.scenarios.faults",
 ]

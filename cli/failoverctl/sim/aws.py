@@ -60,6 +60,7 @@ class Fault:
     kind: str
     count: int
     latency_seconds: float = 0.0
+    code: str | None = None  # for kind "error": the AWS error code to answer with
     seen: int = 0
 
 
@@ -75,6 +76,14 @@ _THROTTLE_CODE = {
     "states": "ThrottlingException",
     "sfn": "ThrottlingException",
 }
+
+
+def _fault_code(fault: Fault, service: str) -> str:
+    if fault.kind == "5xx":
+        return "ServiceUnavailable"
+    if fault.kind == "error":
+        return fault.code or "ValidationError"
+    return _THROTTLE_CODE.get(service, "Throttling")
 
 
 def _error_body(protocol: str, code: str, message: str) -> tuple[bytes, dict[str, str]]:
@@ -127,11 +136,14 @@ class SimAWS:
             self.calls.clear()
             self.state.clear()
 
-    def inject(self, api: str, kind: str, count: int = 1, latency_seconds: float = 0.0) -> None:
+    def inject(
+        self, api: str, kind: str, count: int = 1, latency_seconds: float = 0.0, code: str | None = None
+    ) -> None:
+        """Fail the next ``count`` calls of ``api``: ``throttle``, ``5xx``, ``latency`` or ``error`` (with ``code``)."""
         if kind not in ("throttle", "5xx", "latency", "error"):
             raise ValueError(f"unknown fault kind '{kind}'")
         with self._lock:
-            self.faults.append(Fault(api=api, kind=kind, count=count, latency_seconds=latency_seconds))
+            self.faults.append(Fault(api=api, kind=kind, count=count, latency_seconds=latency_seconds, code=code))
 
     def count_calls(self, api: str | None = None) -> int:
         with self._lock:
@@ -170,7 +182,7 @@ class SimAWS:
             else:
                 self._record(api, region, "fault")
                 status = 503 if fault.kind == "5xx" else 400
-                code = "ServiceUnavailable" if fault.kind == "5xx" else _THROTTLE_CODE.get(api.split(".")[0], "Throttling")
+                code = _fault_code(fault, api.split(".")[0])
                 return http_response(status), {
                     "Error": {"Code": code, "Message": f"injected {fault.kind}"},
                     "ResponseMetadata": {"HTTPStatusCode": status},
@@ -205,7 +217,7 @@ class SimAWS:
             return None
         self._record(api, region, "fault")
         status = 503 if fault.kind == "5xx" else 400
-        code = "ServiceUnavailable" if fault.kind == "5xx" else _THROTTLE_CODE.get(service, "Throttling")
+        code = _fault_code(fault, service)
         body, headers = _error_body(_PROTOCOLS.get(service, "query"), code, f"injected {fault.kind}")
         # botocore runs every before-send handler: point the request where moto's stubber matches
         # nothing, so the failed call changes nothing (as a throttled call on AWS changes nothing)

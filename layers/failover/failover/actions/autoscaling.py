@@ -63,11 +63,13 @@ class AsgCapacity(Action[AsgCapacitySpec]):
                 "in_service": self.in_service(group),
             }
         detail = ", ".join(f"{n} min {s['min']} desired {s['desired']}" for n, s in sizes.items())
-        if scaled["primary"] and not scaled["secondary"]:
-            return Observation("primary", detail, sizes)
-        if scaled["secondary"] and not scaled["primary"]:
-            return Observation("secondary", detail, sizes)
-        return Observation("mixed" if all(scaled.values()) else "unknown", detail, sizes)
+        # standby capacity is ready or not: the source keeps its fleet after a failover, so a scaled
+        # target side means this action is done whatever the source runs
+        if scaled[ctx.target]:
+            return Observation(ctx.target, detail, sizes)
+        if scaled[ctx.source]:
+            return Observation(ctx.source, detail, sizes)
+        return Observation("unknown", detail, sizes)
 
     def apply(self, ctx: ActionContext) -> ActionResult:
         started, started_at = time.monotonic(), iso()
