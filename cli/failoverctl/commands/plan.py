@@ -27,7 +27,30 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     plan_lint.add_arguments(lint)
     lint.set_defaults(func=plan_lint.run_lint)
+    params = sub.add_parser("params", help="print the template parameters the plan implies (rules and IAM scope)")
+    params.add_argument("file")
+    params.add_argument("--account", default="*", help="account id for the ARNs the plan does not spell out")
+    params.add_argument("--json", action="store_true", help="print one JSON object")
+    params.set_defaults(func=run_params)
     return plan
+
+
+def run_params(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from failover.params import as_overrides, template_parameters
+
+    try:
+        plan = load_plan(args.file)
+    except PlanError as err:
+        error(err.message, as_json=args.json, code="PlanError")
+        return 1
+    values = template_parameters(plan, account=args.account)
+    if args.json:
+        emit_json({"PlanFile": Path(args.file).name, **values})
+    else:
+        print(" ".join(f'"{line}"' for line in as_overrides(values, Path(args.file).name)))
+    return 0
 
 
 def run_check(args: argparse.Namespace) -> int:

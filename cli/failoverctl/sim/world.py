@@ -48,20 +48,9 @@ STACK = "failover-drill"
 
 def plan_parameters(plan: Plan) -> dict[str, Any]:
     """The template parameters a plan implies (``failoverctl plan params`` prints the same)."""
-    alarms = sorted({a.name for g in plan.groups for a in g.triggers.alarms})
-    rds = sorted({s for g in plan.groups for s in g.triggers.rds_source_ids})
-    zones, records = set(), set()
-    for group in plan.groups:
-        for _stage, _name, spec in group.iter_actions():
-            if spec.type == "route53_records":
-                zones.add(spec.hosted_zone_id)
-                records.add(spec.record_name.rstrip("."))
-    return {
-        "TriggerAlarmNames": alarms or [""],
-        "RdsSourceIds": rds or [""],
-        "HostedZoneIds": sorted(zones) or ["none"],
-        "RecordNames": sorted(records) or ["none"],
-    }
+    from failover.params import template_parameters
+
+    return dict(template_parameters(plan, account=ACCOUNT))
 
 
 @dataclass

@@ -1,0 +1,90 @@
+"""The template parameters a plan implies: the trigger rules' alarm names and the resources IAM is scoped to.
+
+``failoverctl plan params FILE`` prints them as ``sam deploy --parameter-overrides`` text (or JSON),
+so that the deployed rules and policies name exactly what the plan uses. A parameter the plan has
+nothing for is ``none`` (the template grants nothing for it).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from failover.plan import Plan
+
+LIST_PARAMETERS = (
+    "TriggerAlarmNames",
+    "RdsSourceIds",
+    "HostedZoneIds",
+    "RecordNames",
+    "HealthCheckIds",
+    "MetricNamespaces",
+    "RoutingControlArns",
+    "DbInstanceArns",
+    "DbClusterArns",
+    "GlobalClusterArns",
+    "LoadBalancerResourceArns",
+    "AutoScalingGroupArns",
+    "MultiRegionAccessPointArns",
+    "HookFunctionArns",
+)
+#: parameters whose empty value is "" rather than "none" (they feed rule patterns, not policies)
+EMPTY_AS_BLANK = {"TriggerAlarmNames", "RdsSourceIds"}
+
+
+def _cluster_arn(region: str, account: str, identifier: str) -> str:
+    return f"arn:aws:rds:{region}:{account}:cluster:{identifier}"
+
+
+def template_parameters(plan: Plan, account: str = "*") -> dict[str, list[str]]:  # noqa: C901 - one branch per type
+    out: dict[str, set[str]] = {name: set() for name in LIST_PARAMETERS}
+    for group in plan.groups:
+        out["TriggerAlarmNames"].update(a.name for a in group.triggers.alarms)
+        out["RdsSourceIds"].update(group.triggers.rds_source_ids)
+        for _stage, _name, spec in group.iter_actions():
+            kind = spec.type
+            if kind == "route53_records":
+                out["HostedZoneIds"].add(spec.hosted_zone_id)
+                out["RecordNames"].add(spec.record_name.rstrip("."))
+            elif kind == "route53_health_check_invert":
+                out["HealthCheckIds"].add(spec.health_check_id)
+            elif kind == "route53_metric_switch":
+                out["MetricNamespaces"].add(spec.namespace)
+            elif kind == "arc_routing_control":
+                out["RoutingControlArns"].update({spec.primary.routing_control_arn, spec.secondary.routing_control_arn})
+            elif kind == "rds_instance_failover":
+                out["DbInstanceArns"].add(f"arn:aws:rds:{spec.region}:{account}:db:{spec.db_instance_identifier}")
+            elif kind == "rds_cluster_failover":
+                out["DbClusterArns"].add(_cluster_arn(spec.region, account, spec.db_cluster_identifier))
+                out["DbInstanceArns"].update(
+                    f"arn:aws:rds:{spec.region}:{account}:db:{s.instance_identifier}" for s in (spec.primary, spec.secondary)
+                )
+            elif kind == "aurora_global":
+                out["GlobalClusterArns"].add(f"arn:aws:rds::{account}:global-cluster:{spec.global_cluster_identifier}")
+                out["DbClusterArns"].update({spec.primary.cluster_arn, spec.secondary.cluster_arn})
+            elif kind == "rds_promote_replica":
+                for side in (spec.primary, spec.secondary):
+                    if side.kind == "cluster":
+                        out["DbClusterArns"].add(_cluster_arn(side.region, account, side.identifier))
+                    else:
+                        out["DbInstanceArns"].add(f"arn:aws:rds:{side.region}:{account}:db:{side.identifier}")
+            elif kind == "elb_weights":
+                out["LoadBalancerResourceArns"].add(spec.rule_arn or spec.listener_arn)
+            elif kind == "asg_capacity":
+                out["AutoScalingGroupArns"].update(
+                    f"arn:aws:autoscaling:{s.region}:{account}:autoScalingGroup:*:autoScalingGroupName/{s.asg_name}"
+                    for s in (spec.primary, spec.secondary)
+                )
+            elif kind == "s3_mrap_routes":
+                out["MultiRegionAccessPointArns"].add(spec.mrap_arn)
+            elif kind == "lambda_hook":
+                out["HookFunctionArns"].add(spec.function_arn)
+    return {
+        name: sorted(values) or ([""] if name in EMPTY_AS_BLANK else ["none"]) for name, values in out.items()
+    }
+
+
+def as_overrides(params: dict[str, Any], plan_file: str | None = None) -> list[str]:
+    """``Key=value`` strings for ``sam deploy --parameter-overrides`` or samconfig.toml."""
+    lines = [f"PlanFile={plan_file}"] if plan_file else []
+    lines += [f"{name}={','.join(values)}" for name, values in params.items()]
+    return lines
