@@ -32,7 +32,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
-    except Exception as err:  # noqa: BLE001 - a user sees a sentence, not a traceback
+    except Exception as err:
         if os.environ.get("FAILOVERCTL_DEBUG"):
             raise
         sys.stderr.write(

@@ -9,6 +9,7 @@ outcome with the one the scenario expects.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from dataclasses import dataclass, field
@@ -135,15 +136,20 @@ def execution_report(world: World, arn: str) -> ExecutionReport:
         kind = event["type"]
         if kind.endswith("StateEntered"):
             name = event["stateEnteredEventDetails"]["name"]
-            entry = {"name": name, "type": kind[: -len("StateEntered")], "entered": event["timestamp"],
-                     "offset_ms": _ms(start, event["timestamp"]) if start else 0, "duration_ms": None}
+            entry = {
+                "name": name,
+                "type": kind[: -len("StateEntered")],
+                "entered": event["timestamp"],
+                "offset_ms": _ms(start, event["timestamp"]) if start else 0,
+                "duration_ms": None,
+            }
             states.append(entry)
             open_states[name] = entry
         elif kind.endswith("StateExited"):
             details = event["stateExitedEventDetails"]
-            entry = open_states.pop(details["name"], None)
-            if entry is not None:
-                entry["duration_ms"] = _ms(entry["entered"], event["timestamp"])
+            exited = open_states.pop(details["name"], None)
+            if exited is not None:
+                exited["duration_ms"] = _ms(exited["entered"], event["timestamp"])
             output = details.get("output")
             if output and details["name"] not in ("Execute Action",):
                 try:
@@ -153,14 +159,19 @@ def execution_report(world: World, arn: str) -> ExecutionReport:
                 except ValueError:
                     pass
     if desc.get("output"):
-        try:
+        with contextlib.suppress(ValueError):
             final = json.loads(desc["output"])
-        except ValueError:
-            pass
     for s in states:
         s.pop("entered", None)
-    return ExecutionReport(arn=arn, name=arn.rsplit(":", 1)[-1], status=desc["status"], states=states, final=final,
-                           error=desc.get("error"), cause=desc.get("cause"))
+    return ExecutionReport(
+        arn=arn,
+        name=arn.rsplit(":", 1)[-1],
+        status=desc["status"],
+        states=states,
+        final=final,
+        error=desc.get("error"),
+        cause=desc.get("cause"),
+    )
 
 
 def run_scenario(scenario: Scenario, *, slack: bool = True) -> DrillReport:

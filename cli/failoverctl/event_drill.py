@@ -43,8 +43,14 @@ def run_event_file(path: Path, plan: Path, *, slack: bool = True) -> DrillReport
         group = group or world.plan.groups[0]
         report.active_before = world.active_side(group)
         route = world.route(event)
-        report.routes = [{"event_id": event.get("id"), "detail_type": event.get("detail-type"), "rules": route.rules,
-                          "results": route.results}]
+        report.routes = [
+            {
+                "event_id": event.get("id"),
+                "detail_type": event.get("detail-type"),
+                "rules": route.rules,
+                "results": route.results,
+            }
+        ]
         executions = [r["execution_arn"] for r in route.results if r.get("status") == "started"]
         report.executions = [execution_report(world, arn) for arn in executions]
         report.sns = world.sns_messages()

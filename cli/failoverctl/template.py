@@ -31,7 +31,7 @@ def _construct(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
     elif isinstance(node, yaml.SequenceNode):
         value = loader.construct_sequence(node, deep=True)
     else:
-        value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
+        value = loader.construct_mapping(node, deep=True)
     return {name: value}
 
 
@@ -59,13 +59,13 @@ class Resolver:
         spec = self.template.get("Parameters", {}).get(name, {})
         default = spec.get("Default", "")
         if spec.get("Type") == "CommaDelimitedList":
-            return [v for v in str(default).split(",")] if default != "" else [""]
+            return str(default).split(",") if default != "" else [""]
         return default
 
     def condition(self, name: str) -> bool:
         return bool(self.resolve(self.template.get("Conditions", {})[name]))
 
-    def resolve(self, value: Any) -> Any:  # noqa: C901 - one branch per intrinsic
+    def resolve(self, value: Any) -> Any:
         if isinstance(value, list):
             return [self.resolve(v) for v in value if not (isinstance(v, dict) and v.get("Ref") == "AWS::NoValue")]
         if not isinstance(value, dict):
@@ -74,8 +74,13 @@ class Resolver:
             return {k: self.resolve(v) for k, v in value.items()}
         key, arg = next(iter(value.items()))
         if key == "Ref":
-            pseudo = {"AWS::Region": self.region, "AWS::AccountId": ACCOUNT, "AWS::Partition": "aws",
-                      "AWS::StackName": "failover-drill", "AWS::NoValue": None}
+            pseudo = {
+                "AWS::Region": self.region,
+                "AWS::AccountId": ACCOUNT,
+                "AWS::Partition": "aws",
+                "AWS::StackName": "failover-drill",
+                "AWS::NoValue": None,
+            }
             if arg in pseudo:
                 return pseudo[arg]
             if arg in self.template.get("Parameters", {}):
@@ -176,7 +181,7 @@ def matches(pattern: dict[str, Any], event: dict[str, Any]) -> bool:
     """EventBridge pattern matching, by moto's implementation of the EventBridge rules."""
     from moto.events.models import EventPattern
 
-    return bool(EventPattern.load(json.dumps(pattern)).matches_event(event))
+    return bool(EventPattern.load(json.dumps(pattern)).matches_event(event))  # type: ignore[arg-type]
 
 
 def table_key_schema(template: dict[str, Any]) -> dict[str, Any]:

@@ -29,8 +29,9 @@ def process(event: Any, deps: Deps | None = None) -> dict[str, Any]:
             task_token=str(event["task_token"]),
             execution_id=str(event.get("execution_id")),
             group=group.name,
-            timeout_seconds=int((state.get("timing") or {}).get("approval_timeout_seconds")
-                                or group.safety.approval.timeout_seconds),
+            timeout_seconds=int(
+                (state.get("timing") or {}).get("approval_timeout_seconds") or group.safety.approval.timeout_seconds
+            ),
             base_url=deps.env.approval_url,
         )
     records = deliver(
@@ -43,8 +44,11 @@ def process(event: Any, deps: Deps | None = None) -> dict[str, Any]:
         execution_id=event.get("execution_id") if isinstance(event, dict) else None,
         store=deps.store,
     )
-    return {"phase": phase, "records": [r.to_json() for r in records],
-            "approval_id": approval.approval_id if approval else None}
+    return {
+        "phase": phase,
+        "records": [r.to_json() for r in records],
+        "approval_id": approval.approval_id if approval else None,
+    }
 
 
 @logger.inject_lambda_context(correlation_id_path="state.request.incident_id")

@@ -6,13 +6,13 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel, ConfigDict
 
 from failover.deps import Deps, default_deps
 from failover.execute import parse_input
 from failover.gate import Gate
 from failover.models import FailoverRequest
 from failover.observability import logger, metrics, tracer
-from pydantic import BaseModel, ConfigDict
 
 
 class ValidateInput(BaseModel):
@@ -28,14 +28,19 @@ def process(event: Any, deps: Deps | None = None) -> dict[str, Any]:
     decision = result.decision
     logger.info(
         "decision",
-        extra={"group": data.request.group, "outcome": decision.outcome, "reason": decision.reason,
-               "checks": [c.to_json() for c in decision.checks]},
+        extra={
+            "group": data.request.group,
+            "outcome": decision.outcome,
+            "reason": decision.reason,
+            "checks": [c.to_json() for c in decision.checks],
+        },
     )
     metrics.add_dimension(name="group", value=data.request.group)
     metrics.add_metric(name=f"Decision{str(decision.outcome).title()}", unit=MetricUnit.Count, value=1)
     if data.request.incident_id:
-        deps.store.add_event(data.request.incident_id, "decision", f"{decision.outcome}: {decision.reason}",
-                             decision=decision.to_json())
+        deps.store.add_event(
+            data.request.incident_id, "decision", f"{decision.outcome}: {decision.reason}", decision=decision.to_json()
+        )
     return result.to_json()
 
 

@@ -32,8 +32,14 @@ def stale_dns(world: Any, answers_before_fresh: int | None) -> dict[str, int]:
         code, data = resolve(sim, params["HostedZoneId"], params["RecordName"], params["RecordType"])
         if answers_before_fresh is None or calls["n"] <= answers_before_fresh:
             data = ["web-use1.example.com"]
-        return {"Nameserver": "ns", "RecordName": params["RecordName"], "RecordType": params["RecordType"],
-                "RecordData": data, "ResponseCode": code, "Protocol": "UDP"}
+        return {
+            "Nameserver": "ns",
+            "RecordName": params["RecordName"],
+            "RecordType": params["RecordType"],
+            "RecordData": data,
+            "ResponseCode": code,
+            "Protocol": "UDP",
+        }
 
     sim.register("route53.TestDNSAnswer", handler)
     return calls
@@ -43,9 +49,21 @@ def test_proceed_path(world: Any) -> None:
     report = start(world)
     assert report.status == "SUCCEEDED"
     assert report.state_names == [
-        "Wait For Confirmation", "Validate Request", "Choose Path", "Notify Started", "Begin Failover",
-        "Run Stage", "Execute Action", "Record Stage", "Stage Failed?", "Wait Before Verify", "Verify Stage",
-        "Verified?", "Close Succeeded", "Notify Succeeded", "Succeeded",
+        "Wait For Confirmation",
+        "Validate Request",
+        "Choose Path",
+        "Notify Started",
+        "Begin Failover",
+        "Run Stage",
+        "Execute Action",
+        "Record Stage",
+        "Stage Failed?",
+        "Wait Before Verify",
+        "Verify Stage",
+        "Verified?",
+        "Close Succeeded",
+        "Notify Succeeded",
+        "Succeeded",
     ]
     assert report.final["cursor"]["done"] is True
     assert report.final["closed"]["incident"]["outcome"] == "succeeded"

@@ -35,6 +35,8 @@ def test_region_evacuation_scopes_iam_to_its_resources() -> None:
     params = template_parameters(load_plan(ROOT / "plans" / "region-evacuation.yaml"), account="123456789012")
     assert params["GlobalClusterArns"] == ["arn:aws:rds::123456789012:global-cluster:checkout-global"]
     assert len(params["RoutingControlArns"]) == 2
-    assert all(a.endswith(("autoScalingGroupName/checkout-use1", "autoScalingGroupName/checkout-usw2"))
-               for a in params["AutoScalingGroupArns"])
+    assert all(
+        a.endswith(("autoScalingGroupName/checkout-use1", "autoScalingGroupName/checkout-usw2"))
+        for a in params["AutoScalingGroupArns"]
+    )
     assert params["HostedZoneIds"] == ["none"]

@@ -49,7 +49,10 @@ def resolver(template: dict[str, Any], **params: Any) -> Resolver:
 def test_cfn_lint_passes() -> None:
     result = subprocess.run(
         [str(Path(shutil.which("cfn-lint") or ROOT / ".venv" / "bin" / "cfn-lint")), "template.yaml"],
-        cwd=ROOT, capture_output=True, text=True, check=False,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -57,8 +60,13 @@ def test_cfn_lint_passes() -> None:
 def test_every_handler_exists_and_exports_its_function(template: dict[str, Any]) -> None:
     defs = functions(template)
     assert {d.logical_id for d in defs} >= {
-        "TriggerFunction", "ValidateFunction", "ExecuteFunction", "VerifyFunction", "NotifyFunction",
-        "FinalizeFunction", "ApproveFunction",
+        "TriggerFunction",
+        "ValidateFunction",
+        "ExecuteFunction",
+        "VerifyFunction",
+        "NotifyFunction",
+        "FinalizeFunction",
+        "ApproveFunction",
     }
     for d in defs:
         module, _, attr = d.handler.rpartition(".")
@@ -116,5 +124,12 @@ def test_topic_is_encrypted_and_trigger_has_a_dead_letter_queue(template: dict[s
 
 
 def test_outputs_name_every_arn_a_user_needs(template: dict[str, Any]) -> None:
-    assert {"StateMachineArn", "TableName", "TopicArn", "EventBusName", "PlanFile", "ApproveFunctionUrl",
-            "DeadLetterQueueUrl"} <= set(template["Outputs"])
+    assert {
+        "StateMachineArn",
+        "TableName",
+        "TopicArn",
+        "EventBusName",
+        "PlanFile",
+        "ApproveFunctionUrl",
+        "DeadLetterQueueUrl",
+    } <= set(template["Outputs"])

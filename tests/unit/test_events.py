@@ -7,11 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.conftest import load_event
 
 from failover.events import Ignored, parse_event
 from failover.models import Direction, FailoverRequest, Source
 from failover.plan import Plan, load_plan
-from tests.conftest import load_event
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -92,9 +92,14 @@ def test_manual_request_for_an_unknown_group_is_rejected_and_must_be_told(plan: 
 
 
 def test_rds_failover_events_of_a_named_source_trigger_a_group(tmp_path: Path) -> None:
-    text = (ROOT / "plans" / "example.yaml").read_text().replace(
-        "    triggers:\n      alarms:\n        - { name: api-primary-health, region: us-east-1 }",
-        "    triggers:\n      rds_source_ids: [checkout-use1]\n      alarms:\n        - { name: api-primary-health, region: us-east-1 }",
+    text = (
+        (ROOT / "plans" / "example.yaml")
+        .read_text()
+        .replace(
+            "    triggers:\n      alarms:\n        - { name: api-primary-health, region: us-east-1 }",
+            "    triggers:\n      rds_source_ids: [checkout-use1]\n      alarms:\n"
+            "        - { name: api-primary-health, region: us-east-1 }",
+        )
     )
     path = tmp_path / "plan.yaml"
     path.write_text(text)
@@ -116,8 +121,17 @@ def test_rds_failover_events_of_a_named_source_trigger_a_group(tmp_path: Path) -
         [],
         {},
         {"detail-type": "CloudWatch Alarm State Change"},
-        {"version": "0", "id": "x", "source": "aws.cloudwatch", "detail-type": "CloudWatch Alarm State Change",
-         "account": "1", "time": "2026-01-01T00:00:00Z", "region": "us-east-1", "resources": [], "detail": {}},
+        {
+            "version": "0",
+            "id": "x",
+            "source": "aws.cloudwatch",
+            "detail-type": "CloudWatch Alarm State Change",
+            "account": "1",
+            "time": "2026-01-01T00:00:00Z",
+            "region": "us-east-1",
+            "resources": [],
+            "detail": {},
+        },
     ],
 )
 def test_malformed_events_are_ignored_with_a_reason(plan: Plan, event: Any) -> None:

@@ -77,7 +77,9 @@ def test_target_alarm_in_alarm_refuses(firing: Any) -> None:
     assert "web-secondary-5xx" in check(result, "target side healthy").detail
 
 
-@pytest.mark.parametrize(("lag", "outcome"), [(4.999, Outcome.PROCEED), (5.0, Outcome.PROCEED), (5.001, Outcome.APPROVAL)])
+@pytest.mark.parametrize(
+    ("lag", "outcome"), [(4.999, Outcome.PROCEED), (5.0, Outcome.PROCEED), (5.001, Outcome.APPROVAL)]
+)
 def test_replication_lag_at_the_rpo_budget(firing: Any, lag: float, outcome: Outcome) -> None:
     group = firing.plan.group("api")  # budget 5 s, Aurora lag metric in milliseconds
     firing.set_replication_lag(group, lag)
@@ -100,8 +102,14 @@ def test_no_lag_datapoint_means_the_lag_cannot_be_proven(firing: Any) -> None:
 @pytest.mark.parametrize(("ago_offset", "ok"), [(-1, False), (0, True), (1, True)])
 def test_cooldown_at_its_threshold(firing: Any, ago_offset: int, ok: bool) -> None:
     cooldown = firing.plan.group("web").safety.cooldown_seconds
-    firing.store.table.put_item(Item={"pk": "GROUP#web", "sk": "STATE", "active_side": "primary",
-                                      "last_failover_epoch": int(time.time()) - cooldown - ago_offset})
+    firing.store.table.put_item(
+        Item={
+            "pk": "GROUP#web",
+            "sk": "STATE",
+            "active_side": "primary",
+            "last_failover_epoch": int(time.time()) - cooldown - ago_offset,
+        }
+    )
     result = evaluate(firing, request())
     assert check(result, "cooldown").ok is ok
     assert result.decision.outcome == (Outcome.PROCEED if ok else Outcome.SKIP)

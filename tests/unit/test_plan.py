@@ -61,7 +61,10 @@ def test_a_bad_field_is_named_with_its_path() -> None:
     ("mutate", "expected"),
     [
         (lambda d: d["groups"].append(copy.deepcopy(d["groups"][0])), "group names must be unique"),
-        (lambda d: d["groups"][1]["triggers"]["alarms"].append(d["groups"][0]["triggers"]["alarms"][0]), "triggers both"),
+        (
+            lambda d: d["groups"][1]["triggers"]["alarms"].append(d["groups"][0]["triggers"]["alarms"][0]),
+            "triggers both",
+        ),
         (lambda d: d["groups"][0]["secondary"].update(name=d["groups"][0]["primary"]["name"]), "different names"),
         (lambda d: d["groups"][0].update(stages=[]), "at least 1"),
         (lambda d: d["groups"][0]["stages"][0]["actions"][0].update(type="teleport"), "teleport"),

@@ -21,8 +21,11 @@ def test_only_the_owner_releases_the_lock_and_an_expired_lock_is_taken_over(worl
     assert not held.acquired and held.owner == "exec-1"
     assert store.release_lock("web", "exec-2") is False
     assert store.lock("web")["owner"] == "exec-1"
-    store.table.update_item(Key={"pk": "GROUP#web", "sk": "LOCK"}, UpdateExpression="SET expires_at = :e",
-                            ExpressionAttributeValues={":e": int(time.time()) - 1})
+    store.table.update_item(
+        Key={"pk": "GROUP#web", "sk": "LOCK"},
+        UpdateExpression="SET expires_at = :e",
+        ExpressionAttributeValues={":e": int(time.time()) - 1},
+    )
     taken = store.acquire_lock("web", "exec-2", "inc-2", 60)
     assert taken.acquired and taken.took_over == "exec-1"
     assert "took over" in taken.detail
@@ -76,12 +79,24 @@ def _waiting_execution(world: Any) -> tuple[str, str]:
     sfn = world.clients.get("stepfunctions")
     tokens: list[str] = []
     world.lambdas.external["Waiter"] = lambda payload: tokens.append(payload["token"]) or {}
-    definition = {"StartAt": "Wait", "States": {"Wait": {
-        "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken", "TimeoutSeconds": 60,
-        "Parameters": {"FunctionName": "arn:aws:lambda:us-east-1:123456789012:function:Waiter",
-                       "Payload": {"token.$": "$$.Task.Token"}}, "End": True}}}
-    arn = sfn.create_state_machine(name="waiter", definition=json.dumps(definition),
-                                   roleArn="arn:aws:iam::123456789012:role/r")["stateMachineArn"]
+    definition = {
+        "StartAt": "Wait",
+        "States": {
+            "Wait": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
+                "TimeoutSeconds": 60,
+                "Parameters": {
+                    "FunctionName": "arn:aws:lambda:us-east-1:123456789012:function:Waiter",
+                    "Payload": {"token.$": "$$.Task.Token"},
+                },
+                "End": True,
+            }
+        },
+    }
+    arn = sfn.create_state_machine(
+        name="waiter", definition=json.dumps(definition), roleArn="arn:aws:iam::123456789012:role/r"
+    )["stateMachineArn"]
     execution = sfn.start_execution(stateMachineArn=arn, name="waiting", input="{}")["executionArn"]
     for _ in range(100):
         if tokens:
@@ -93,15 +108,36 @@ def _waiting_execution(world: Any) -> tuple[str, str]:
 
 def test_a_decision_resumes_the_execution_once(world: Any) -> None:
     execution, token = _waiting_execution(world)
-    approval = create_approval(world.store, KEY, task_token=token, execution_id=execution, group="web",
-                               timeout_seconds=60, base_url="https://approve.example/")
+    approval = create_approval(
+        world.store,
+        KEY,
+        task_token=token,
+        execution_id=execution,
+        group="web",
+        timeout_seconds=60,
+        base_url="https://approve.example/",
+    )
     assert approval.approve_url and approval.approve_url.startswith("https://approve.example/?token=")
     with pytest.raises(ApprovalError) as foreign:
-        decide(world.store, world.clients, approval_id=approval.approval_id, approved=True, by="eve", via="link",
-               execution_id="arn:other")
+        decide(
+            world.store,
+            world.clients,
+            approval_id=approval.approval_id,
+            approved=True,
+            by="eve",
+            via="link",
+            execution_id="arn:other",
+        )
     assert foreign.value.details["reason"] == "wrong_execution"
-    result = decide(world.store, world.clients, approval_id=approval.approval_id, approved=True, by="jane",
-                    via="link", execution_id=execution)
+    result = decide(
+        world.store,
+        world.clients,
+        approval_id=approval.approval_id,
+        approved=True,
+        by="jane",
+        via="link",
+        execution_id=execution,
+    )
     assert result["approved"] is True and result["by"] == "jane"
     with pytest.raises(ApprovalError) as reused:
         decide(world.store, world.clients, approval_id=approval.approval_id, approved=False, by="eve", via="link")

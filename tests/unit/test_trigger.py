@@ -6,9 +6,10 @@ import copy
 import json
 from typing import Any
 
+from tests.conftest import load_event
+
 from failover.config import get_env
 from failover.trigger import Trigger, incident_id_for, timing_for
-from tests.conftest import load_event
 
 
 def trigger(world: Any) -> Trigger:

@@ -43,8 +43,9 @@ def run(args: argparse.Namespace) -> int:
 
     if args.list:
         if args.json:
-            emit_json([{"name": s.name, "summary": s.summary, "expected": s.expect.to_json()}
-                       for s in SCENARIOS.values()])
+            emit_json(
+                [{"name": s.name, "summary": s.summary, "expected": s.expect.to_json()} for s in SCENARIOS.values()]
+            )
         else:
             width = max(len(n) for n in SCENARIOS)
             for s in SCENARIOS.values():
@@ -58,8 +59,11 @@ def run(args: argparse.Namespace) -> int:
         else:
             scenario = SCENARIOS.get(args.scenario)
             if scenario is None:
-                error(f"unknown scenario '{args.scenario}'; known: {', '.join(SCENARIOS)}", as_json=args.json,
-                      code="unknown_scenario")
+                error(
+                    f"unknown scenario '{args.scenario}'; known: {', '.join(SCENARIOS)}",
+                    as_json=args.json,
+                    code="unknown_scenario",
+                )
                 return 2
             from failoverctl.drill import run_scenario
 
@@ -81,8 +85,11 @@ def write_report(path: Path, data: dict[str, Any]) -> None:
     from failover.report import render_html, render_markdown
 
     state = _state_for_report(data)
-    text = render_html(state, data.get("timeline", [])) if path.suffix.lower() in (".html", ".htm") else (
-        render_markdown(state, data.get("timeline", [])))
+    text = (
+        render_html(state, data.get("timeline", []))
+        if path.suffix.lower() in (".html", ".htm")
+        else (render_markdown(state, data.get("timeline", [])))
+    )
     path.write_text(text, encoding="utf-8")
 
 
@@ -95,7 +102,7 @@ def _state_for_report(data: dict[str, Any]) -> dict[str, Any]:
 MARK = {True: "✓", False: "✗"}
 
 
-def print_report(data: dict[str, Any]) -> None:  # noqa: C901 - one section after another
+def print_report(data: dict[str, Any]) -> None:
     out = sys.stdout
     out.write(f"\nDRILL {data['scenario']}: {data.get('summary', '')}\n")
     out.write(f"  traffic before: {data.get('active_before')}\n\n")
@@ -106,7 +113,9 @@ def print_report(data: dict[str, Any]) -> None:  # noqa: C901 - one section afte
         for rule in route.get("rules", []):
             out.write(f"    rule {rule}\n")
         for result in route.get("results", []):
-            out.write(f"    trigger: {result.get('status')}: {result.get('detail') or result.get('errorMessage', '')}\n")
+            out.write(
+                f"    trigger: {result.get('status')}: {result.get('detail') or result.get('errorMessage', '')}\n"
+            )
     if data.get("execution_arn"):
         out.write(f"\n  execution {data.get('incident_id')}\n")
     for state in data.get("state_durations_ms", []):
@@ -124,11 +133,15 @@ def print_report(data: dict[str, Any]) -> None:  # noqa: C901 - one section afte
     if data.get("actions"):
         out.write("\n  changes:\n")
         for a in data["actions"]:
-            out.write(f"    [{a.get('stage')}] {a.get('name')} ({a.get('action')}): {a.get('status')}: "
-                      f"{a.get('detail')} ({a.get('duration_ms')} ms)\n")
+            out.write(
+                f"    [{a.get('stage')}] {a.get('name')} ({a.get('action')}): {a.get('status')}: "
+                f"{a.get('detail')} ({a.get('duration_ms')} ms)\n"
+            )
     for v in data.get("verifications", []):
-        out.write(f"    verify {v.get('stage')} attempt {v.get('attempt')}/{v.get('max_attempts')}: "
-                  f"{'ok' if v.get('ok') else 'not yet'}\n")
+        out.write(
+            f"    verify {v.get('stage')} attempt {v.get('attempt')}/{v.get('max_attempts')}: "
+            f"{'ok' if v.get('ok') else 'not yet'}\n"
+        )
     if data.get("error"):
         err = data["error"]
         out.write(f"\n  error: {err.get('Error')}: {str(err.get('Cause'))[:500]}\n")
@@ -141,9 +154,11 @@ def print_report(data: dict[str, Any]) -> None:  # noqa: C901 - one section afte
             text = str(m.get("text", "")) if isinstance(m, dict) else str(m)
             out.write(f"    Slack {text[:150]}\n")
     passed = data.get("passed")
-    out.write(f"\n  result: {data.get('execution_status')} ({data.get('end_state')}); traffic "
-              f"{data.get('active_before')} -> {data.get('active_after')}; "
-              f"{'as expected' if passed else 'NOT as expected'} ({data.get('wall_seconds')} s)\n")
+    out.write(
+        f"\n  result: {data.get('execution_status')} ({data.get('end_state')}); traffic "
+        f"{data.get('active_before')} -> {data.get('active_after')}; "
+        f"{'as expected' if passed else 'NOT as expected'} ({data.get('wall_seconds')} s)\n"
+    )
     for problem in data.get("problems", []):
         out.write(f"    ✗ {problem}\n")
     out.write("\n")

@@ -53,7 +53,9 @@ def run(args: argparse.Namespace) -> int:
     with World(Path(args.plan)) as world:
         invocation = world.lambdas.invoke(name, event)
     if invocation.error is not None:
-        emit_json({"errorType": invocation.error.get("errorType"), "errorMessage": invocation.error.get("errorMessage")})
+        emit_json(
+            {"errorType": invocation.error.get("errorType"), "errorMessage": invocation.error.get("errorMessage")}
+        )
         return 1
     emit_json(invocation.result)
     return 0

@@ -105,8 +105,14 @@ class Scenario:
         executions: list[str] = []
         for event in events:
             route = world.route(event)
-            ctx.routes.append({"event_id": event.get("id"), "detail_type": event.get("detail-type"),
-                               "rules": route.rules, "results": route.results})
+            ctx.routes.append(
+                {
+                    "event_id": event.get("id"),
+                    "detail_type": event.get("detail-type"),
+                    "rules": route.rules,
+                    "results": route.results,
+                }
+            )
             for result in route.results:
                 if result.get("status") == "started" and result.get("execution_arn"):
                     executions.append(result["execution_arn"])
@@ -166,12 +172,16 @@ def submit_approval(world: World, approval_id: str, decision: str, by: str = "on
     token = sign(secret.encode(), TokenClaims(approval_id, item["execution_id"], decision, int(item["expires_at"])))
     page = world.lambdas.invoke("ApproveFunction", url_event("GET", query={"token": token}))
     post = world.lambdas.invoke("ApproveFunction", url_event("POST", body=urlencode({"token": token, "by": by})))
-    return {"page_status": (page.result or {}).get("statusCode"), "status": (post.result or {}).get("statusCode"),
-            "error": post.error}
+    return {
+        "page_status": (page.result or {}).get("statusCode"),
+        "status": (post.result or {}).get("statusCode"),
+        "error": post.error,
+    }
 
 
-def url_event(method: str, *, query: dict[str, str] | None = None, body: str | None = None,
-              headers: dict[str, str] | None = None) -> dict[str, Any]:
+def url_event(
+    method: str, *, query: dict[str, str] | None = None, body: str | None = None, headers: dict[str, str] | None = None
+) -> dict[str, Any]:
     """A Lambda function URL request (payload format 2.0)."""
     return {
         "version": "2.0",
@@ -179,8 +189,7 @@ def url_event(method: str, *, query: dict[str, str] | None = None, body: str | N
         "rawQueryString": "&".join(f"{k}={v}" for k, v in (query or {}).items()),
         "queryStringParameters": query or None,
         "headers": {"content-type": "application/x-www-form-urlencoded", **(headers or {})},
-        "requestContext": {"http": {"method": method, "path": "/", "sourceIp": "198.51.100.7",
-                                    "userAgent": "drill"}},
+        "requestContext": {"http": {"method": method, "path": "/", "sourceIp": "198.51.100.7", "userAgent": "drill"}},
         "body": body,
         "isBase64Encoded": False,
     }
@@ -220,5 +229,3 @@ SCENARIOS: dict[str, Scenario] = {}
 def register(scenario: Scenario) -> Scenario:
     SCENARIOS[scenario.name] = scenario
     return scenario
-
-

@@ -22,8 +22,12 @@ def _stages_in_order(report: DrillReport, world: World, ctx: Context) -> list[st
     problems = []
     actions = _actions(report)
     by_stage = [(a.get("stage"), a.get("name"), a.get("status")) for a in actions]
-    expected = {("data-and-capacity", "checkout-db"), ("data-and-capacity", "checkout-fleet"),
-                ("traffic", "checkout-routing"), ("traffic", "checkout-lb")}
+    expected = {
+        ("data-and-capacity", "checkout-db"),
+        ("data-and-capacity", "checkout-fleet"),
+        ("traffic", "checkout-routing"),
+        ("traffic", "checkout-lb"),
+    }
     if {(s, n) for s, n, _ in by_stage} != expected:
         problems.append(f"expected every action of both stages, got {by_stage}")
     if any(status != "changed" for _, _, status in by_stage):
@@ -31,7 +35,8 @@ def _stages_in_order(report: DrillReport, world: World, ctx: Context) -> list[st
     stages = [a.get("stage") for a in actions]
     if stages != sorted(stages, key=lambda s: 0 if s == "data-and-capacity" else 1):
         problems.append(f"stage 2 ran before stage 1 was recorded: {stages}")
-    verified = [v.get("stage") for v in report.main.final.get("cursor", {}).get("verifications", []) if v.get("ok")]
+    final = report.main.final if report.main else {}
+    verified = [v.get("stage") for v in final.get("cursor", {}).get("verifications", []) if v.get("ok")]
     if verified != ["data-and-capacity", "traffic"]:
         problems.append(f"each stage must be verified before the next, got {verified}")
     if report.main and report.main.state_names.count("Run Stage") != 2:
@@ -39,13 +44,16 @@ def _stages_in_order(report: DrillReport, world: World, ctx: Context) -> list[st
     return problems
 
 
-register(Scenario(
-    name="region-evacuation",
-    plan=PLAN,
-    group="checkout",
-    summary="Evacuate us-east-1: Aurora global switchover and standby scale-up in parallel, then ARC and ELB weights.",
-    expect=Expect(notified=["started", "succeeded"], extra=_stages_in_order),
-))
+register(
+    Scenario(
+        name="region-evacuation",
+        plan=PLAN,
+        group="checkout",
+        summary="Evacuate us-east-1: Aurora global switchover and standby scale-up in parallel, "
+        "then ARC and ELB weights.",
+        expect=Expect(notified=["started", "succeeded"], extra=_stages_in_order),
+    )
+)
 
 
 def database_refuses(world: World, group: Group, ctx: Context) -> None:
@@ -72,12 +80,21 @@ def _stopped_after_stage_one(report: DrillReport, world: World, ctx: Context) ->
     return problems
 
 
-register(Scenario(
-    name="stage-failure",
-    plan=PLAN,
-    group="checkout",
-    summary="The database switchover fails in stage 1: stage 2 never starts; the failure says what changed and how to undo.",
-    setup=database_refuses,
-    expect=Expect(status="FAILED", end_state="Failed", outcome="proceed", active_after=None,
-                  notified=["started", "failed"], extra=_stopped_after_stage_one),
-))
+register(
+    Scenario(
+        name="stage-failure",
+        plan=PLAN,
+        group="checkout",
+        summary="The database switchover fails in stage 1: stage 2 never starts; "
+        "the failure says what changed and how to undo.",
+        setup=database_refuses,
+        expect=Expect(
+            status="FAILED",
+            end_state="Failed",
+            outcome="proceed",
+            active_after=None,
+            notified=["started", "failed"],
+            extra=_stopped_after_stage_one,
+        ),
+    )
+)

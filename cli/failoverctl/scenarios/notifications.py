@@ -33,10 +33,13 @@ def _slack_failure_recorded(report: DrillReport, world: World, ctx: Context) -> 
     return problems
 
 
-register(Scenario(
-    name="slack-down",
-    summary="Slack answers 500, then 429 with Retry-After: the failover succeeds, SNS is sent, the failure is recorded.",
-    setup=primary_down,
-    slack=slack_breaks,
-    expect=Expect(notified=["started", "succeeded"], extra=_slack_failure_recorded),
-))
+register(
+    Scenario(
+        name="slack-down",
+        summary="Slack answers 500, then 429 with Retry-After: the failover succeeds, SNS is sent, "
+        "the failure is recorded.",
+        setup=primary_down,
+        slack=slack_breaks,
+        expect=Expect(notified=["started", "succeeded"], extra=_slack_failure_recorded),
+    )
+)

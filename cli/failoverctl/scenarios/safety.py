@@ -46,14 +46,16 @@ def _approved_by_person(report: DrillReport, world: World, ctx: Context) -> list
     return problems
 
 
-register(Scenario(
-    name="replication-lag",
-    group="api",
-    summary="The Aurora global lag is over the RPO budget: approval is required; a person approves; it fails over.",
-    setup=lagging,
-    approver="approve",
-    expect=Expect(outcome="approval", notified=["approval", "started", "succeeded"], extra=_approved_by_person),
-))
+register(
+    Scenario(
+        name="replication-lag",
+        group="api",
+        summary="The Aurora global lag is over the RPO budget: approval is required; a person approves; it fails over.",
+        setup=lagging,
+        approver="approve",
+        expect=Expect(outcome="approval", notified=["approval", "started", "succeeded"], extra=_approved_by_person),
+    )
+)
 
 
 def _denied(report: DrillReport, world: World, ctx: Context) -> list[str]:
@@ -63,15 +65,22 @@ def _denied(report: DrillReport, world: World, ctx: Context) -> list[str]:
     return []
 
 
-register(Scenario(
-    name="approval-denied",
-    group="api",
-    summary="Approval is required (lag over budget) and a person denies: nothing changes, everyone is told.",
-    setup=lagging,
-    approver="deny",
-    expect=Expect(end_state="Denied", outcome="approval", active_after="primary", notified=["approval", "denied"],
-                  extra=_denied),
-))
+register(
+    Scenario(
+        name="approval-denied",
+        group="api",
+        summary="Approval is required (lag over budget) and a person denies: nothing changes, everyone is told.",
+        setup=lagging,
+        approver="deny",
+        expect=Expect(
+            end_state="Denied",
+            outcome="approval",
+            active_after="primary",
+            notified=["approval", "denied"],
+            extra=_denied,
+        ),
+    )
+)
 
 
 def _timed_out(report: DrillReport, world: World, ctx: Context) -> list[str]:
@@ -81,14 +90,21 @@ def _timed_out(report: DrillReport, world: World, ctx: Context) -> list[str]:
     return []
 
 
-register(Scenario(
-    name="approval-timeout",
-    group="api",
-    summary="Approval is required and nobody answers: the timeout follows the policy (abort) and is notified.",
-    setup=lagging,
-    expect=Expect(end_state="Denied", outcome="approval", active_after="primary", notified=["approval", "denied"],
-                  extra=_timed_out),
-))
+register(
+    Scenario(
+        name="approval-timeout",
+        group="api",
+        summary="Approval is required and nobody answers: the timeout follows the policy (abort) and is notified.",
+        setup=lagging,
+        expect=Expect(
+            end_state="Denied",
+            outcome="approval",
+            active_after="primary",
+            notified=["approval", "denied"],
+            extra=_timed_out,
+        ),
+    )
+)
 
 
 def recent_failover(world: World, group: Group, ctx: Context) -> None:
@@ -96,13 +112,20 @@ def recent_failover(world: World, group: Group, ctx: Context) -> None:
     world.store.set_active(group.name, "primary", "earlier-incident", failover=True)
 
 
-register(Scenario(
-    name="cooldown",
-    summary="The group failed over minutes ago (and came back): a new alarm inside the cooldown is refused.",
-    setup=recent_failover,
-    expect=Expect(end_state="Skipped", outcome="skip", active_after="primary", notified=["skipped"],
-                  extra=lambda r, w, c: [] if _check(r, "cooldown").get("ok") is False else ["cooldown not reported"]),
-))
+register(
+    Scenario(
+        name="cooldown",
+        summary="The group failed over minutes ago (and came back): a new alarm inside the cooldown is refused.",
+        setup=recent_failover,
+        expect=Expect(
+            end_state="Skipped",
+            outcome="skip",
+            active_after="primary",
+            notified=["skipped"],
+            extra=lambda r, w, c: [] if _check(r, "cooldown").get("ok") is False else ["cooldown not reported"],
+        ),
+    )
+)
 
 
 def paused(world: World, group: Group, ctx: Context) -> None:
@@ -110,14 +133,24 @@ def paused(world: World, group: Group, ctx: Context) -> None:
     world.store.set_paused(group.name, True, "jane@example.com", "database maintenance until 14:00")
 
 
-register(Scenario(
-    name="paused",
-    summary="The group is paused for maintenance: the alarm is acknowledged, nothing changes, people are told.",
-    setup=paused,
-    expect=Expect(end_state="Skipped", outcome="skip", active_after="primary", notified=["skipped"],
-                  extra=lambda r, w, c: [] if "maintenance" in str(_check(r, "automation enabled").get("detail"))
-                  else ["the pause and its reason are not in the decision"]),
-))
+register(
+    Scenario(
+        name="paused",
+        summary="The group is paused for maintenance: the alarm is acknowledged, nothing changes, people are told.",
+        setup=paused,
+        expect=Expect(
+            end_state="Skipped",
+            outcome="skip",
+            active_after="primary",
+            notified=["skipped"],
+            extra=lambda r, w, c: (
+                []
+                if "maintenance" in str(_check(r, "automation enabled").get("detail"))
+                else ["the pause and its reason are not in the decision"]
+            ),
+        ),
+    )
+)
 
 
 def two_alarms(world: World, group: Group, ctx: Context) -> list[dict[str, Any]]:
@@ -131,13 +164,15 @@ def _one_started_one_joined(report: DrillReport, world: World, ctx: Context) -> 
     return []
 
 
-register(Scenario(
-    name="concurrent-alarms",
-    summary="Two alarms of one group fire at once: exactly one failover; the second joins the open incident.",
-    setup=primary_down,
-    events=two_alarms,
-    expect=Expect(notified=["started", "succeeded"], extra=_one_started_one_joined),
-))
+register(
+    Scenario(
+        name="concurrent-alarms",
+        summary="Two alarms of one group fire at once: exactly one failover; the second joins the open incident.",
+        setup=primary_down,
+        events=two_alarms,
+        expect=Expect(notified=["started", "succeeded"], extra=_one_started_one_joined),
+    )
+)
 
 
 def three_groups_down(world: World, group: Group, ctx: Context) -> None:
@@ -157,27 +192,42 @@ def _third_waits(report: DrillReport, world: World, ctx: Context) -> list[str]:
         problems.append(f"expected two to proceed and one to wait for a person, got {outcomes}")
     waiting = [e for i, e in enumerate(report.executions) if _decision(report, i).get("outcome") == "approval"]
     for e in waiting:
-        rate = next((c for c in ((e.final.get("gate") or {}).get("decision") or {}).get("checks", [])
-                     if c.get("name") == "global rate limit"), {})
+        rate: dict[str, Any] = next(
+            (
+                c
+                for c in ((e.final.get("gate") or {}).get("decision") or {}).get("checks", [])
+                if c.get("name") == "global rate limit"
+            ),
+            {},
+        )
         if rate.get("ok") is not False:
             problems.append("the waiting group's decision does not name the rate limit")
     return problems
 
 
-register(Scenario(
-    name="rate-limit",
-    summary="Three groups fail at once with a limit of two failovers per hour: the third waits for a person.",
-    setup=three_groups_down,
-    events=three_alarms,
-    expect=Expect(executions=3, end_state=None, outcome=None, active_after=None, extra=_third_waits),
-))
+register(
+    Scenario(
+        name="rate-limit",
+        summary="Three groups fail at once with a limit of two failovers per hour: the third waits for a person.",
+        setup=three_groups_down,
+        events=three_alarms,
+        expect=Expect(executions=3, end_state=None, outcome=None, active_after=None, extra=_third_waits),
+    )
+)
 
 
 def stale_lock(world: World, group: Group, ctx: Context) -> None:
     primary_down(world, group, ctx)
-    world.store.table.put_item(Item={
-        "pk": f"GROUP#{group.name}", "sk": "LOCK", "owner": "arn:aws:states:us-east-1:123456789012:execution:sm:crashed",
-        "incident_id": "crashed", "acquired_at": "2026-01-01T00:00:00.000Z", "expires_at": int(time.time()) - 60})
+    world.store.table.put_item(
+        Item={
+            "pk": f"GROUP#{group.name}",
+            "sk": "LOCK",
+            "owner": "arn:aws:states:us-east-1:123456789012:execution:sm:crashed",
+            "incident_id": "crashed",
+            "acquired_at": "2026-01-01T00:00:00.000Z",
+            "expires_at": int(time.time()) - 60,
+        }
+    )
 
 
 def _took_over(report: DrillReport, world: World, ctx: Context) -> list[str]:
@@ -187,12 +237,14 @@ def _took_over(report: DrillReport, world: World, ctx: Context) -> list[str]:
     return []
 
 
-register(Scenario(
-    name="stale-lock",
-    summary="A crashed execution left its lock behind: it has expired, so it is taken over and that is reported.",
-    setup=stale_lock,
-    expect=Expect(notified=["started", "succeeded"], extra=_took_over),
-))
+register(
+    Scenario(
+        name="stale-lock",
+        summary="A crashed execution left its lock behind: it has expired, so it is taken over and that is reported.",
+        setup=stale_lock,
+        expect=Expect(notified=["started", "succeeded"], extra=_took_over),
+    )
+)
 
 
 def dry_run_request(world: World, group: Group, ctx: Context) -> list[dict[str, Any]]:
@@ -210,12 +262,14 @@ def _nothing_changed(report: DrillReport, world: World, ctx: Context) -> list[st
     return problems
 
 
-register(Scenario(
-    name="dry-run",
-    summary="A dry run: the whole pipeline runs, execute reports what it would change, nothing changes.",
-    events=dry_run_request,
-    expect=Expect(active_after="primary", notified=["started", "succeeded"], extra=_nothing_changed),
-))
+register(
+    Scenario(
+        name="dry-run",
+        summary="A dry run: the whole pipeline runs, execute reports what it would change, nothing changes.",
+        events=dry_run_request,
+        expect=Expect(active_after="primary", notified=["started", "succeeded"], extra=_nothing_changed),
+    )
+)
 
 
 def failed_over_and_recovered(world: World, group: Group, ctx: Context) -> list[dict[str, Any]]:
@@ -225,10 +279,12 @@ def failed_over_and_recovered(world: World, group: Group, ctx: Context) -> list[
     return [world.request_event(group.name, direction="failback", reason="us-east-1 recovered")]
 
 
-register(Scenario(
-    name="failback",
-    direction="failback",
-    summary="After a failover the primary has recovered: a manual failback runs the same gate in reverse.",
-    events=failed_over_and_recovered,
-    expect=Expect(active_after="primary", notified=["started", "succeeded"]),
-))
+register(
+    Scenario(
+        name="failback",
+        direction="failback",
+        summary="After a failover the primary has recovered: a manual failback runs the same gate in reverse.",
+        events=failed_over_and_recovered,
+        expect=Expect(active_after="primary", notified=["started", "succeeded"]),
+    )
+)

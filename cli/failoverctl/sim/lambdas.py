@@ -112,8 +112,9 @@ class LocalLambdas:
             return module, True
 
     def resolve_name(self, function_name: str) -> str:
-        name = function_name.rsplit(":function:", maxsplit=1)[-1].split(":", maxsplit=1)[0] if ":" in function_name else function_name
-        return name
+        if ":" not in function_name:
+            return function_name
+        return function_name.rsplit(":function:", maxsplit=1)[-1].split(":", maxsplit=1)[0]
 
     # -- invoking --------------------------------------------------------------------------
 
@@ -154,8 +155,8 @@ class LocalLambdas:
         inv.duration_ms = (time.monotonic() - inv.started) * 1000
         with self._lock:
             self.invocations.append(inv)
-        for hook in list(self.after):
-            hook(inv)
+        for after in list(self.after):
+            after(inv)
         return inv
 
     def register(self, sim: SimAWS) -> None:
@@ -173,7 +174,11 @@ class LocalLambdas:
                     "ExecutedVersion": "$LATEST",
                     "Payload": streaming(json.dumps(inv.error).encode()),
                 }
-            return {"StatusCode": 200, "ExecutedVersion": "$LATEST", "Payload": streaming(json.dumps(inv.result).encode())}
+            return {
+                "StatusCode": 200,
+                "ExecutedVersion": "$LATEST",
+                "Payload": streaming(json.dumps(inv.result).encode()),
+            }
 
         sim.register("lambda.Invoke", handler)
 

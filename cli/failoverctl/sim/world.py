@@ -163,8 +163,9 @@ class World:
             BillingMode=schema["BillingMode"],
         )
         if schema["ttl"]:
-            ddb.update_time_to_live(TableName=table, TimeToLiveSpecification={"AttributeName": schema["ttl"],
-                                                                              "Enabled": True})
+            ddb.update_time_to_live(
+                TableName=table, TimeToLiveSpecification={"AttributeName": schema["ttl"], "Enabled": True}
+            )
         sns = self.clients.get("sns")
         topic = sns.create_topic(Name=f"{STACK}-FailoverTopic")["TopicArn"]
         sqs = self.clients.get("sqs")
@@ -172,8 +173,7 @@ class World:
         queue_arn = sqs.get_queue_attributes(QueueUrl=self.queue_url, AttributeNames=["QueueArn"])["Attributes"][
             "QueueArn"
         ]
-        sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn,
-                      Attributes={"RawMessageDelivery": "false"})
+        sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "false"})
         report_bucket = f"{STACK}-reports"
         self.clients.get("s3").create_bucket(Bucket=report_bucket)
         sm = self.clients.get("secretsmanager")
@@ -184,8 +184,9 @@ class World:
                 Name=f"{STACK}-slack-webhook", SecretString=json.dumps({"url": self.slack_url})
             )["ARN"]
         self.resolver.parameters["SlackWebhookSecretArn"] = slack_secret
-        fn_arn = {f.logical_id: f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{f.logical_id}"
-                  for f in functions(self.template)}
+        fn_arn = {
+            f.logical_id: f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{f.logical_id}" for f in functions(self.template)
+        }
         substitutions = {
             "ValidateFunctionArn": fn_arn["ValidateFunction"],
             "ExecuteFunctionArn": fn_arn["ExecuteFunction"],
@@ -278,8 +279,12 @@ class World:
                     if spec.health_check_id not in health_checks:
                         real = r53.create_health_check(
                             CallerReference=f"{group.name}-invert-{spec.health_check_id}",
-                            HealthCheckConfig={"Type": "HTTPS", "FullyQualifiedDomainName": "primary.example.com",
-                                               "Port": 443, "ResourcePath": "/"},
+                            HealthCheckConfig={
+                                "Type": "HTTPS",
+                                "FullyQualifiedDomainName": "primary.example.com",
+                                "Port": 443,
+                                "ResourcePath": "/",
+                            },
                         )["HealthCheck"]["Id"]
                         health_checks[spec.health_check_id] = real
                         set_health(self.sim, real, 100.0)
@@ -296,8 +301,11 @@ class World:
         def rrset(target: Any, weight: int | None) -> dict[str, Any]:
             out: dict[str, Any] = {"Name": spec.record_name, "Type": spec.record_type}
             if target.alias is not None:
-                out["AliasTarget"] = {"HostedZoneId": target.alias.hosted_zone_id, "DNSName": target.alias.dns_name,
-                                      "EvaluateTargetHealth": target.alias.evaluate_target_health}
+                out["AliasTarget"] = {
+                    "HostedZoneId": target.alias.hosted_zone_id,
+                    "DNSName": target.alias.dns_name,
+                    "EvaluateTargetHealth": target.alias.evaluate_target_health,
+                }
             else:
                 out["TTL"] = spec.ttl
                 out["ResourceRecords"] = [{"Value": v} for v in target.values]
@@ -319,20 +327,38 @@ class World:
         primary_hc = health_checks.get(group.primary.health_checks[0]) if group.primary.health_checks else None
         for alarm in group.triggers.alarms:
             if primary_hc and alarm.region == "us-east-1" and "health" in alarm.name:
-                metric = {"Namespace": "AWS/Route53", "MetricName": "HealthCheckStatus",
-                          "Dimensions": [{"Name": "HealthCheckId", "Value": primary_hc}], "Statistic": "Minimum",
-                          "ComparisonOperator": "LessThanThreshold", "Threshold": 1.0}
+                metric = {
+                    "Namespace": "AWS/Route53",
+                    "MetricName": "HealthCheckStatus",
+                    "Dimensions": [{"Name": "HealthCheckId", "Value": primary_hc}],
+                    "Statistic": "Minimum",
+                    "ComparisonOperator": "LessThanThreshold",
+                    "Threshold": 1.0,
+                }
             else:
-                metric = {"Namespace": f"Failover/{group.name}", "MetricName": alarm.name,
-                          "Dimensions": [{"Name": "Side", "Value": "primary"}], "Statistic": "Average",
-                          "ComparisonOperator": "GreaterThanThreshold", "Threshold": 1.0}
+                metric = {
+                    "Namespace": f"Failover/{group.name}",
+                    "MetricName": alarm.name,
+                    "Dimensions": [{"Name": "Side", "Value": "primary"}],
+                    "Statistic": "Average",
+                    "ComparisonOperator": "GreaterThanThreshold",
+                    "Threshold": 1.0,
+                }
             self._alarm(alarm.name, alarm.region, metric)
         for side in (group.primary, group.secondary):
             for alarm in side.alarms:
-                self._alarm(alarm.name, alarm.region, {
-                    "Namespace": f"Failover/{group.name}", "MetricName": alarm.name,
-                    "Dimensions": [{"Name": "Side", "Value": side.name}], "Statistic": "Average",
-                    "ComparisonOperator": "GreaterThanThreshold", "Threshold": 5.0})
+                self._alarm(
+                    alarm.name,
+                    alarm.region,
+                    {
+                        "Namespace": f"Failover/{group.name}",
+                        "MetricName": alarm.name,
+                        "Dimensions": [{"Name": "Side", "Value": side.name}],
+                        "Statistic": "Average",
+                        "ComparisonOperator": "GreaterThanThreshold",
+                        "Threshold": 5.0,
+                    },
+                )
 
     def _alarm(self, name: str, region: str, metric: dict[str, Any]) -> None:
         cw = self.clients.get("cloudwatch", region)
@@ -352,8 +378,13 @@ class World:
         namespace, metric, unit = rep.resolved()
         self.clients.get("cloudwatch", rep.region).put_metric_data(
             Namespace=namespace,
-            MetricData=[{"MetricName": metric, "Dimensions": [{"Name": k, "Value": v} for k, v in rep.dimensions.items()],
-                         "Value": lag_seconds / unit}],
+            MetricData=[
+                {
+                    "MetricName": metric,
+                    "Dimensions": [{"Name": k, "Value": v} for k, v in rep.dimensions.items()],
+                    "Value": lag_seconds / unit,
+                }
+            ],
         )
 
     def set_alarm(self, name: str, region: str, state: str, reason: str = "drill") -> None:
@@ -363,18 +394,36 @@ class World:
         for hc in group.side(side).health_checks:
             set_health(self.sim, hc, healthy_percent)
 
-    def alarm_event(self, name: str, region: str, state: str = "ALARM", previous: str = "OK",
-                    reason: str | None = None, event_id: str | None = None) -> dict[str, Any]:
+    def alarm_event(
+        self,
+        name: str,
+        region: str,
+        state: str = "ALARM",
+        previous: str = "OK",
+        reason: str | None = None,
+        event_id: str | None = None,
+    ) -> dict[str, Any]:
         """A ``CloudWatch Alarm State Change`` event shaped like EventBridge delivers it."""
         cw = self.clients.get("cloudwatch", region)
         found = cw.describe_alarms(AlarmNames=[name])["MetricAlarms"]
         metrics_conf = []
         if found:
             a = found[0]
-            metrics_conf = [{"id": "m1", "metricStat": {"metric": {
-                "namespace": a["Namespace"], "name": a["MetricName"],
-                "dimensions": {d["Name"]: d["Value"] for d in a.get("Dimensions", [])}},
-                "period": a.get("Period", 60), "stat": a.get("Statistic", "Average")}, "returnData": True}]
+            metrics_conf = [
+                {
+                    "id": "m1",
+                    "metricStat": {
+                        "metric": {
+                            "namespace": a["Namespace"],
+                            "name": a["MetricName"],
+                            "dimensions": {d["Name"]: d["Value"] for d in a.get("Dimensions", [])},
+                        },
+                        "period": a.get("Period", 60),
+                        "stat": a.get("Statistic", "Average"),
+                    },
+                    "returnData": True,
+                }
+            ]
         now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         return {
             "version": "0",
@@ -387,18 +436,32 @@ class World:
             "resources": [f"arn:aws:cloudwatch:{region}:{ACCOUNT}:alarm:{name}"],
             "detail": {
                 "alarmName": name,
-                "state": {"value": state, "reason": reason or f"Threshold Crossed: drill set {name} to {state}",
-                          "timestamp": now.replace("Z", ".000+0000")},
+                "state": {
+                    "value": state,
+                    "reason": reason or f"Threshold Crossed: drill set {name} to {state}",
+                    "timestamp": now.replace("Z", ".000+0000"),
+                },
                 "previousState": {"value": previous, "reason": "previous", "timestamp": now.replace("Z", ".000+0000")},
                 "configuration": {"description": f"drill alarm {name}", "metrics": metrics_conf},
             },
         }
 
-    def request_event(self, group: str, direction: str = "failover", *, dry_run: bool | None = None,
-                      reason: str = "drill", requested_by: str = "drill@example.com",
-                      source: str = "failover.manual") -> dict[str, Any]:
-        detail: dict[str, Any] = {"group": group, "direction": direction, "reason": reason,
-                                  "requested_by": requested_by}
+    def request_event(
+        self,
+        group: str,
+        direction: str = "failover",
+        *,
+        dry_run: bool | None = None,
+        reason: str = "drill",
+        requested_by: str = "drill@example.com",
+        source: str = "failover.manual",
+    ) -> dict[str, Any]:
+        detail: dict[str, Any] = {
+            "group": group,
+            "direction": direction,
+            "reason": reason,
+            "requested_by": requested_by,
+        }
         if dry_run is not None:
             detail["dry_run"] = dry_run
         return {
@@ -457,24 +520,31 @@ class World:
                 return out
             for m in msgs:
                 body = json.loads(m["Body"])
-                out.append({
-                    "subject": body.get("Subject"),
-                    "message": body.get("Message"),
-                    "attributes": {k: v.get("Value") for k, v in (body.get("MessageAttributes") or {}).items()},
-                })
+                out.append(
+                    {
+                        "subject": body.get("Subject"),
+                        "message": body.get("Message"),
+                        "attributes": {k: v.get("Value") for k, v in (body.get("MessageAttributes") or {}).items()},
+                    }
+                )
                 sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=m["ReceiptHandle"])
 
     def active_side(self, group: Group, direction: str = "failover") -> str:
         """Which side the group's resources serve now, read from the resources themselves."""
         source, target = group.sides_for(direction)
-        ctx = ActionContext(direction=Direction(direction), source=source, target=target,
-                            source_region=group.side(source).region, target_region=group.side(target).region,
-                            clients=self.clients)
+        ctx = ActionContext(
+            direction=Direction(direction),
+            source=source,
+            target=target,
+            source_region=group.side(source).region,
+            target_region=group.side(target).region,
+            clients=self.clients,
+        )
         sides = set()
         for _stage, name, spec in group.iter_actions():
             try:
                 side = build_action(spec, name).observe(ctx).side
-            except Exception:  # noqa: BLE001 - an unreadable resource shows as unknown
+            except Exception:
                 side = "unknown"
             if side != "n/a":
                 sides.add(side)

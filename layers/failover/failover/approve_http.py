@@ -99,13 +99,25 @@ def handle(event: Any, deps: Deps) -> dict[str, Any]:
     except ApprovalError as err:
         reason = str(err.details.get("reason", "rejected"))
         logger.warning("approval rejected", extra={"reason": reason, "detail": err.message})
-        status = 403 if reason in ("forged", "not_approver", "wrong_execution", "unsigned") else 409 if reason in (
-            "reused", "not_waiting") else 410 if reason == "expired" else 400
+        status = (
+            403
+            if reason in ("forged", "not_approver", "wrong_execution", "unsigned")
+            else 409
+            if reason in ("reused", "not_waiting")
+            else 410
+            if reason == "expired"
+            else 400
+        )
         if "x-slack-signature" in headers:
-            return _json(200, {"response_type": "ephemeral", "replace_original": False,
-                               "text": f"Not accepted: {err.message}"})
-        return _page(status, "Approval not accepted", f"<p>{html.escape(err.message)}.</p>"
-                     "<p>The failover keeps waiting for a valid decision until its approval times out.</p>")
+            return _json(
+                200, {"response_type": "ephemeral", "replace_original": False, "text": f"Not accepted: {err.message}"}
+            )
+        return _page(
+            status,
+            "Approval not accepted",
+            f"<p>{html.escape(err.message)}.</p>"
+            "<p>The failover keeps waiting for a valid decision until its approval times out.</p>",
+        )
 
 
 def _confirm_page(event: dict[str, Any], deps: Deps) -> dict[str, Any]:
@@ -144,8 +156,12 @@ def _form(event: dict[str, Any], headers: dict[str, str], deps: Deps) -> dict[st
         execution_id=claims.execution_id,
     )
     word = "approved" if result["approved"] else "denied"
-    return _page(200, f"Failover {word}", f"<p>The failover of {html.escape(str(result.get('group')))} was "
-                 f"{word} by {html.escape(result['by'])}. The execution resumes now.</p>")
+    return _page(
+        200,
+        f"Failover {word}",
+        f"<p>The failover of {html.escape(str(result.get('group')))} was "
+        f"{word} by {html.escape(result['by'])}. The execution resumes now.</p>",
+    )
 
 
 def _slack_signing_secret(deps: Deps) -> str:
@@ -174,12 +190,19 @@ def _slack(event: dict[str, Any], headers: dict[str, str], deps: Deps) -> dict[s
         return list(deps.plan.group(str(item.get("group"))).approvers)
 
     decision = verify_request(_body(event), headers, signing_secret=_slack_signing_secret(deps), approvers=approvers)
-    result = decide(deps.store, deps.clients, approval_id=decision.approval_id, approved=decision.approved,
-                    by=decision.by, via="slack")
+    result = decide(
+        deps.store,
+        deps.clients,
+        approval_id=decision.approval_id,
+        approved=decision.approved,
+        by=decision.by,
+        via="slack",
+    )
     if decision.response_url:
         respond(
             decision.response_url,
-            updated_message(decision.original_blocks, approved=decision.approved, user_id=decision.user_id,
-                            at=str(result["at"])),
+            updated_message(
+                decision.original_blocks, approved=decision.approved, user_id=decision.user_id, at=str(result["at"])
+            ),
         )
     return _json(200, {"ok": True, "approved": result["approved"], "by": result["by"]})

@@ -46,6 +46,6 @@ class Clients:
             res = self._resources.get(key)
             if res is None:
                 session = self._session or boto3.session.Session()
-                res = session.resource(service, region_name=region, config=_RETRIES)  # type: ignore[call-overload]
+                res = session.resource(service, region_name=region, config=_RETRIES)
                 self._resources[key] = res
             return res

@@ -41,7 +41,9 @@ def parse_input(payload: Any, model: type[BaseModel]) -> Any:
         raise InvalidInputError(f"input does not match the contract: {where}: {first['msg']}") from None
 
 
-def execute(payload: Any, plan: Plan, clients: Clients, store: Store | None, *, force_dry_run: bool = False) -> ActionResult:
+def execute(
+    payload: Any, plan: Plan, clients: Clients, store: Store | None, *, force_dry_run: bool = False
+) -> ActionResult:
     data: ExecuteInput = parse_input(payload, ExecuteInput)
     group = plan.group(data.request.group)
     spec = next((s for st, n, s in group.iter_actions() if n == data.action.name and st.name == data.stage), None)

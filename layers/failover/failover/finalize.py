@@ -87,13 +87,18 @@ def finalize(
         "lock_released": released,
     }
     if report_bucket and clients is not None:
-        summary["report"] = _write_report(report_bucket, group.name, incident_id, state, store, clients,
-                                          group.rto_objective_seconds)
+        summary["report"] = _write_report(
+            report_bucket, group.name, incident_id, state, store, clients, group.rto_objective_seconds
+        )
     store.put_incident(group.name, incident_id, request.received_at, summary)
     store.add_event(incident_id, "closed", f"incident closed: {outcome}", summary=summary)
     metrics.add_dimension(name="group", value=group.name)
-    metric = {"succeeded": "FailoversSucceeded", "failed": "FailoversFailed", "skipped": "FailoversSkipped",
-              "denied": "FailoversDenied"}[outcome]
+    metric = {
+        "succeeded": "FailoversSucceeded",
+        "failed": "FailoversFailed",
+        "skipped": "FailoversSkipped",
+        "denied": "FailoversDenied",
+    }[outcome]
     metrics.add_metric(name=metric, unit="Count", value=1)
     if ttr is not None:
         metrics.add_metric(name="TimeToRecoverySeconds", unit="Seconds", value=ttr)
@@ -110,8 +115,14 @@ def _write_report(
     from failover.report import write_report
 
     try:
-        return write_report(bucket, f"reports/{group}/{incident_id}", state, store.timeline(incident_id),
-                            clients=clients, rto_objective_seconds=rto)
+        return write_report(
+            bucket,
+            f"reports/{group}/{incident_id}",
+            state,
+            store.timeline(incident_id),
+            clients=clients,
+            rto_objective_seconds=rto,
+        )
     except (ClientError, BotoCoreError) as err:
         logger.warning("incident report not written", extra={"bucket": bucket, "error": str(err)})
         return None

@@ -70,8 +70,12 @@ def is_redrive(request: FailoverRequest, execution_id: str) -> bool:
 
 def stages_for(group: Group) -> list[dict[str, Any]]:
     return [
-        {"name": stage.name, "actions": [{"name": name, "type": spec.type} for st, name, spec in group.iter_actions()
-                                         if st.name == stage.name]}
+        {
+            "name": stage.name,
+            "actions": [
+                {"name": name, "type": spec.type} for st, name, spec in group.iter_actions() if st.name == stage.name
+            ],
+        }
         for stage in group.stages
     ]
 
@@ -137,8 +141,14 @@ class Gate:
 
         # direction policy: automatic failback only when the plan allows it
         if request.direction == Direction.FAILBACK and automatic and group.safety.failback.mode != "automatic":
-            checks.append(Check(name="failback policy", ok=False, detail="automatic failback is off for this group",
-                                values={"mode": group.safety.failback.mode}))
+            checks.append(
+                Check(
+                    name="failback policy",
+                    ok=False,
+                    detail="automatic failback is off for this group",
+                    values={"mode": group.safety.failback.mode},
+                )
+            )
             return decide(Outcome.SKIP, "automatic failback is off for this group")
 
         # 2. anti-flap
@@ -148,8 +158,9 @@ class Gate:
             return decide(Outcome.SKIP, f"the trigger cleared during the confirmation period: {firing.detail}")
 
         # 3. target healthy (and, for information, the source)
-        target_health = side_healthy(group.side(target), "target", group.safety.target_health_quorum_percent,
-                                     self.clients)
+        target_health = side_healthy(
+            group.side(target), "target", group.safety.target_health_quorum_percent, self.clients
+        )
         checks.append(target_health)
         if not target_health.ok:
             return decide(Outcome.SKIP, f"refusing to fail over to an unhealthy side: {target_health.detail}")
@@ -163,12 +174,14 @@ class Gate:
         # 5. already on the target side (a re-drive runs its idempotent actions again and verifies)
         already = self._already_check(group, request, dry_run, target)
         if already.values.get("on_target") and is_redrive(request, owner):
-            already = already.model_copy(update={
-                "ok": True,
-                "detail": f"re-drive of incident {request.incident_id}: every action already serves {target}; "
-                "they run again (idempotent, nothing changes) and verification confirms",
-                "values": {**already.values, "redrive": True},
-            })
+            already = already.model_copy(
+                update={
+                    "ok": True,
+                    "detail": f"re-drive of incident {request.incident_id}: every action already serves {target}; "
+                    "they run again (idempotent, nothing changes) and verification confirms",
+                    "values": {**already.values, "redrive": True},
+                }
+            )
         checks.append(already)
         if already.ok is False and already.values.get("on_target"):
             active = target
@@ -192,22 +205,39 @@ class Gate:
         if policy == "always":
             outcome = Outcome.APPROVAL
             reasons.append("the plan asks for approval of every failover")
-        checks.append(Check(name="approval policy", ok=outcome == Outcome.PROCEED, blocking=False,
-                            detail=f"policy '{policy}': " + ("approval required" if outcome == Outcome.APPROVAL
-                                                             else "no approval needed"),
-                            values={"mode": policy, "timeout_seconds": group.safety.approval.timeout_seconds,
-                                    "on_timeout": group.safety.approval.on_timeout}))
+        checks.append(
+            Check(
+                name="approval policy",
+                ok=outcome == Outcome.PROCEED,
+                blocking=False,
+                detail=f"policy '{policy}': "
+                + ("approval required" if outcome == Outcome.APPROVAL else "no approval needed"),
+                values={
+                    "mode": policy,
+                    "timeout_seconds": group.safety.approval.timeout_seconds,
+                    "on_timeout": group.safety.approval.on_timeout,
+                },
+            )
+        )
 
         # 8. lock
         lock = self.store.acquire_lock(group.name, owner, request.incident_id or owner, group.safety.lock_ttl_seconds)
         lock_taken = lock.acquired
-        checks.append(Check(
-            name="group lock",
-            ok=lock.acquired,
-            detail=lock.detail if lock.acquired else f"another failover of {group.name} is in progress: {lock.detail}",
-            values={"owner": lock.owner, "expires_at": lock.expires_at, "took_over": lock.took_over,
-                    "ttl_seconds": group.safety.lock_ttl_seconds},
-        ))
+        checks.append(
+            Check(
+                name="group lock",
+                ok=lock.acquired,
+                detail=lock.detail
+                if lock.acquired
+                else f"another failover of {group.name} is in progress: {lock.detail}",
+                values={
+                    "owner": lock.owner,
+                    "expires_at": lock.expires_at,
+                    "took_over": lock.took_over,
+                    "ttl_seconds": group.safety.lock_ttl_seconds,
+                },
+            )
+        )
         if not lock.acquired:
             return decide(Outcome.SKIP, f"another failover of {group.name} is in progress ({lock.owner})")
 
@@ -248,7 +278,9 @@ class Gate:
         if self.plan.settings.paused:
             paused.append("the plan pauses all automation")
         if settings.get("paused"):
-            paused.append(f"paused globally by {settings.get('paused_by')} ({settings.get('paused_reason') or 'no reason'})")
+            paused.append(
+                f"paused globally by {settings.get('paused_by')} ({settings.get('paused_reason') or 'no reason'})"
+            )
         if state.get("paused"):
             paused.append(f"group paused by {state.get('paused_by')} ({state.get('paused_reason') or 'no reason'})")
         if automatic and not group.safety.automatic:
@@ -256,11 +288,16 @@ class Gate:
         if paused and request.source != Source.MANUAL:
             blockers.extend(paused)
         if blockers:
-            return Check(name="automation enabled", ok=False, detail="automation is off: " + "; ".join(blockers),
-                         values=values)
+            return Check(
+                name="automation enabled", ok=False, detail="automation is off: " + "; ".join(blockers), values=values
+            )
         note = "; a person asked, so the pause does not apply" if paused else ""
-        return Check(name="automation enabled", ok=True, detail="automation is on" + (" but " + "; ".join(paused) + note if paused else ""),
-                     values=values)
+        return Check(
+            name="automation enabled",
+            ok=True,
+            detail="automation is on" + (" but " + "; ".join(paused) + note if paused else ""),
+            values=values,
+        )
 
     def _cooldown_check(self, group: Group, automatic: bool) -> Check:
         import time
@@ -274,13 +311,26 @@ class Gate:
         elapsed = int(time.time()) - int(last)
         values["seconds_since_last"] = elapsed
         if elapsed >= cooldown:
-            return Check(name="cooldown", ok=True, values=values,
-                         detail=f"last failover {elapsed} s ago; cooldown {cooldown} s has passed")
+            return Check(
+                name="cooldown",
+                ok=True,
+                values=values,
+                detail=f"last failover {elapsed} s ago; cooldown {cooldown} s has passed",
+            )
         if not automatic:
-            return Check(name="cooldown", ok=True, blocking=False, values=values,
-                         detail=f"last failover {elapsed} s ago (cooldown {cooldown} s), but a person asked")
-        return Check(name="cooldown", ok=False, values=values,
-                     detail=f"last failover {elapsed} s ago; cooldown is {cooldown} s ({cooldown - elapsed} s left)")
+            return Check(
+                name="cooldown",
+                ok=True,
+                blocking=False,
+                values=values,
+                detail=f"last failover {elapsed} s ago (cooldown {cooldown} s), but a person asked",
+            )
+        return Check(
+            name="cooldown",
+            ok=False,
+            values=values,
+            detail=f"last failover {elapsed} s ago; cooldown is {cooldown} s ({cooldown - elapsed} s left)",
+        )
 
     def _already_check(self, group: Group, request: FailoverRequest, dry_run: bool, target: str) -> Check:
         ctx = context_for(group, request, self.clients, dry_run=dry_run)
@@ -290,7 +340,7 @@ class Gate:
             action = build_action(spec, name)
             try:
                 observation = action.observe(ctx)
-            except Exception as err:  # noqa: BLE001 - an unreadable resource must not crash the gate
+            except Exception as err:
                 observation_side, detail = "unknown", f"could not read: {type(err).__name__}: {err}"
             else:
                 observation_side, detail = observation.side, observation.detail
@@ -317,16 +367,32 @@ class Gate:
         limit = self.plan.settings.rate_limit
         values: dict[str, Any] = {"max_failovers": limit.max_failovers, "window_seconds": limit.window_seconds}
         if dry_run:
-            return Check(name="global rate limit", ok=True, blocking=False, values=values,
-                         detail="dry run: does not count towards the rate limit")
-        slot = self.store.take_rate_slot(limit.max_failovers, limit.window_seconds, group.name,
-                                         request.incident_id or request.request_id)
+            return Check(
+                name="global rate limit",
+                ok=True,
+                blocking=False,
+                values=values,
+                detail="dry run: does not count towards the rate limit",
+            )
+        slot = self.store.take_rate_slot(
+            limit.max_failovers, limit.window_seconds, group.name, request.incident_id or request.request_id
+        )
         values["slot"] = slot
         if slot is None:
             holders = [f"{s.get('group')} ({s.get('incident_id')})" for s in self.store.rate_slots()]
             values["holders"] = holders
-            return Check(name="global rate limit", ok=False, values=values,
-                         detail=(f"rate limit reached: {limit.max_failovers} failovers in {limit.window_seconds} s "
-                                 f"already ({', '.join(holders)})"))
-        return Check(name="global rate limit", ok=True, values=values,
-                     detail=f"slot {slot + 1} of {limit.max_failovers} in the {limit.window_seconds} s window")
+            return Check(
+                name="global rate limit",
+                ok=False,
+                values=values,
+                detail=(
+                    f"rate limit reached: {limit.max_failovers} failovers in {limit.window_seconds} s "
+                    f"already ({', '.join(holders)})"
+                ),
+            )
+        return Check(
+            name="global rate limit",
+            ok=True,
+            values=values,
+            detail=f"slot {slot + 1} of {limit.max_failovers} in the {limit.window_seconds} s window",
+        )

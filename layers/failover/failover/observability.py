@@ -22,6 +22,6 @@ class _Stdout(io.TextIOBase):
         sys.stdout.flush()
 
 
-logger = Logger(service=SERVICE, stream=_Stdout())
+logger = Logger(service=SERVICE, stream=_Stdout())  # type: ignore[arg-type]
 tracer = Tracer(service=SERVICE)
 metrics = Metrics(namespace=NAMESPACE, service=SERVICE)

@@ -35,7 +35,7 @@ def _cluster_arn(region: str, account: str, identifier: str) -> str:
     return f"arn:aws:rds:{region}:{account}:cluster:{identifier}"
 
 
-def template_parameters(plan: Plan, account: str = "*") -> dict[str, list[str]]:  # noqa: C901 - one branch per type
+def template_parameters(plan: Plan, account: str = "*") -> dict[str, list[str]]:
     out: dict[str, set[str]] = {name: set() for name in LIST_PARAMETERS}
     for group in plan.groups:
         out["TriggerAlarmNames"].update(a.name for a in group.triggers.alarms)
@@ -56,7 +56,8 @@ def template_parameters(plan: Plan, account: str = "*") -> dict[str, list[str]]:
             elif kind == "rds_cluster_failover":
                 out["DbClusterArns"].add(_cluster_arn(spec.region, account, spec.db_cluster_identifier))
                 out["DbInstanceArns"].update(
-                    f"arn:aws:rds:{spec.region}:{account}:db:{s.instance_identifier}" for s in (spec.primary, spec.secondary)
+                    f"arn:aws:rds:{spec.region}:{account}:db:{s.instance_identifier}"
+                    for s in (spec.primary, spec.secondary)
                 )
             elif kind == "aurora_global":
                 out["GlobalClusterArns"].add(f"arn:aws:rds::{account}:global-cluster:{spec.global_cluster_identifier}")
@@ -78,9 +79,7 @@ def template_parameters(plan: Plan, account: str = "*") -> dict[str, list[str]]:
                 out["MultiRegionAccessPointArns"].add(spec.mrap_arn)
             elif kind == "lambda_hook":
                 out["HookFunctionArns"].add(spec.function_arn)
-    return {
-        name: sorted(values) or ([""] if name in EMPTY_AS_BLANK else ["none"]) for name, values in out.items()
-    }
+    return {name: sorted(values) or ([""] if name in EMPTY_AS_BLANK else ["none"]) for name, values in out.items()}
 
 
 def as_overrides(params: dict[str, Any], plan_file: str | None = None) -> list[str]:

@@ -216,7 +216,9 @@ class Plan(PlanModel):
         for group in self.groups:
             if group.name == name:
                 return group
-        raise UnknownGroupError(f"no failover group '{name}' in the plan", group=name, known=[g.name for g in self.groups])
+        raise UnknownGroupError(
+            f"no failover group '{name}' in the plan", group=name, known=[g.name for g in self.groups]
+        )
 
     def group_for_alarm(self, alarm_name: str, region: str | None) -> Group | None:
         for group in self.groups:
@@ -253,7 +255,8 @@ def parse_plan(data: Any, source: str = "plan") -> Plan:
         raise PlanError(
             _format_validation_error(err, source),
             problems=[
-                {"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in err.errors(include_url=False)
+                {"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]}
+                for e in err.errors(include_url=False)
             ],
         ) from None
 

@@ -102,7 +102,7 @@ def verify(payload: Any, plan: Plan, clients: Clients, store: Store | None) -> d
     )
     cursor.attempt = attempt
     cursor.verification = verification.to_json()
-    cursor.verifications = cursor.verifications + [verification.to_json()]
+    cursor.verifications = [*cursor.verifications, verification.to_json()]
     if ok:
         if cursor.index + 1 < len(stages):
             cursor.index += 1

@@ -127,8 +127,14 @@ class Store:
         key = {"pk": f"GROUP#{group}", "sk": "LOCK"}
         try:
             old = self.table.put_item(
-                Item={"pk": key["pk"], "sk": "LOCK", "owner": owner, "incident_id": incident_id,
-                      "acquired_at": iso(), "expires_at": expires},
+                Item={
+                    "pk": key["pk"],
+                    "sk": "LOCK",
+                    "owner": owner,
+                    "incident_id": incident_id,
+                    "acquired_at": iso(),
+                    "expires_at": expires,
+                },
                 ConditionExpression="attribute_not_exists(pk) OR expires_at < :now OR #o = :owner",
                 ExpressionAttributeNames={"#o": "owner"},
                 ExpressionAttributeValues={":now": now, ":owner": owner},
@@ -139,7 +145,9 @@ class Store:
                 raise
             held = _plain(self.table.get_item(Key=key, ConsistentRead=True).get("Item") or {})
             return LockResult(
-                False, held.get("owner"), expires_at=held.get("expires_at"),
+                False,
+                held.get("owner"),
+                expires_at=held.get("expires_at"),
                 detail=f"held by {held.get('owner')} until {held.get('expires_at')}",
             )
         old_plain = _plain(old) if old else None
@@ -176,8 +184,13 @@ class Store:
         key = {"pk": f"GROUP#{group}", "sk": f"CLAIM#{direction}"}
         try:
             self.table.put_item(
-                Item={**key, "incident_id": incident_id, "created_at": iso(), "expires_at": now + window_seconds,
-                      "events": 1},
+                Item={
+                    **key,
+                    "incident_id": incident_id,
+                    "created_at": iso(),
+                    "expires_at": now + window_seconds,
+                    "events": 1,
+                },
                 ConditionExpression="attribute_not_exists(pk) OR expires_at < :now",
                 ExpressionAttributeValues={":now": now},
             )
@@ -232,8 +245,14 @@ class Store:
         for slot in range(max_failovers):
             try:
                 self.table.put_item(
-                    Item={"pk": "GLOBAL", "sk": f"RATE#{slot}", "group": group, "incident_id": incident_id,
-                          "taken_at": iso(), "expires_at": now + window_seconds},
+                    Item={
+                        "pk": "GLOBAL",
+                        "sk": f"RATE#{slot}",
+                        "group": group,
+                        "incident_id": incident_id,
+                        "taken_at": iso(),
+                        "expires_at": now + window_seconds,
+                    },
                     ConditionExpression="attribute_not_exists(pk) OR expires_at < :now OR incident_id = :i",
                     ExpressionAttributeValues={":now": now, ":i": incident_id},
                 )
@@ -269,8 +288,17 @@ class Store:
         self, group: str, incident_id: str, started_at: str, fields: dict[str, Any] | None = None, **extra: Any
     ) -> None:
         self.table.put_item(
-            Item=_dynamo({**(fields or {}), **extra, "pk": f"GROUP#{group}", "sk": f"INCIDENT#{started_at}#{incident_id}",
-                          "group": group, "incident_id": incident_id, "started_at": started_at})
+            Item=_dynamo(
+                {
+                    **(fields or {}),
+                    **extra,
+                    "pk": f"GROUP#{group}",
+                    "sk": f"INCIDENT#{started_at}#{incident_id}",
+                    "group": group,
+                    "incident_id": incident_id,
+                    "started_at": started_at,
+                }
+            )
         )
 
     def incidents(self, group: str, limit: int = 20) -> list[dict[str, Any]]:
@@ -284,8 +312,16 @@ class Store:
     def add_event(self, incident_id: str, kind: str, detail: str, **data: Any) -> None:
         at = iso()
         self.table.put_item(
-            Item=_dynamo({"pk": f"INCIDENT#{incident_id}", "sk": f"T#{at}#{next(_SEQ):06d}", "at": at,
-                          "kind": kind, "detail": detail, "data": data})
+            Item=_dynamo(
+                {
+                    "pk": f"INCIDENT#{incident_id}",
+                    "sk": f"T#{at}#{next(_SEQ):06d}",
+                    "at": at,
+                    "kind": kind,
+                    "detail": detail,
+                    "data": data,
+                }
+            )
         )
 
     def timeline(self, incident_id: str) -> list[dict[str, Any]]:
@@ -302,8 +338,16 @@ class Store:
 
     def put_approval(self, approval_id: str, token: str, execution_id: str, group: str, expires_at: int) -> None:
         self.table.put_item(
-            Item={"pk": f"APPROVAL#{approval_id}", "sk": "TOKEN", "task_token": token, "execution_id": execution_id,
-                  "group": group, "expires_at": expires_at, "used": False, "created_at": iso()}
+            Item={
+                "pk": f"APPROVAL#{approval_id}",
+                "sk": "TOKEN",
+                "task_token": token,
+                "execution_id": execution_id,
+                "group": group,
+                "expires_at": expires_at,
+                "used": False,
+                "created_at": iso(),
+            }
         )
 
     def use_approval(self, approval_id: str, by: str, approved: bool) -> dict[str, Any]:
@@ -323,7 +367,7 @@ class Store:
         return _plain(item)
 
     def approval(self, approval_id: str) -> dict[str, Any]:
-        item = self.table.get_item(Key={"pk": f"APPROVAL#{approval_id}", "sk": "TOKEN"}, ConsistentRead=True).get("Item")
+        item = self.table.get_item(Key={"pk": f"APPROVAL#{approval_id}", "sk": "TOKEN"}, ConsistentRead=True).get(
+            "Item"
+        )
         return _plain(item) if item else {}
-
-

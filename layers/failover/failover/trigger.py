@@ -108,7 +108,9 @@ class Trigger:
             self.clients.get("sns").publish(
                 TopicArn=self.env.topic_arn,
                 Subject="Failover request rejected",
-                Message=f"A failover request was rejected: {result.detail}\n\n{json.dumps(body, indent=2, default=str)}",
+                Message=(
+                    f"A failover request was rejected: {result.detail}\n\n" + json.dumps(body, indent=2, default=str)
+                ),
                 MessageAttributes={
                     "phase": {"DataType": "String", "StringValue": "rejected"},
                     "severity": {"DataType": "String", "StringValue": "warning"},

@@ -116,9 +116,7 @@ def resolve(sim: SimAWS, zone_id: str, name: str, record_type: str) -> tuple[str
         if secondary is not None:
             return "NOERROR", values(secondary)
         return "NOERROR", values(primary) if primary is not None else []
-    weighted = sorted(
-        (r for r in records if r.weight is not None and healthy(r)), key=lambda r: -int(r.weight or 0)
-    )
+    weighted = sorted((r for r in records if r.weight is not None and healthy(r)), key=lambda r: -int(r.weight or 0))
     if weighted and int(weighted[0].weight or 0) > 0:
         return "NOERROR", values(weighted[0])
     return "NOERROR", [v for r in records for v in values(r)]

@@ -195,16 +195,32 @@ def unchanged_or_dry_run(
     """Common tail of ``apply``: nothing to do, a dry run, or make the change and report it."""
     if not planned:
         return action.result(
-            ctx, ActionStatus.UNCHANGED, f"already on {ctx.target}: {current}", started=started,
-            started_at=started_at, region=region,
+            ctx,
+            ActionStatus.UNCHANGED,
+            f"already on {ctx.target}: {current}",
+            started=started,
+            started_at=started_at,
+            region=region,
         )
     if ctx.dry_run:
         return action.result(
-            ctx, ActionStatus.DRY_RUN, "DRY RUN: would " + "; ".join(planned), started=started,
-            started_at=started_at, changes=planned, undo=undo, region=region,
+            ctx,
+            ActionStatus.DRY_RUN,
+            "DRY RUN: would " + "; ".join(planned),
+            started=started,
+            started_at=started_at,
+            changes=planned,
+            undo=undo,
+            region=region,
         )
     detail = do_change()
     return action.result(
-        ctx, ActionStatus.CHANGED, detail, started=started, started_at=started_at, changes=planned,
-        undo=undo, region=region,
+        ctx,
+        ActionStatus.CHANGED,
+        detail,
+        started=started,
+        started_at=started_at,
+        changes=planned,
+        undo=undo,
+        region=region,
     )

@@ -121,7 +121,9 @@ class Route53Records(Action[Route53RecordsSpec]):
                 changes.append({"Action": "UPSERT", "ResourceRecordSet": self._record_set(target)})
                 planned.append(f"UPSERT {self.spec.record_name} -> {', '.join(_target_values(target))}")
                 if current is not None:
-                    undo.append({"api": "route53.ChangeResourceRecordSets", "Action": "UPSERT", "ResourceRecordSet": current})
+                    undo.append(
+                        {"api": "route53.ChangeResourceRecordSets", "Action": "UPSERT", "ResourceRecordSet": current}
+                    )
             describe = ", ".join(_record_values(current)) if current else "missing"
         else:
             for side, weight in ((ctx.target, self.spec.active_weight), (ctx.source, 0)):
@@ -132,7 +134,11 @@ class Route53Records(Action[Route53RecordsSpec]):
                     planned.append(f"set weight of {target.set_identifier} to {weight}")
                     if current is not None:
                         undo.append(
-                            {"api": "route53.ChangeResourceRecordSets", "Action": "UPSERT", "ResourceRecordSet": current}
+                            {
+                                "api": "route53.ChangeResourceRecordSets",
+                                "Action": "UPSERT",
+                                "ResourceRecordSet": current,
+                            }
                         )
             describe = "weights already set"
 
@@ -140,14 +146,24 @@ class Route53Records(Action[Route53RecordsSpec]):
             client = ctx.clients.get("route53")
             resp = client.change_resource_record_sets(
                 HostedZoneId=self.spec.hosted_zone_id,
-                ChangeBatch={"Comment": f"failover {ctx.incident_id or ''} to {ctx.target}".strip(), "Changes": changes},
+                ChangeBatch={
+                    "Comment": f"failover {ctx.incident_id or ''} to {ctx.target}".strip(),
+                    "Changes": changes,
+                },
             )
             change_id = resp["ChangeInfo"]["Id"].split("/")[-1]
             return f"{'; '.join(planned)} (change {change_id}, {resp['ChangeInfo']['Status']})"
 
         return unchanged_or_dry_run(
-            self, ctx, current=describe, planned=planned, undo=undo, started=started, started_at=started_at,
-            do_change=do_change, region=ROUTE53_REGION,
+            self,
+            ctx,
+            current=describe,
+            planned=planned,
+            undo=undo,
+            started=started,
+            started_at=started_at,
+            do_change=do_change,
+            region=ROUTE53_REGION,
         )
 
     # -- verifying ----------------------------------------------------------------------
@@ -215,7 +231,9 @@ class Route53HealthCheckInvert(Action[Route53HealthCheckInvertSpec]):
     def observe(self, ctx: ActionContext) -> Observation:
         inverted = self._inverted(ctx)
         side = "secondary" if inverted else "primary"
-        return Observation(side, f"health check {self.spec.health_check_id} inverted={inverted}", {"inverted": inverted})
+        return Observation(
+            side, f"health check {self.spec.health_check_id} inverted={inverted}", {"inverted": inverted}
+        )
 
     def apply(self, ctx: ActionContext) -> ActionResult:
         started, started_at = time.monotonic(), iso()
@@ -229,8 +247,15 @@ class Route53HealthCheckInvert(Action[Route53HealthCheckInvertSpec]):
             return planned[0]
 
         return unchanged_or_dry_run(
-            self, ctx, current=f"Inverted={current}", planned=planned, undo=undo, started=started,
-            started_at=started_at, do_change=do_change, region=ROUTE53_REGION,
+            self,
+            ctx,
+            current=f"Inverted={current}",
+            planned=planned,
+            undo=undo,
+            started=started,
+            started_at=started_at,
+            do_change=do_change,
+            region=ROUTE53_REGION,
         )
 
     def verify(self, ctx: ActionContext) -> list[Check]:
@@ -256,4 +281,3 @@ class Route53HealthCheckInvert(Action[Route53HealthCheckInvertSpec]):
                 "route53_metric_switch (publish the metric behind a CLOUDWATCH_METRIC health check)",
             )
         ]
-

@@ -249,7 +249,9 @@ class DynamoDbGlobalTableSpec(ActionSpecBase):
 
 class LambdaHookSpec(ActionSpecBase):
     type: Literal["lambda_hook"]
-    function_arn: str = Field(pattern=r"^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]+(:[A-Za-z0-9_$-]+)?$")
+    function_arn: str = Field(
+        pattern=r"^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]+(:[A-Za-z0-9_$-]+)?$"
+    )
     payload: dict[str, object] = Field(default_factory=dict)
 
 

@@ -89,7 +89,9 @@ def side_healthy(side: Side, role: str, quorum_percent: float, clients: Clients)
         share, healthy, total = checker_share(clients, hc)
         checks[hc] = {"healthy_percent": round(share, 1), "healthy": healthy, "checkers": total}
         if share < quorum_percent:
-            problems.append(f"health check {hc}: {healthy}/{total} checkers healthy ({share:.0f}% < {quorum_percent:g}%)")
+            problems.append(
+                f"health check {hc}: {healthy}/{total} checkers healthy ({share:.0f}% < {quorum_percent:g}%)"
+            )
     states = alarm_states(clients, side.alarms) if side.alarms else {}
     for alarm, state in states.items():
         if state in ("ALARM", "MISSING"):
