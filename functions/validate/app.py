@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
-from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict
 
+from failover import metrics as fmetrics
 from failover.deps import Deps, default_deps
 from failover.execute import parse_input
 from failover.gate import Gate
@@ -24,8 +25,12 @@ class ValidateInput(BaseModel):
 def process(event: Any, deps: Deps | None = None) -> dict[str, Any]:
     deps = deps or default_deps()
     data: ValidateInput = parse_input(event, ValidateInput)
+    started = time.monotonic()
     result = Gate(deps.plan, deps.env, deps.clients, deps.store).evaluate(data.request, owner=data.execution_id)
     decision = result.decision
+    fmetrics.decision_time(data.request.group, (time.monotonic() - started) * 1000, data.request.incident_id)
+    if decision.outcome == "proceed":
+        fmetrics.count("started", data.request.group, incident_id=data.request.incident_id)
     logger.info(
         "decision",
         extra={
@@ -35,8 +40,6 @@ def process(event: Any, deps: Deps | None = None) -> dict[str, Any]:
             "checks": [c.to_json() for c in decision.checks],
         },
     )
-    metrics.add_dimension(name="group", value=data.request.group)
-    metrics.add_metric(name=f"Decision{str(decision.outcome).title()}", unit=MetricUnit.Count, value=1)
     if data.request.incident_id:
         deps.store.add_event(
             data.request.incident_id, "decision", f"{decision.outcome}: {decision.reason}", decision=decision.to_json()

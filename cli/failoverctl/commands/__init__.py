@@ -5,5 +5,6 @@ COMMAND_MODULES = [
     "failoverctl.commands.drill",
     "failoverctl.commands.invoke",
     "failoverctl.commands.ops",
+    "failoverctl.commands.approvals",
     "failoverctl.commands.notify",
 ]

@@ -7,10 +7,11 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from failover import metrics as fmetrics
 from failover.clients import Clients
 from failover.execute import parse_input
 from failover.models import ActionStatus, FailoverRequest, Source, iso
-from failover.observability import logger, metrics
+from failover.observability import logger
 from failover.plan import Plan
 from failover.store import Store
 
@@ -92,16 +93,9 @@ def finalize(
         )
     store.put_incident(group.name, incident_id, request.received_at, summary)
     store.add_event(incident_id, "closed", f"incident closed: {outcome}", summary=summary)
-    metrics.add_dimension(name="group", value=group.name)
-    metric = {
-        "succeeded": "FailoversSucceeded",
-        "failed": "FailoversFailed",
-        "skipped": "FailoversSkipped",
-        "denied": "FailoversDenied",
-    }[outcome]
-    metrics.add_metric(name=metric, unit="Count", value=1)
+    fmetrics.count(_metric_outcome(outcome, decision), group.name, incident_id=incident_id)
     if ttr is not None:
-        metrics.add_metric(name="TimeToRecoverySeconds", unit="Seconds", value=ttr)
+        fmetrics.time_to_recovery(group.name, ttr, incident_id=incident_id)
     logger.info("incident closed", extra=summary)
     return summary
 
@@ -126,3 +120,15 @@ def _write_report(
     except (ClientError, BotoCoreError) as err:
         logger.warning("incident report not written", extra={"bucket": bucket, "error": str(err)})
         return None
+
+
+def _metric_outcome(outcome: str, decision: dict[str, Any]) -> str:
+    """``refused`` when the gate said no for safety; ``skipped`` when there was nothing to do."""
+    if outcome != "skipped":
+        return outcome
+    refusals = [
+        c
+        for c in decision.get("checks") or []
+        if c.get("ok") is False and c.get("blocking", True) and c.get("name") != "trigger still firing"
+    ]
+    return "refused" if refusals else "skipped"

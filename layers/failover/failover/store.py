@@ -349,6 +349,37 @@ class Store:
                 "created_at": iso(),
             }
         )
+        # an index entry so that a person can decide by execution name (failoverctl approve EXECUTION)
+        self.table.put_item(
+            Item={
+                "pk": "APPROVALS",
+                "sk": f"{execution_id.rsplit(':', 1)[-1]}#{approval_id}",
+                "approval_id": approval_id,
+                "group": group,
+                "expires_at": expires_at,
+            }
+        )
+
+    def approvals_for(self, execution_name: str) -> list[dict[str, Any]]:
+        """The approval requests of an execution (by name)."""
+        resp = self.table.query(
+            KeyConditionExpression=Key("pk").eq("APPROVALS") & Key("sk").begins_with(f"{execution_name}#"),
+            ConsistentRead=True,
+        )
+        return [_plain(i) for i in resp.get("Items", [])]
+
+    def pending_approvals(self) -> list[dict[str, Any]]:
+        """Approval requests that are neither used nor expired."""
+        now = int(time.time())
+        resp = self.table.query(KeyConditionExpression=Key("pk").eq("APPROVALS"), ConsistentRead=True)
+        out = []
+        for index in resp.get("Items", []):
+            if int(index.get("expires_at", 0)) < now:
+                continue
+            item = self.approval(str(index["approval_id"]))
+            if item and not item.get("used"):
+                out.append(item | {"approval_id": index["approval_id"]})
+        return out
 
     def use_approval(self, approval_id: str, by: str, approved: bool) -> dict[str, Any]:
         """Mark an approval used (single use). Raises LockError if it was already used or is unknown."""

@@ -1,0 +1,64 @@
+"""``failoverctl approvals | approve | deny`` against a stack in moto with a really waiting execution."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from failover.approval import create_approval
+from failoverctl.cli import main
+from tests.unit.test_store_and_approval import _waiting_execution
+
+KEY = b"k" * 32
+
+
+@pytest.fixture
+def stack(world: Any) -> Any:
+    template = {
+        "Resources": {"Placeholder": {"Type": "AWS::SNS::Topic"}},
+        "Outputs": {
+            "TableName": {"Value": world.resolver.physical["IncidentTable"]},
+            "StateMachineArn": {"Value": world.state_machine_arn},
+            "TopicArn": {"Value": world.resolver.physical["FailoverTopic"]},
+            "EventBusName": {"Value": "default"},
+            "PlanFile": {"Value": "example.yaml"},
+        },
+    }
+    world.clients.get("cloudformation").create_stack(StackName="failover-test", TemplateBody=json.dumps(template))
+    return world
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict[str, Any]]:
+    code = main([*argv, "--stack", "failover-test", "--region", "us-east-1", "--json"])
+    return code, json.loads(capsys.readouterr().out)
+
+
+def test_approve_by_execution_name_resumes_it_once(stack: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    execution, token = _waiting_execution(stack)
+    create_approval(
+        stack.store, KEY, task_token=token, execution_id=execution, group="web", timeout_seconds=60, base_url=None
+    )
+    code, pending = run(capsys, "approvals")
+    assert code == 0 and [p["execution"] for p in pending["pending"]] == [execution]
+    code, result = run(capsys, "approve", execution.rsplit(":", 1)[-1], "--reason", "checked the replica")
+    assert code == 0
+    assert result["approved"] is True and "checked the replica" in result["by"]
+    assert result["via"] == "cli"
+    assert json.loads(stack.wait(execution)["output"])["approved"] is True
+    code, again = run(capsys, "deny", execution.rsplit(":", 1)[-1])
+    assert code == 1 and again["error"] == "ApprovalReused"
+    code, pending = run(capsys, "approvals")
+    assert pending["pending"] == []
+
+
+def test_deny_and_unknown_targets(stack: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    execution, token = _waiting_execution(stack)
+    approval = create_approval(
+        stack.store, KEY, task_token=token, execution_id=execution, group="web", timeout_seconds=60, base_url=None
+    )
+    code, result = run(capsys, "deny", approval.approval_id)
+    assert code == 0 and result["approved"] is False
+    code, missing = run(capsys, "approve", "no-such-execution")
+    assert code == 2 and missing["error"] == "ApprovalNotFound"
