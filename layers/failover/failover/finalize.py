@@ -68,6 +68,8 @@ def finalize(
 
     trigger_time = request.trigger.time or request.received_at
     ttr = _seconds_since(trigger_time) if outcome == "succeeded" else None
+    if ttr is not None:
+        ttr = max(0.0, ttr)  # a trigger clock ahead of ours must not make a negative recovery time
     error = state.get("error") or {}
     summary = {
         "incident_id": incident_id,
