@@ -26,6 +26,25 @@ def process(event: dict[str, Any], deps: Deps | None = None) -> dict[str, Any]:
     return result
 
 
+_PERSISTENCE: dict[str, DynamoDBPersistenceLayer] = {}
+
+
+def persistence_for(deps: Deps) -> DynamoDBPersistenceLayer:
+    """One persistence layer per table and warm container (each one hooks into the DynamoDB client)."""
+    layer = _PERSISTENCE.get(deps.env.table_name)
+    if layer is None:
+        layer = DynamoDBPersistenceLayer(
+            table_name=deps.env.table_name,
+            key_attr="pk",
+            sort_key_attr="sk",
+            static_pk_value="IDEMPOTENCY#trigger",
+            expiry_attr="expires_at",
+            boto3_client=deps.clients.get("dynamodb"),
+        )
+        _PERSISTENCE[deps.env.table_name] = layer
+    return layer
+
+
 @logger.inject_lambda_context(correlation_id_path="id")
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics(capture_cold_start_metric=True)
@@ -34,16 +53,8 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     if not deps.env.idempotency or not isinstance(event, dict) or "id" not in event:
         return process(event, deps)
     IDEMPOTENCY.register_lambda_context(context)
-    persistence = DynamoDBPersistenceLayer(
-        table_name=deps.env.table_name,
-        key_attr="pk",
-        sort_key_attr="sk",
-        static_pk_value="IDEMPOTENCY#trigger",
-        expiry_attr="expires_at",
-        boto3_client=deps.clients.get("dynamodb"),
-    )
-    once = idempotent_function(data_keyword_argument="event", config=IDEMPOTENCY, persistence_store=persistence)(
-        process
-    )
+    once = idempotent_function(
+        data_keyword_argument="event", config=IDEMPOTENCY, persistence_store=persistence_for(deps)
+    )(process)
     result: dict[str, Any] = once(event=event, deps=deps)
     return result

@@ -6,10 +6,10 @@ import json
 from typing import Any
 
 import pytest
+from tests.unit.test_store_and_approval import _waiting_execution
 
 from failover.approval import create_approval
 from failoverctl.cli import main
-from tests.unit.test_store_and_approval import _waiting_execution
 
 KEY = b"k" * 32
 

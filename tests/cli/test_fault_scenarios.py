@@ -41,7 +41,7 @@ def test_a_change_that_never_converges_takes_the_failure_path(capsys: pytest.Cap
     assert verification["attempts"] == verification["max_attempts"] == 10
     assert verification["incident"]["outcome"] == "failed"
     assert verification["incident"]["lock_released"] is True
-    assert verification["recorded_active_side"] == "primary"
+    assert verification["recorded_active_side"] == "mixed"
     phases = [m["attributes"]["phase"] for m in data["notifications"]["sns"]]
     assert phases == ["started", "failed"]
 

@@ -125,42 +125,24 @@ def _from_alarm(envelope: EventBridgeModel, plan: Plan) -> FailoverRequest | Ign
         return Ignored("unknown_alarm", f"alarm '{detail.alarm_name}' in {region} triggers no group in the plan")
     if detail.state.value == "OK" and group.safety.failback.mode == "automatic":
         # the primary's trigger cleared: a failback candidate, confirmed after healthy_for_seconds
-        return FailoverRequest(
-            request_id=envelope.id,
-            group=group.name,
-            direction=Direction.FAILBACK,
-            source=Source.ALARM,
-            trigger=Trigger(
-                alarm_name=detail.alarm_name,
-                alarm_arn=envelope.resources[0] if envelope.resources else None,
-                state=detail.state.value,
-                previous_state=detail.previous_state.value if detail.previous_state else None,
-                reason=detail.state.reason,
-                region=region,
-                account=envelope.account,
-                time=envelope.time.isoformat() if envelope.time else None,
-                health_check_id=_health_check_id(detail.configuration),
-                event_id=envelope.id,
-            ),
-            dry_run=group.safety.dry_run,
-            requested_by="automation",
-        )
-    if detail.state.value != "ALARM":
+        direction = Direction.FAILBACK
+    elif detail.state.value == "ALARM":
+        direction = Direction.FAILOVER
+    else:
         return Ignored(
             "not_alarm_state",
             f"alarm '{detail.alarm_name}' went to {detail.state.value}; only ALARM starts a failover",
             group=group.name,
         )
     hc_id = _health_check_id(detail.configuration)
-    alarm_arn = envelope.resources[0] if envelope.resources else None
     return FailoverRequest(
         request_id=envelope.id,
         group=group.name,
-        direction=Direction.FAILOVER,
-        source=Source.HEALTH_CHECK if hc_id else Source.ALARM,
+        direction=direction,
+        source=Source.HEALTH_CHECK if hc_id and direction == Direction.FAILOVER else Source.ALARM,
         trigger=Trigger(
             alarm_name=detail.alarm_name,
-            alarm_arn=alarm_arn,
+            alarm_arn=envelope.resources[0] if envelope.resources else None,
             state=detail.state.value,
             previous_state=detail.previous_state.value if detail.previous_state else None,
             reason=detail.state.reason,

@@ -58,6 +58,10 @@ def finalize(
         store.set_active(group.name, target, incident_id, failover=True)
     elif outcome == "skipped" and (decision.get("checks") or []) and decision.get("active_side") == target:
         store.set_active(group.name, target, incident_id, failover=False)
+    elif outcome == "failed" and changed and not dry_run:
+        # some changes were made and the run stopped: traffic may be split; the failure notification
+        # lists each change and its undo (the automation never rolls back on its own)
+        store.set_active(group.name, "mixed", incident_id, failover=False)
 
     released = store.release_lock(group.name, data.execution_id)
     if outcome in ("skipped", "denied") or dry_run:
