@@ -70,3 +70,20 @@ def world() -> Iterator[Any]:
 
     with World(ROOT / "plans" / "example.yaml") as w:
         yield w
+
+
+@pytest.fixture
+def deployed(world: Any) -> Any:
+    """The world as a deployed stack: a CloudFormation stack named failover-test with the outputs the CLI reads."""
+    template = {
+        "Resources": {"Placeholder": {"Type": "AWS::SNS::Topic"}},
+        "Outputs": {
+            "TableName": {"Value": world.resolver.physical["IncidentTable"]},
+            "StateMachineArn": {"Value": world.state_machine_arn},
+            "TopicArn": {"Value": world.resolver.physical["FailoverTopic"]},
+            "EventBusName": {"Value": "default"},
+            "PlanFile": {"Value": "example.yaml"},
+        },
+    }
+    world.clients.get("cloudformation").create_stack(StackName="failover-test", TemplateBody=json.dumps(template))
+    return world

@@ -15,19 +15,8 @@ KEY = b"k" * 32
 
 
 @pytest.fixture
-def stack(world: Any) -> Any:
-    template = {
-        "Resources": {"Placeholder": {"Type": "AWS::SNS::Topic"}},
-        "Outputs": {
-            "TableName": {"Value": world.resolver.physical["IncidentTable"]},
-            "StateMachineArn": {"Value": world.state_machine_arn},
-            "TopicArn": {"Value": world.resolver.physical["FailoverTopic"]},
-            "EventBusName": {"Value": "default"},
-            "PlanFile": {"Value": "example.yaml"},
-        },
-    }
-    world.clients.get("cloudformation").create_stack(StackName="failover-test", TemplateBody=json.dumps(template))
-    return world
+def stack(deployed: Any) -> Any:
+    return deployed
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict[str, Any]]:

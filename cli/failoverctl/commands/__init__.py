@@ -6,5 +6,6 @@ COMMAND_MODULES = [
     "failoverctl.commands.invoke",
     "failoverctl.commands.ops",
     "failoverctl.commands.approvals",
+    "failoverctl.commands.redrive",
     "failoverctl.commands.notify",
 ]

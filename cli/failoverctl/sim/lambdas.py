@@ -133,6 +133,7 @@ class LocalLambdas:
                 definition = self.definitions[name]
                 handler = getattr(module, definition.handler.rpartition(".")[2])
                 fault = None
+                self.capture_logs()  # standard output may have been replaced since (a test's capture)
                 _LOCAL.in_function = True
                 try:
                     result = handler(json.loads(json.dumps(payload)), FakeContext(function_name=name))
