@@ -22,44 +22,7 @@ from failoverctl.commands import ops
 
 ROOT = Path(__file__).resolve().parents[2]
 #: the stack's plan: one group, web
-PLAN_YAML = """
-version: 1
-groups:
-  - name: web
-    primary:
-      name: us-east-1
-      region: us-east-1
-      health_checks: ["11111111-1111-4111-8111-111111111111"]
-    secondary:
-      name: us-west-2
-      region: us-west-2
-      health_checks: ["22222222-2222-4222-8222-222222222222"]
-    triggers:
-      alarms:
-        - { name: web-primary-health, region: us-east-1 }
-    safety:
-      confirmation_seconds: 60
-      approval: { mode: conditional, timeout_seconds: 900, on_timeout: abort }
-    detection:
-      health_check_interval_seconds: 30
-      health_check_failure_threshold: 3
-      alarm_period_seconds: 60
-      alarm_evaluation_periods: 1
-      dns_ttl_seconds: 60
-    verification: { attempts: 10, interval_seconds: 15 }
-    rto_objective_seconds: 600
-    stages:
-      - name: dns
-        actions:
-          - type: route53_records
-            name: web-dns
-            hosted_zone_id: Z0EXAMPLE12345
-            record_name: app.example.com
-            record_type: CNAME
-            ttl: 60
-            primary: { values: ["web-use1.example.com"] }
-            secondary: { values: ["web-usw2.example.com"] }
-"""
+PLAN_YAML = (Path(__file__).resolve().parents[1] / "plans" / "web.yaml").read_text()
 REGION = "us-east-1"
 STACK = "failover-test"
 ROLE = "arn:aws:iam::123456789012:role/failover-test"
