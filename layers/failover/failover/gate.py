@@ -131,10 +131,11 @@ class Gate:
             return GateResult(decision, run_for(group, decision))
 
         lock_taken = False
-        active: str | None = self.store.group_state(group.name).get("active_side")
+        state = self.store.group_state(group.name)  # read once: pause, cooldown and active side
+        active: str | None = state.get("active_side")
 
         # 1. automation enabled
-        enabled = self._enabled_check(group, request, automatic)
+        enabled = self._enabled_check(group, request, automatic, state)
         checks.append(enabled)
         if not enabled.ok:
             return decide(Outcome.SKIP, enabled.detail)
@@ -166,7 +167,7 @@ class Gate:
             return decide(Outcome.SKIP, f"refusing to fail over to an unhealthy side: {target_health.detail}")
 
         # 4. cooldown
-        cooldown = self._cooldown_check(group, automatic)
+        cooldown = self._cooldown_check(group, automatic, state)
         checks.append(cooldown)
         if not cooldown.ok:
             return decide(Outcome.SKIP, cooldown.detail)
@@ -260,9 +261,8 @@ class Gate:
 
     # ------------------------------------------------------------------------------------
 
-    def _enabled_check(self, group: Group, request: FailoverRequest, automatic: bool) -> Check:
+    def _enabled_check(self, group: Group, request: FailoverRequest, automatic: bool, state: dict[str, Any]) -> Check:
         settings = self.store.global_settings()
-        state = self.store.group_state(group.name)
         values = {
             "plan_paused": self.plan.settings.paused,
             "global_paused": bool(settings.get("paused")),
@@ -299,10 +299,9 @@ class Gate:
             values=values,
         )
 
-    def _cooldown_check(self, group: Group, automatic: bool) -> Check:
+    def _cooldown_check(self, group: Group, automatic: bool, state: dict[str, Any]) -> Check:
         import time
 
-        state = self.store.group_state(group.name)
         last = state.get("last_failover_epoch")
         cooldown = group.safety.cooldown_seconds
         values: dict[str, Any] = {"cooldown_seconds": cooldown, "last_failover_at": state.get("last_failover_at")}
