@@ -123,3 +123,17 @@ def test_incident_ids_are_valid_execution_names() -> None:
     name = incident_id_for(request)
     assert len(name) <= 80
     assert all(c.isalnum() or c in "-_" for c in name)
+
+
+def test_a_failed_over_groups_trigger_returning_to_ok_is_announced_as_recovered(world: Any) -> None:
+    event = load_event("cloudwatch_alarm_ok")  # web-primary-health back to OK; web fails back by hand
+    on_primary = trigger(world).handle(event)
+    assert on_primary.extra == {}
+    assert world.sns_messages() == []
+    world.store.set_active("web", "secondary", "earlier", failover=True)
+    result = trigger(world).handle(event)
+    assert (result.status, result.reason) == ("ignored", "not_alarm_state")
+    assert result.extra["notified"]["phase"] == "recovered"
+    messages = world.sns_messages()
+    assert [m["attributes"]["phase"] for m in messages] == ["recovered"]
+    assert "web-primary-health" in messages[0]["message"]

@@ -91,7 +91,38 @@ class Trigger:
         result = TriggerResult(status=status, reason=ignored.reason, detail=ignored.detail, group=ignored.group)
         if ignored.notify:
             self._notify_rejection(result, event)
+        elif ignored.reason == "not_alarm_state" and ignored.group:
+            self._notify_recovered(result, event)
         return result
+
+    def _notify_recovered(self, result: TriggerResult, event: Any) -> None:
+        """A failed-over group's trigger alarm is back to OK: tell people to plan the failback."""
+        detail = event.get("detail") if isinstance(event, dict) else None
+        state = (detail or {}).get("state") or {}
+        if not isinstance(state, dict) or state.get("value") != "OK" or result.group is None:
+            return
+        if self.store.group_state(result.group).get("active_side") != "secondary":
+            return
+        from failover.notify.service import deliver
+
+        alarm = (detail or {}).get("alarmName")
+        view = {
+            "request": {
+                "group": result.group,
+                "direction": "failback",
+                "source": "alarm",
+                "requested_by": "automation",
+                "trigger": {
+                    "alarm_name": alarm,
+                    "state": "OK",
+                    "reason": state.get("reason"),
+                    "region": event.get("region"),
+                    "time": event.get("time"),
+                },
+            }
+        }
+        records = deliver("recovered", view, env=self.env, clients=self.clients, plan=self.plan, store=self.store)
+        result.extra["notified"] = {"phase": "recovered", "records": [r.to_json() for r in records]}
 
     def _notify_rejection(self, result: TriggerResult, event: Any) -> None:
         """A person asked for a failover that cannot run: tell them (best effort)."""
