@@ -57,7 +57,7 @@ checkov: .venv-checkov/.installed ## checkov over the template (skips listed wit
 	$(CHECKOV) --config-file .checkov.yaml
 
 unit: venv ## the tests only
-	$(PY) -m pytest -n 2 --dist loadfile
+	$(PY) -m pytest -n 2
 
 build: venv .venv-sam/.installed ## sam build (arm64 layer, plans validated)
 	PATH="$(dir $(PY313)):$$PATH" PYTHON="$(PY313)" $(SAM) build --template template.yaml
