@@ -13,12 +13,14 @@ from aws_lambda_powertools.utilities.idempotency import (
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from failover.deps import Deps, default_deps
+from failover.errors import transient_aws_errors
 from failover.observability import logger, metrics, tracer
 from failover.trigger import Trigger
 
 IDEMPOTENCY = IdempotencyConfig(event_key_jmespath="id", raise_on_no_idempotency_key=False, expires_after_seconds=3600)
 
 
+@transient_aws_errors
 def process(event: dict[str, Any], deps: Deps | None = None) -> dict[str, Any]:
     deps = deps or default_deps()
     result = Trigger(deps.plan, deps.env, deps.clients, deps.store).handle(event).to_json()

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict
 
 from failover import metrics as fmetrics
 from failover.deps import Deps, default_deps
+from failover.errors import transient_aws_errors
 from failover.execute import parse_input
 from failover.gate import Gate
 from failover.models import FailoverRequest
@@ -22,6 +23,7 @@ class ValidateInput(BaseModel):
     execution_id: str
 
 
+@transient_aws_errors
 def process(event: Any, deps: Deps | None = None) -> dict[str, Any]:
     deps = deps or default_deps()
     data: ValidateInput = parse_input(event, ValidateInput)

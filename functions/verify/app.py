@@ -8,10 +8,11 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from failover import progress
 from failover.deps import Deps, default_deps
-from failover.errors import InvalidInputError
+from failover.errors import InvalidInputError, transient_aws_errors
 from failover.observability import logger, metrics, tracer
 
 
+@transient_aws_errors
 def process(event: Any, deps: Deps | None = None) -> dict[str, Any]:
     deps = deps or default_deps()
     operation = event.get("operation") if isinstance(event, dict) else None

@@ -14,6 +14,7 @@ Faults for APIs served here are raised as the error a client would see after its
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import threading
@@ -86,9 +87,21 @@ def _fault_code(fault: Fault, service: str) -> str:
     return _THROTTLE_CODE.get(service, "Throttling")
 
 
+def _cbor_text(text: str) -> bytes:
+    data = text.encode()
+    if len(data) < 24:
+        return bytes([0x60 + len(data)]) + data
+    if len(data) < 256:
+        return bytes([0x78, len(data)]) + data
+    return bytes([0x79]) + len(data).to_bytes(2, "big") + data
+
+
 def _error_body(protocol: str, code: str, message: str) -> tuple[bytes, dict[str, str]]:
     if protocol in ("json", "rest-json"):
         return json.dumps({"__type": code, "message": message}).encode(), {"x-amzn-ErrorType": code}
+    if protocol == "smithy-rpc-v2-cbor":
+        body = bytes([0xA2]) + _cbor_text("__type") + _cbor_text(code) + _cbor_text("message") + _cbor_text(message)
+        return body, {"smithy-protocol": "rpc-v2-cbor", "Content-Type": "application/cbor"}
     body = (
         f"<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error>"
         "<RequestId>sim-fault</RequestId></ErrorResponse>"
@@ -218,7 +231,7 @@ class SimAWS:
         self._record(api, region, "fault")
         status = 503 if fault.kind == "5xx" else 400
         code = _fault_code(fault, service)
-        body, headers = _error_body(_PROTOCOLS.get(service, "query"), code, f"injected {fault.kind}")
+        body, headers = _error_body(_request_protocol(request, service), code, f"injected {fault.kind}")
         # botocore runs every before-send handler: point the request where moto's stubber matches
         # nothing, so the failed call changes nothing (as a throttled call on AWS changes nothing)
         request.url = "https://fault.sim.invalid/"
@@ -259,17 +272,27 @@ _SERVICE_IDS = {
     "route53-recovery-cluster": "route53-recovery-cluster",
 }
 
-_PROTOCOLS = {
-    "route53": "rest-xml",
-    "s3": "rest-xml",
-    "s3control": "rest-xml",
-    "lambda": "rest-json",
-    "dynamodb": "json",
-    "stepfunctions": "json",
-    "events": "json",
-    "secretsmanager": "json",
-    "route53-recovery-cluster": "json",
-}
+
+@functools.lru_cache(maxsize=64)
+def _protocol(service: str) -> str:
+    """The wire protocol botocore speaks to ``service`` (from its service model)."""
+    import botocore.session
+
+    try:
+        return str(botocore.session.get_session().get_service_model(service).protocol)
+    except Exception:
+        return "query"
+
+
+def _request_protocol(request: Any, service: str) -> str:
+    """The protocol of this request (a service may speak several: CloudWatch has CBOR, JSON and query)."""
+    headers = {str(k).lower(): (v.decode() if isinstance(v, bytes) else str(v)) for k, v in request.headers.items()}
+    if "smithy-protocol" in headers:
+        return "smithy-rpc-v2-cbor"
+    if "x-amz-target" in headers or headers.get("content-type", "").startswith("application/x-amz-json"):
+        return "json"
+    protocol = _protocol(service)
+    return "query" if protocol in ("json", "smithy-rpc-v2-cbor") else protocol
 
 
 #: The one simulator of this process (botocore's built-in handler list is process-wide).

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+
 
 class FailoverError(Exception):
     """Base of every error this project raises on purpose."""
@@ -51,3 +54,45 @@ class ApprovalError(FailoverError):
 
 class ConfigError(FailoverError):
     """The function's environment is incomplete or wrong."""
+
+
+_TRANSIENT_CODES = {
+    "Throttling",
+    "ThrottlingException",
+    "ThrottledException",
+    "RequestThrottledException",
+    "TooManyRequestsException",
+    "ProvisionedThroughputExceededException",
+    "RequestLimitExceeded",
+    "PriorRequestNotComplete",
+    "SlowDown",
+    "ServiceUnavailable",
+    "InternalError",
+    "InternalFailure",
+}
+
+
+def transient_aws_errors[**P, R](func: Callable[P, R]) -> Callable[P, R]:
+    """Raise AWS throttling and 5xx errors that outlived the SDK's retries as ``TransientError``,
+    which the state machine retries with backoff; other AWS errors pass through unchanged."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        from botocore.exceptions import ClientError, ConnectionError, ReadTimeoutError
+
+        try:
+            return func(*args, **kwargs)
+        except ClientError as err:
+            info = err.response.get("Error", {})
+            status = int(err.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
+            if info.get("Code") in _TRANSIENT_CODES or status >= 500:
+                raise TransientError(
+                    f"{err.operation_name}: {info.get('Code')}: {info.get('Message')}",
+                    code=info.get("Code"),
+                    operation=err.operation_name,
+                ) from None
+            raise
+        except (ConnectionError, ReadTimeoutError) as err:
+            raise TransientError(f"AWS endpoint unreachable: {err}") from None
+
+    return wrapper
