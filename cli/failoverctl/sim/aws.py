@@ -100,8 +100,8 @@ def _error_body(protocol: str, code: str, message: str) -> tuple[bytes, dict[str
     if protocol in ("json", "rest-json"):
         return json.dumps({"__type": code, "message": message}).encode(), {"x-amzn-ErrorType": code}
     if protocol == "smithy-rpc-v2-cbor":
-        body = bytes([0xA2]) + _cbor_text("__type") + _cbor_text(code) + _cbor_text("message") + _cbor_text(message)
-        return body, {"smithy-protocol": "rpc-v2-cbor", "Content-Type": "application/cbor"}
+        cbor = bytes([0xA2]) + _cbor_text("__type") + _cbor_text(code) + _cbor_text("message") + _cbor_text(message)
+        return cbor, {"smithy-protocol": "rpc-v2-cbor", "Content-Type": "application/cbor"}
     body = (
         f"<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error>"
         "<RequestId>sim-fault</RequestId></ErrorResponse>"
