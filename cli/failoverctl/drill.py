@@ -174,23 +174,28 @@ def execution_report(world: World, arn: str) -> ExecutionReport:
     )
 
 
-def run_scenario(scenario: Scenario, *, slack: bool = True) -> DrillReport:
+def run_scenario(
+    scenario: Scenario, *, slack: bool = True, plan: Path | None = None, group: str | None = None
+) -> DrillReport:
+    """Run ``scenario``; ``plan`` and ``group`` replace the scenario's own (a team's plan, its group)."""
     started = time.monotonic()
     report = DrillReport(scenario=scenario.name, summary=scenario.summary, expected=scenario.expect.to_json())
-    plan_path = ROOT / scenario.plan
+    plan_path = plan or ROOT / scenario.plan
     with SlackServer() if slack else _NoSlack() as server, World(plan_path, slack_url=server.url) as world:
         scenario.prepare_slack(server)
-        group = world.plan.group(scenario.group)
-        ctx = scenario.prepare(world, group)
-        report.active_before = world.active_side(group)
-        executions = scenario.run(world, group, ctx)
+        names = [g.name for g in world.plan.groups]
+        chosen = group or (scenario.group if scenario.group in names else names[0])
+        the_group = world.plan.group(chosen)
+        ctx = scenario.prepare(world, the_group)
+        report.active_before = world.active_side(the_group)
+        executions = scenario.run(world, the_group, ctx)
         report.routes = ctx.routes
         report.executions = [execution_report(world, arn) for arn in executions]
-        scenario.after(world, group, ctx, report)
+        scenario.after(world, the_group, ctx, report)
         report.sns = world.sns_messages()
         report.slack = list(server.received)
         direction = "failback" if scenario.direction == "failback" else "failover"
-        report.active_after = world.active_side(group, direction)
+        report.active_after = world.active_side(the_group, direction)
         if report.main is not None:
             report.timeline = world.store.timeline(report.main.name)
         report.problems = scenario.expect.problems(report, world, ctx)

@@ -122,3 +122,53 @@ def test_invoke_runs_one_function(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0
     assert data["decision"]["outcome"] in ("proceed", "skip")
     assert next(c["name"] for c in data["decision"]["checks"]) == "automation enabled"
+
+
+def test_a_scenario_runs_on_another_plan_and_group(capsys: pytest.CaptureFixture[str]) -> None:
+    code, data = run_json(
+        capsys,
+        "drill",
+        "--scenario",
+        "primary-outage",
+        "--plan",
+        str(ROOT / "plans" / "region-evacuation.yaml"),
+        "--json",
+    )
+    assert code == 0, data["problems"]
+    assert data["incident_id"].startswith("checkout-failover-")
+    code, data = run_json(capsys, "drill", "--scenario", "paused", "--group", "admin", "--json")
+    assert code == 0, data["problems"]
+    assert data["incident_id"].startswith("admin-failover-")
+
+
+RDS_ONLY_PLAN = """
+version: 1
+groups:
+  - name: orders
+    primary: { name: use1, region: us-east-1 }
+    secondary: { name: usw2, region: us-west-2 }
+    triggers:
+      rds_source_ids: [orders-db]
+    safety: { confirmation_seconds: 30 }
+    stages:
+      - name: dns
+        actions:
+          - type: route53_records
+            hosted_zone_id: Z0EXAMPLE12345
+            record_name: orders.example.com
+            primary: { values: ["orders-use1.example.com"] }
+            secondary: { values: ["orders-usw2.example.com"] }
+"""
+
+
+def test_a_group_triggered_by_rds_events_is_drilled_through_the_rds_rule(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    plan = tmp_path / "orders.yaml"
+    plan.write_text(RDS_ONLY_PLAN)
+    code, data = run_json(capsys, "drill", "--scenario", "primary-outage", "--plan", str(plan), "--json")
+    assert code == 0, data["problems"]
+    assert data["routes"][0]["rules"] == ["RdsEventRule"]
+    assert data["decision"]["outcome"] == "proceed"
+    trigger = next(c for c in data["decision"]["checks"] if c["name"] == "trigger still firing")
+    assert trigger["ok"] is True and trigger["blocking"] is False

@@ -21,13 +21,15 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.add_argument("--scenario", default="primary-outage", help="scenario name (see --list)")
     p.add_argument("--list", action="store_true", help="list the scenarios")
     p.add_argument("--event", metavar="FILE", help="run the pipeline from an EventBridge event file")
-    p.add_argument("--plan", metavar="FILE", default="plans/example.yaml", help="plan for --event drills")
+    p.add_argument(
+        "--plan", metavar="FILE", help="run on this plan (default: the scenario's; plans/example.yaml for --event)"
+    )
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--report", metavar="FILE", help="also write the incident report (.md or .html)")
     p.add_argument("--no-slack", action="store_true", help="do not start the local Slack webhook server")
     p.add_argument("--live", action="store_true", help="run on the deployed stack (needs --dry-run)")
     p.add_argument("--dry-run", action="store_true", help="with --live: rehearse without touching traffic")
-    p.add_argument("--group", help="with --live: the group to rehearse")
+    p.add_argument("--group", help="the group to drill (default: the scenario's, else the plan's first)")
     p.add_argument("--stack", help="with --live: the stack name")
     p.add_argument("--region", help="with --live: the stack's region")
     p.set_defaults(func=run)
@@ -55,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
         if args.event:
             from failoverctl.event_drill import run_event_file
 
-            report = run_event_file(Path(args.event), Path(args.plan), slack=not args.no_slack)
+            report = run_event_file(Path(args.event), Path(args.plan or "plans/example.yaml"), slack=not args.no_slack)
         else:
             scenario = SCENARIOS.get(args.scenario)
             if scenario is None:
@@ -67,7 +69,12 @@ def run(args: argparse.Namespace) -> int:
                 return 2
             from failoverctl.drill import run_scenario
 
-            report = run_scenario(scenario, slack=not args.no_slack)
+            report = run_scenario(
+                scenario,
+                slack=not args.no_slack,
+                plan=Path(args.plan) if args.plan else None,
+                group=args.group,
+            )
     except FailoverError as err:
         error(err.message, as_json=args.json, code=type(err).__name__, **err.details)
         return 1

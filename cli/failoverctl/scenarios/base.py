@@ -132,9 +132,16 @@ class Scenario:
 
 
 def fire_trigger(world: World, group: Group, index: int = 0, event_id: str | None = None) -> dict[str, Any]:
-    alarm = group.triggers.alarms[index]
-    world.set_alarm(alarm.name, alarm.region, "ALARM", "Threshold Crossed: primary endpoint failing")
-    return world.alarm_event(alarm.name, alarm.region, "ALARM", event_id=event_id)
+    """The group's trigger firing: its ``index``-th alarm going to ALARM (an RDS failure event for a
+    group triggered only by RDS events; a person's request for a group with no trigger at all)."""
+    alarms = group.triggers.alarms
+    if alarms:
+        alarm = alarms[index % len(alarms)]
+        world.set_alarm(alarm.name, alarm.region, "ALARM", "Threshold Crossed: primary endpoint failing")
+        return world.alarm_event(alarm.name, alarm.region, "ALARM", event_id=event_id)
+    if group.triggers.rds_source_ids:
+        return world.rds_event(group.triggers.rds_source_ids[0], group.primary.region, event_id=event_id)
+    return world.request_event(group.name, reason="drill: the group has no trigger, a person asks")
 
 
 def primary_down(world: World, group: Group, ctx: Context) -> None:

@@ -446,6 +446,30 @@ class World:
             },
         }
 
+    def rds_event(self, source_id: str, region: str, *, event_id: str | None = None) -> dict[str, Any]:
+        """An ``RDS DB Cluster Event`` in the failure category, shaped like EventBridge delivers it."""
+        now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        arn = f"arn:aws:rds:{region}:{ACCOUNT}:cluster:{source_id}"
+        return {
+            "version": "0",
+            "id": event_id or secrets.token_hex(16),
+            "detail-type": "RDS DB Cluster Event",
+            "source": "aws.rds",
+            "account": ACCOUNT,
+            "time": now,
+            "region": region,
+            "resources": [arn],
+            "detail": {
+                "EventCategories": ["failure"],
+                "SourceType": "CLUSTER",
+                "SourceArn": arn,
+                "Date": now,
+                "Message": "The DB cluster has failed (drill).",
+                "SourceIdentifier": source_id,
+                "EventID": "RDS-EVENT-0031",
+            },
+        }
+
     def request_event(
         self,
         group: str,
