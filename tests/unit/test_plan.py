@@ -72,6 +72,7 @@ def test_a_bad_field_is_named_with_its_path() -> None:
         (lambda d: d["groups"][1]["stages"][0]["actions"][0]["secondary"].pop("set_identifier"), "set_identifier"),
         (lambda d: d["groups"][0]["safety"].update(rpo_budget_seconds=5), "replication"),
         (lambda d: d["groups"][0]["primary"].update(region="moon-1"), "pattern"),
+        (lambda d: d["groups"][0]["safety"].update(lock_ttl_seconds=900), "must outlive the wait"),
     ],
 )
 def test_inconsistent_plans_are_refused(mutate: Any, expected: str) -> None:

@@ -158,6 +158,12 @@ class Group(PlanModel):
                 seen.add(name)
         if len({s.name for s in self.stages}) != len(self.stages):
             raise ValueError("stage names must be unique in a group")
+        approval = self.safety.approval
+        if approval.mode != "never" and self.safety.lock_ttl_seconds <= approval.timeout_seconds:
+            raise ValueError(
+                f"safety.lock_ttl_seconds ({self.safety.lock_ttl_seconds}) must exceed "
+                f"safety.approval.timeout_seconds ({approval.timeout_seconds}): the lock must outlive the wait"
+            )
         if self.safety.rpo_budget_seconds is not None and self.replication is None:
             raise ValueError("safety.rpo_budget_seconds needs a 'replication' metric to measure")
         return self
