@@ -214,8 +214,11 @@ def flap(world: World, group: Group, ctx: Context) -> None:
 
 
 def secondary_unhealthy(world: World, group: Group, ctx: Context) -> None:
+    """The target is broken too: its health checks fail and its own alarms fire."""
     primary_down(world, group, ctx)
     world.set_side_health(group, "secondary", 5.0)
+    for alarm in group.secondary.alarms:
+        world.set_alarm(alarm.name, alarm.region, "ALARM", "Threshold Crossed: the secondary is failing too")
 
 
 def already_failed_over(world: World, group: Group, ctx: Context) -> None:

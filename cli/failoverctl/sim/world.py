@@ -11,6 +11,7 @@ own rule patterns.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import secrets
 import tempfile
@@ -100,6 +101,8 @@ class World:
                 "AWS_REGION": REGION,
             }
         )
+        # moto's Step Functions interpreter logs every failed state at ERROR; the drill reports them itself
+        logging.getLogger("moto").setLevel(logging.CRITICAL)
         self._mock.start()
         self.sim.install()
         self.sim.reset()
@@ -292,10 +295,24 @@ class World:
                     from failoverctl.sim import seeders
 
                     self.replacements.update(seeders.seed(spec, self.clients, self.sim, active="primary"))
+                    if spec.type == "lambda_hook":
+                        self._stand_in_hook(spec.function_arn)
             self._seed_alarms(group, health_checks)
             self._seed_replication(group)
         self.replacements.update(zones)
         self.replacements.update(health_checks)
+
+    def _stand_in_hook(self, function_arn: str) -> None:
+        """A team's hook function does not exist here: a stand-in answers its invokes, recording them."""
+        name = function_arn.rsplit(":function:", maxsplit=1)[-1].split(":", maxsplit=1)[0]
+        calls = self.sim.state.setdefault("lambda.hook_calls", [])
+
+        def hook(payload: Any) -> dict[str, Any]:
+            calls.append({"function": name, "payload": payload})
+            return {"ok": True, "hook": name, "stand_in": True}
+
+        if name not in self.lambdas.definitions:
+            self.lambdas.external.setdefault(name, hook)
 
     def _seed_records(self, r53: Any, zone_id: str, spec: Any) -> None:
         def rrset(target: Any, weight: int | None) -> dict[str, Any]:

@@ -67,7 +67,8 @@ class ActionContext:
 
 @dataclass
 class Observation:
-    """Which side a resource currently serves: "primary", "secondary", "mixed" or "unknown"."""
+    """Which side a resource currently serves: "primary", "secondary", "mixed" or "unknown"; "n/a"
+    for actions with nothing to switch (a hook, an active-active table), which do not vote."""
 
     side: str
     detail: str

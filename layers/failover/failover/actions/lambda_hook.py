@@ -72,7 +72,8 @@ class LambdaHook(Action[LambdaHookSpec]):
         return str(answer)
 
     def observe(self, ctx: ActionContext) -> Observation:
-        return Observation("unknown", f"{self.target_label()} has no state to read")
+        # a hook has no state of its own: it does not say which side is active
+        return Observation("n/a", f"{self.target_label()} has no state to read")
 
     def apply(self, ctx: ActionContext) -> ActionResult:
         started, started_at = time.monotonic(), iso()
