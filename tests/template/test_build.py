@@ -65,3 +65,17 @@ def test_an_invalid_plan_fails_the_plan_check_of_the_build(tmp_path: Path) -> No
     assert result.returncode == 1
     assert "confirmation_seconds" in result.stderr
     assert shutil.which("make")
+
+
+def test_sam_validate_lint_passes(built: Path) -> None:
+    sam = ROOT / ".venv-sam" / "bin" / "sam"
+    result = subprocess.run(
+        [str(sam), "validate", "--lint", "--template", "template.yaml", "--region", "us-east-1"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "is a valid SAM Template" in result.stdout + result.stderr
