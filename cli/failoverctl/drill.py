@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from failoverctl.scenarios import SCENARIOS, Scenario
+from failoverctl.scenarios import Scenario
 from failoverctl.sim.slack_server import SlackServer
 from failoverctl.sim.world import World
 from failoverctl.template import ROOT
@@ -216,11 +216,3 @@ class _NoSlack:
     @property
     def received(self) -> list[dict[str, Any]]:
         return []
-
-
-def list_scenarios() -> list[Scenario]:
-    return list(SCENARIOS.values())
-
-
-def report_path(path: str) -> Path:
-    return Path(path).expanduser().resolve()

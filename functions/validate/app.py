@@ -11,9 +11,8 @@ from pydantic import BaseModel, ConfigDict
 from failover import metrics as fmetrics
 from failover.deps import Deps, default_deps
 from failover.errors import transient_aws_errors
-from failover.execute import parse_input
 from failover.gate import Gate
-from failover.models import FailoverRequest
+from failover.models import FailoverRequest, parse_input
 from failover.observability import logger, metrics, tracer
 
 

@@ -56,16 +56,22 @@ class ConfigError(FailoverError):
     """The function's environment is incomplete or wrong."""
 
 
-_TRANSIENT_CODES = {
-    "Throttling",
-    "ThrottlingException",
-    "ThrottledException",
-    "RequestThrottledException",
-    "TooManyRequestsException",
+#: AWS error codes that mean "slow down": retried by the SDK, then by us
+THROTTLING_CODES = frozenset(
+    {
+        "Throttling",
+        "ThrottlingException",
+        "ThrottledException",
+        "RequestThrottledException",
+        "TooManyRequestsException",
+        "RequestLimitExceeded",
+        "PriorRequestNotComplete",
+        "SlowDown",
+    }
+)
+#: codes worth retrying: throttling, capacity and the service's own failures
+_TRANSIENT_CODES = THROTTLING_CODES | {
     "ProvisionedThroughputExceededException",
-    "RequestLimitExceeded",
-    "PriorRequestNotComplete",
-    "SlowDown",
     "ServiceUnavailable",
     "InternalError",
     "InternalFailure",

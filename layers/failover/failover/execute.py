@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from failover.actions import build_action
 from failover.clients import Clients
-from failover.errors import InvalidInputError, PlanError
+from failover.errors import PlanError
 from failover.gate import context_for
-from failover.models import ActionResult, FailoverRequest
+from failover.models import ActionResult, FailoverRequest, parse_input
 from failover.observability import logger
 from failover.plan import Plan
 from failover.store import Store
@@ -30,15 +30,6 @@ class ExecuteInput(BaseModel):
     decision: dict[str, Any] = Field(default_factory=dict)
     approval: dict[str, Any] | None = None
     execution_id: str | None = None
-
-
-def parse_input(payload: Any, model: type[BaseModel]) -> Any:
-    try:
-        return model.model_validate(payload)
-    except ValidationError as err:
-        first = err.errors(include_url=False)[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise InvalidInputError(f"input does not match the contract: {where}: {first['msg']}") from None
 
 
 def execute(

@@ -9,14 +9,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from failover import metrics as fmetrics
 from failover.clients import Clients
-from failover.execute import parse_input
-from failover.models import ActionStatus, FailoverRequest, Source, iso
+from failover.models import AUTOMATIC_SOURCES, ActionStatus, FailoverRequest, iso, parse_input
 from failover.observability import logger
 from failover.plan import Plan
 from failover.store import Store
 
 OUTCOMES = ("succeeded", "failed", "skipped", "denied")
-AUTOMATIC = {Source.ALARM, Source.HEALTH_CHECK, Source.RDS_EVENT}
 
 
 class FinalizeInput(BaseModel):
@@ -66,7 +64,7 @@ def finalize(
     released = store.release_lock(group.name, data.execution_id)
     if outcome in ("skipped", "denied") or dry_run:
         store.release_rate_slot(incident_id)
-    if request.source in AUTOMATIC and outcome != "succeeded":
+    if request.source in AUTOMATIC_SOURCES and outcome != "succeeded":
         # let the next alarm transition open a new incident rather than join this closed one
         store.release_claim(group.name, str(request.direction), incident_id)
 

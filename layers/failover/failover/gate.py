@@ -24,11 +24,9 @@ from failover.checks.health import side_healthy, trigger_still_firing
 from failover.checks.replication_lag import replication_lag
 from failover.clients import Clients
 from failover.config import Env
-from failover.models import Check, Decision, Direction, FailoverRequest, Outcome, Source
+from failover.models import AUTOMATIC_SOURCES, Check, Decision, Direction, FailoverRequest, Outcome, Source
 from failover.plan import Group, Plan
 from failover.store import Store
-
-AUTOMATIC = {Source.ALARM, Source.HEALTH_CHECK, Source.RDS_EVENT}
 
 
 @dataclass
@@ -114,7 +112,7 @@ class Gate:
         group = self.plan.group(request.group)
         source, target = group.sides_for(request.direction)
         dry_run = bool(request.dry_run or group.safety.dry_run or self.env.global_dry_run)
-        automatic = request.source in AUTOMATIC
+        automatic = request.source in AUTOMATIC_SOURCES
         checks: list[Check] = []
 
         def decide(outcome: Outcome, reason: str) -> GateResult:

@@ -10,7 +10,9 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from failover.errors import InvalidInputError
 
 
 def utcnow() -> datetime:
@@ -39,6 +41,10 @@ class Source(StrEnum):
     RDS_EVENT = "rds_event"
     MANUAL = "manual"
     DRILL = "drill"
+
+
+#: sources that act without a person: deduplicated into incidents, confirmed after a wait, subject to cooldown
+AUTOMATIC_SOURCES = frozenset({Source.ALARM, Source.HEALTH_CHECK, Source.RDS_EVENT})
 
 
 class Trigger(Contract):
@@ -149,3 +155,12 @@ class NotificationRecord(Contract):
     detail: str
     message_id: str | None = None
     attempts: int = 1
+
+
+def parse_input(payload: Any, model: type[BaseModel]) -> Any:
+    try:
+        return model.model_validate(payload)
+    except ValidationError as err:
+        first = err.errors(include_url=False)[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise InvalidInputError(f"input does not match the contract: {where}: {first['msg']}") from None

@@ -18,9 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from failover.actions import build_action
 from failover.clients import Clients
-from failover.execute import parse_input
 from failover.gate import context_for, stages_for
-from failover.models import ActionResult, ActionStatus, Check, FailoverRequest, Verification
+from failover.models import ActionResult, ActionStatus, Check, FailoverRequest, Verification, parse_input
 from failover.plan import Plan
 from failover.store import Store
 

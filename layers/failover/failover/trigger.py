@@ -23,12 +23,10 @@ from botocore.exceptions import ClientError
 from failover.clients import Clients
 from failover.config import Env
 from failover.events import Ignored, parse_event
-from failover.models import Direction, FailoverRequest, Source
+from failover.models import AUTOMATIC_SOURCES, Direction, FailoverRequest
 from failover.observability import logger
 from failover.plan import Group, Plan
 from failover.store import Store
-
-AUTOMATIC = {Source.ALARM, Source.HEALTH_CHECK, Source.RDS_EVENT}
 
 
 @dataclass
@@ -56,8 +54,8 @@ def incident_id_for(request: FailoverRequest, now: datetime | None = None) -> st
 
 def timing_for(group: Group, request: FailoverRequest, wait_scale: float) -> dict[str, int]:
     """The waits of one execution, from the plan (drills scale them down to zero)."""
-    confirm = group.safety.confirmation_seconds if request.source in AUTOMATIC else 0
-    if request.source in AUTOMATIC and request.direction == Direction.FAILBACK:
+    confirm = group.safety.confirmation_seconds if request.source in AUTOMATIC_SOURCES else 0
+    if request.source in AUTOMATIC_SOURCES and request.direction == Direction.FAILBACK:
         confirm = group.safety.failback.healthy_for_seconds
     return {
         "confirmation_seconds": int(confirm * wait_scale),
@@ -153,7 +151,7 @@ class Trigger:
 
     def _start(self, request: FailoverRequest) -> TriggerResult:
         group = self.plan.group(request.group)
-        if request.source in AUTOMATIC and request.direction == Direction.FAILBACK:
+        if request.source in AUTOMATIC_SOURCES and request.direction == Direction.FAILBACK:
             active = self.store.group_state(group.name).get("active_side", "primary")
             if active != "secondary":
                 return self._ignored(
@@ -161,7 +159,8 @@ class Trigger:
                     None,
                 )
         candidate = incident_id_for(request)
-        if request.source in AUTOMATIC and group.safety.dedupe_window_seconds > 0:
+        dedupe = request.source in AUTOMATIC_SOURCES and group.safety.dedupe_window_seconds > 0
+        if dedupe:
             claim = self.store.claim_incident(
                 group.name, str(request.direction), candidate, group.safety.dedupe_window_seconds
             )
@@ -205,7 +204,7 @@ class Trigger:
                 )
             raise
         execution_arn = resp["executionArn"]
-        if request.source in AUTOMATIC and group.safety.dedupe_window_seconds > 0:
+        if dedupe:
             self.store.mark_claim_started(group.name, str(request.direction), incident_id, execution_arn)
         self.store.add_event(
             incident_id,

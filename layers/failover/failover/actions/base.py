@@ -16,21 +16,11 @@ from typing import Any, ClassVar, Generic, Literal, TypeVar
 from botocore.exceptions import BotoCoreError, ClientError
 
 from failover.clients import Clients
-from failover.errors import ActionError, TransientError
+from failover.errors import THROTTLING_CODES, ActionError, TransientError
 from failover.models import ActionResult, ActionStatus, Check, Direction, iso
 
 Plane = Literal["control", "data", "none"]
 
-THROTTLING_CODES = {
-    "Throttling",
-    "ThrottlingException",
-    "ThrottledException",
-    "RequestThrottledException",
-    "TooManyRequestsException",
-    "RequestLimitExceeded",
-    "PriorRequestNotComplete",
-    "SlowDown",
-}
 
 S = TypeVar("S")
 
