@@ -495,7 +495,7 @@ def via_handler(world: Any, event: dict[str, Any]) -> dict[str, Any] | None:
 
 def via_library(world: Any, event: dict[str, Any]) -> dict[str, Any] | None:
     from failover.deps import default_deps
-    from failover.trigger import Trigger
+    from failover.steps.trigger import Trigger
 
     deps = default_deps()
     return Trigger(deps.plan, deps.env, deps.clients, deps.store).handle(event).to_json()

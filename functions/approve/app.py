@@ -6,9 +6,9 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from failover.approve_http import handle
 from failover.deps import Deps, default_deps
 from failover.observability import logger, metrics, tracer
+from failover.steps.approve import handle
 
 
 def process(event: Any, deps: Deps | None = None) -> dict[str, Any]:

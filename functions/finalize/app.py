@@ -8,8 +8,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from failover.deps import Deps, default_deps
 from failover.errors import transient_aws_errors
-from failover.finalize import finalize
 from failover.observability import logger, metrics, tracer
+from failover.steps.finalize import finalize
 
 
 @transient_aws_errors

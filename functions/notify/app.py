@@ -8,8 +8,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from failover.approval import create_approval, signing_key
 from failover.deps import Deps, default_deps
-from failover.notify.service import deliver
 from failover.observability import logger, metrics, tracer
+from failover.steps.notify.service import deliver
 
 
 def process(event: Any, deps: Deps | None = None) -> dict[str, Any]:

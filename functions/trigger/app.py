@@ -15,7 +15,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from failover.deps import Deps, default_deps
 from failover.errors import transient_aws_errors
 from failover.observability import logger, metrics, tracer
-from failover.trigger import Trigger
+from failover.steps.trigger import Trigger
 
 IDEMPOTENCY = IdempotencyConfig(event_key_jmespath="id", raise_on_no_idempotency_key=False, expires_after_seconds=3600)
 

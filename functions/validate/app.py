@@ -8,12 +8,12 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict
 
-from failover import metrics as fmetrics
 from failover.deps import Deps, default_deps
 from failover.errors import transient_aws_errors
-from failover.gate import Gate
+from failover.infra import metrics as fmetrics
 from failover.models import FailoverRequest, parse_input
 from failover.observability import logger, metrics, tracer
+from failover.steps.validate import Gate
 
 
 class ValidateInput(BaseModel):

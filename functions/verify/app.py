@@ -6,10 +6,10 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from failover import progress
 from failover.deps import Deps, default_deps
 from failover.errors import InvalidInputError, transient_aws_errors
 from failover.observability import logger, metrics, tracer
+from failover.steps import verify as progress
 
 
 @transient_aws_errors

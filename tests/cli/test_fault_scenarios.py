@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from failover.gate import is_redrive
 from failover.models import FailoverRequest, Source
+from failover.steps.validate import is_redrive
 from failoverctl.cli import main
 
 

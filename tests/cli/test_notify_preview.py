@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from slack_sdk.models.blocks import Block
 
-from failover.notify.messages import PHASES
+from failover.steps.notify.messages import PHASES
 from failoverctl.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -15,8 +15,8 @@ import boto3
 import pytest
 import yaml
 
-from failover.clients import Clients
-from failover.store import Store
+from failover.infra.clients import Clients
+from failover.infra.store import Store
 from failoverctl.cli import main
 from failoverctl.commands import ops
 

@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 from tests.property.strategies import json_values, table_items
 
 from failover.approval import TokenClaims, sign, verify_token
-from failover.approve_http import handle
 from failover.errors import ApprovalError
+from failover.steps.approve import handle
 
 PROPERTY = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 APPROVAL_ID = "prop-approval"

@@ -22,7 +22,7 @@ from failover.config import get_env
 from failover.errors import FailoverError
 from failover.events import Ignored, parse_event
 from failover.models import FailoverRequest
-from failover.trigger import Trigger, TriggerResult
+from failover.steps.trigger import Trigger, TriggerResult
 
 ROOT = Path(__file__).resolve().parents[2]
 EVENT_FILES = ["cloudwatch_", "rds_", "manual_", "drill_"]

@@ -3,7 +3,7 @@ cross-execution and replayed tokens are refused, and the execution keeps waiting
 
 The execution is the deployed state machine on the simulated AWS, waiting in ``Request Approval``
 (``.waitForTaskToken``) because the group's replication lag is over its RPO budget. Requests go
-through ``failover.approve_http.handle`` exactly as the function URL hands them over.
+through ``failover.steps.approve.handle`` exactly as the function URL hands them over.
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from urllib.parse import urlencode
 import pytest
 
 from failover.approval import TokenClaims, sign
-from failover.approve_http import handle
 from failover.deps import Deps, default_deps
 from failover.models import FailoverRequest, Source
+from failover.steps.approve import handle
 from failoverctl.scenarios.base import url_event
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import tomllib
 
-from failover.params import as_overrides, template_parameters
 from failover.plan import load_plan
+from failoverctl.planning.params import as_overrides, template_parameters
 from failoverctl.template import ROOT, load_template
 
 

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from failover.config import get_env
-from failover.gate import Gate
 from failover.models import FailoverRequest, Outcome, Source, Trigger
+from failover.steps.validate import Gate
 
 
 def request(group: str = "web", source: str = "alarm", alarm: str | None = None, **kw: Any) -> FailoverRequest:
@@ -159,7 +159,7 @@ def test_dry_runs_do_not_count_towards_the_rate_limit(firing: Any) -> None:
 
 def test_already_on_target_is_a_no_op(firing: Any) -> None:
     from failover.actions import build_action
-    from failover.gate import context_for
+    from failover.steps.validate import context_for
 
     group = firing.plan.group("web")
     ctx = context_for(group, request(), firing.clients, dry_run=False)

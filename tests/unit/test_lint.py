@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from failover.lint import has_errors, lint_plan
 from failover.plan import load_plan, parse_plan
+from failoverctl.planning.lint import has_errors, lint_plan
 
 ROOT = Path(__file__).resolve().parents[2]
 PANEL = "arn:aws:route53-recovery-control::123456789012:controlpanel/abc"

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from failover import metrics
+from failover.infra import metrics
 
 
 def emitted(capsys: pytest.CaptureFixture[str]) -> list[dict[str, Any]]:

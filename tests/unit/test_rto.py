@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 import yaml
 
-from failover import rto
 from failover.plan import Group, parse_plan
+from failoverctl.planning import rto
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "plans" / "example.yaml"
 

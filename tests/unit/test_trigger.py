@@ -9,7 +9,7 @@ from typing import Any
 from tests.conftest import load_event
 
 from failover.config import get_env
-from failover.trigger import Trigger, incident_id_for, timing_for
+from failover.steps.trigger import Trigger, incident_id_for, timing_for
 
 
 def trigger(world: Any) -> Trigger:

@@ -36,12 +36,12 @@ import boto3
 from boto3.dynamodb.conditions import Attr
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError, PartialCredentialsError
 
-from failover.clients import Clients
 from failover.errors import PlanError, UnknownGroupError
+from failover.infra.clients import Clients
+from failover.infra.store import Store
 from failover.models import Direction, FailoverRequest, Source, Trigger, iso
 from failover.plan import Group, Plan, load_plan
 from failover.report import render_html, render_markdown, write_report
-from failover.store import Store
 from failoverctl.output import emit_json, error
 
 DEFAULT_STACK = "failover"

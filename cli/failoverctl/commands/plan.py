@@ -38,7 +38,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def run_params(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from failover.params import as_overrides, template_parameters
+    from failoverctl.planning.params import as_overrides, template_parameters
 
     try:
         plan = load_plan(args.file)
@@ -77,7 +77,7 @@ def run_check(args: argparse.Namespace) -> int:
 
 def run_rto(args: argparse.Namespace) -> int:
     from failover.errors import UnknownGroupError
-    from failover.rto import estimate_plan
+    from failoverctl.planning.rto import estimate_plan
 
     try:
         estimates = estimate_plan(load_plan(args.file), args.group)

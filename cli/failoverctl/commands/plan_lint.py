@@ -1,7 +1,7 @@
 """``failoverctl plan lint FILE``: what each group's failover path depends on that may be impaired.
 
 Lists, per group, every control-plane call and every dependency on us-east-1 or on the region
-being left (triggers included), with the data-plane alternative (see ``failover.lint``). Exit
+being left (triggers included), with the data-plane alternative (see ``failoverctl.planning.lint``). Exit
 status: 0 when no finding is an ``error``, 1 otherwise (or when the plan is invalid).
 """
 
@@ -10,9 +10,9 @@ from __future__ import annotations
 import argparse
 
 from failover.errors import PlanError
-from failover.lint import SEVERITY_ORDER, Finding, has_errors, lint_plan, summary
 from failover.plan import load_plan
 from failoverctl.output import emit_json, error
+from failoverctl.planning.lint import SEVERITY_ORDER, Finding, has_errors, lint_plan, summary
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

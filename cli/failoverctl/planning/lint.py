@@ -31,7 +31,7 @@ from pydantic import BaseModel, ConfigDict
 
 from failover.actions import build_action
 from failover.actions.base import ActionContext, Dependency
-from failover.clients import Clients
+from failover.infra.clients import Clients
 from failover.models import Direction
 from failover.plan import Group, Plan
 

@@ -11,8 +11,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from failover.models import iso
-from failover.notify.messages import PHASES, ApprovalLinks
 from failover.plan import Group
+from failover.steps.notify.messages import PHASES, ApprovalLinks
 
 EXECUTION_ID = "arn:aws:states:us-east-1:123456789012:execution:FailoverStateMachine:web-failover-3f2a9c1e"
 INCIDENT_ID = "web-failover-3f2a9c1e"

@@ -31,7 +31,7 @@ from failover.actions.specs import (
     Route53MetricSwitchSpec,
     S3MrapRoutesSpec,
 )
-from failover.clients import Clients
+from failover.infra.clients import Clients
 from failoverctl.sim.aws import SimAWS
 from failoverctl.sim.extensions import arc as arc_ext
 from failoverctl.sim.extensions import aurora as aurora_ext

@@ -24,7 +24,7 @@ import boto3
 from moto import mock_aws
 
 from failover.actions import ActionContext, build_action
-from failover.clients import Clients
+from failover.infra.clients import Clients
 from failover.models import Direction
 from failover.plan import Group, Plan, load_plan_text
 from failoverctl.sim.aws import SIM, SimAWS
@@ -49,7 +49,7 @@ STACK = "failover-drill"
 
 def plan_parameters(plan: Plan) -> dict[str, Any]:
     """The template parameters a plan implies (``failoverctl plan params`` prints the same)."""
-    from failover.params import template_parameters
+    from failoverctl.planning.params import template_parameters
 
     return dict(template_parameters(plan, account=ACCOUNT))
 
@@ -219,7 +219,7 @@ class World:
         self.resolver.attributes["ApproveFunctionUrl.FunctionUrl"] = "https://approve.sim.local/"
         self.lambdas = LocalLambdas(functions(self.template))
         self.lambdas.register(self.sim)
-        from failover.store import Store
+        from failover.infra.store import Store
 
         self.store = Store(table, self.clients)
 

@@ -23,10 +23,10 @@ from urllib.parse import urlencode
 
 from botocore.exceptions import ClientError
 
-from failover.clients import Clients
 from failover.errors import ApprovalError, LockError
+from failover.infra.clients import Clients
+from failover.infra.store import Store
 from failover.models import iso
-from failover.store import Store
 
 MAX_TOKEN_LENGTH = 2048
 

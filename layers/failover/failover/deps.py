@@ -8,10 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from failover.clients import Clients
 from failover.config import Env, get_env
+from failover.infra.clients import Clients
+from failover.infra.store import Store
 from failover.plan import Plan, load_plan_cached
-from failover.store import Store
 
 
 @dataclass

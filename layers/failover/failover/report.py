@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from failover.clients import Clients
+from failover.infra.clients import Clients
 
 # ---------------------------------------------------------------- reading the state
 

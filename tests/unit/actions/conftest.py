@@ -14,7 +14,9 @@ from tests.unit.actions.helpers import LambdaFunctions
 @pytest.fixture
 def no_sdk_retries(monkeypatch: pytest.MonkeyPatch) -> None:
     """Clients that give up after one attempt, so an injected throttle reaches the action at once."""
-    monkeypatch.setattr("failover.clients._RETRIES", Config(retries={"total_max_attempts": 1, "mode": "standard"}))
+    monkeypatch.setattr(
+        "failover.infra.clients._RETRIES", Config(retries={"total_max_attempts": 1, "mode": "standard"})
+    )
 
 
 @pytest.fixture

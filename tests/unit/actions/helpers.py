@@ -12,7 +12,7 @@ from pydantic import TypeAdapter
 from failover.actions import build_action
 from failover.actions.base import Action, ActionContext
 from failover.actions.specs import ActionSpec
-from failover.clients import Clients
+from failover.infra.clients import Clients
 from failover.models import Direction
 
 PRIMARY_REGION = "us-east-1"

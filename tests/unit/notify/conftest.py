@@ -8,9 +8,9 @@ from typing import Any
 import boto3
 import pytest
 
-from failover.clients import Clients
 from failover.config import Env
-from failover.notify.slack import RetryPolicy
+from failover.infra.clients import Clients
+from failover.steps.notify.slack import RetryPolicy
 from failoverctl.sim.slack_server import SlackServer
 
 TABLE = "IncidentTable"

@@ -11,13 +11,13 @@ from typing import Any
 
 import pytest
 
-from failover.clients import Clients
 from failover.config import Env
 from failover.errors import ConfigError
-from failover.notify.sample import EXECUTION_ID, INCIDENT_ID, sample_approval, sample_state
-from failover.notify.service import deliver
-from failover.notify.slack import Redactor, RetryPolicy, SlackWebhook, parse_webhook_secret
+from failover.infra.clients import Clients
 from failover.plan import Plan
+from failover.steps.notify.service import deliver
+from failover.steps.notify.slack import Redactor, RetryPolicy, SlackWebhook, parse_webhook_secret
+from failoverctl.preview.sample import EXECUTION_ID, INCIDENT_ID, sample_approval, sample_state
 from failoverctl.sim.slack_server import WEBHOOK_PATH, SlackServer
 
 NOW = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
@@ -26,7 +26,7 @@ TOKEN = WEBHOOK_PATH.rsplit("/", 1)[-1]
 
 @pytest.fixture
 def plan() -> Plan:
-    from failover.notify.sample import SAMPLE_GROUP
+    from failoverctl.preview.sample import SAMPLE_GROUP
 
     return Plan.model_validate({"groups": [SAMPLE_GROUP]})
 
@@ -344,7 +344,7 @@ def test_the_redactor_removes_every_form_of_the_url() -> None:
 def test_the_incident_table_timeline_holds_the_records(
     wired: Env, clients: Clients, plan: Plan, policy: RetryPolicy, slack_server: SlackServer, table: str
 ) -> None:
-    from failover.store import Store
+    from failover.infra.store import Store
 
     # Given Slack is down, When the started phase is delivered with the default store (the env's table)
     slack_server.down(500)

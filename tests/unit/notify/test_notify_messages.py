@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from failover.notify.messages import PHASES, Incident
-from failover.notify.sample import EXECUTION_ID, sample_group, sample_state
+from failover.steps.notify.messages import PHASES, Incident
+from failoverctl.preview.sample import EXECUTION_ID, sample_group, sample_state
 
 NOW = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
 

@@ -9,15 +9,15 @@ from typing import Any
 import pytest
 from slack_sdk.models.blocks import Block
 
-from failover.notify.messages import PHASES, ApprovalLinks, Incident
-from failover.notify.sample import EXECUTION_ID, sample_approval, sample_group, sample_state
-from failover.notify.slack import (
+from failover.steps.notify.messages import PHASES, ApprovalLinks, Incident
+from failover.steps.notify.slack import (
     APPROVAL_BLOCK_ID,
     MAX_BLOCKS,
     build_message,
     fallback_text,
     render_terminal,
 )
+from failoverctl.preview.sample import EXECUTION_ID, sample_approval, sample_group, sample_state
 
 NOW = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
 

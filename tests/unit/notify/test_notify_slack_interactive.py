@@ -12,10 +12,10 @@ from slack_sdk.models.blocks import Block
 from slack_sdk.signature import SignatureVerifier
 
 from failover.errors import ApprovalError
-from failover.notify.messages import Incident
-from failover.notify.sample import EXECUTION_ID, sample_approval, sample_group, sample_state
-from failover.notify.slack import APPROVAL_BLOCK_IDS, RetryPolicy, build_message
-from failover.notify.slack_interactive import rejection_message, respond, updated_message, verify_request
+from failover.steps.notify.messages import Incident
+from failover.steps.notify.slack import APPROVAL_BLOCK_IDS, RetryPolicy, build_message
+from failover.steps.notify.slack_interactive import rejection_message, respond, updated_message, verify_request
+from failoverctl.preview.sample import EXECUTION_ID, sample_approval, sample_group, sample_state
 from failoverctl.sim.slack_server import SlackServer
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"

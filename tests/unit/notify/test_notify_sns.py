@@ -10,10 +10,10 @@ from typing import Any
 import boto3
 import pytest
 
-from failover.clients import Clients
-from failover.notify.messages import PHASES, Incident
-from failover.notify.sample import EXECUTION_ID, sample_group, sample_state
-from failover.notify.sns import MACHINE_PROTOCOLS, MAX_MESSAGE_BYTES, attributes, message_body, publish
+from failover.infra.clients import Clients
+from failover.steps.notify.messages import PHASES, Incident
+from failover.steps.notify.sns import MACHINE_PROTOCOLS, MAX_MESSAGE_BYTES, attributes, message_body, publish
+from failoverctl.preview.sample import EXECUTION_ID, sample_group, sample_state
 
 NOW = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
 

@@ -15,8 +15,8 @@ from typing import Any, ClassVar, Generic, Literal, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from failover.clients import Clients
 from failover.errors import THROTTLING_CODES, ActionError, TransientError
+from failover.infra.clients import Clients
 from failover.models import ActionResult, ActionStatus, Check, Direction, iso
 
 Plane = Literal["control", "data", "none"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from failover.clients import Clients
+from failover.infra.clients import Clients
 from failover.models import Check, Direction, FailoverRequest, Source
 from failover.plan import AlarmRef, Group, Side
 

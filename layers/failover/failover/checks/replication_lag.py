@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from failover.clients import Clients
+from failover.infra.clients import Clients
 from failover.models import Check
 from failover.plan import Group
 

@@ -27,8 +27,8 @@ from typing import Any
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
-from failover.clients import Clients
 from failover.errors import LockError
+from failover.infra.clients import Clients
 from failover.models import iso
 
 _SEQ = itertools.count()

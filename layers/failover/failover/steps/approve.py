@@ -181,7 +181,7 @@ def _slack_signing_secret(deps: Deps) -> str:
 
 
 def _slack(event: dict[str, Any], headers: dict[str, str], deps: Deps) -> dict[str, Any]:
-    from failover.notify.slack_interactive import respond, updated_message, verify_request
+    from failover.steps.notify.slack_interactive import respond, updated_message, verify_request
 
     def approvers(approval_id: str) -> list[str]:
         item = deps.store.approval(approval_id)

@@ -7,13 +7,13 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from failover.actions import build_action
-from failover.clients import Clients
 from failover.errors import PlanError
-from failover.gate import context_for
+from failover.infra.clients import Clients
+from failover.infra.store import Store
 from failover.models import ActionResult, FailoverRequest, parse_input
 from failover.observability import logger
 from failover.plan import Plan
-from failover.store import Store
+from failover.steps.validate import context_for
 
 
 class ActionRef(BaseModel):

@@ -7,12 +7,12 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from failover import metrics as fmetrics
-from failover.clients import Clients
+from failover.infra import metrics as fmetrics
+from failover.infra.clients import Clients
+from failover.infra.store import Store
 from failover.models import AUTOMATIC_SOURCES, ActionStatus, FailoverRequest, iso, parse_input
 from failover.observability import logger
 from failover.plan import Plan
-from failover.store import Store
 
 OUTCOMES = ("succeeded", "failed", "skipped", "denied")
 

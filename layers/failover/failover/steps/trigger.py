@@ -20,13 +20,13 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from failover.clients import Clients
 from failover.config import Env
 from failover.events import Ignored, parse_event
+from failover.infra.clients import Clients
+from failover.infra.store import Store
 from failover.models import AUTOMATIC_SOURCES, Direction, FailoverRequest
 from failover.observability import logger
 from failover.plan import Group, Plan
-from failover.store import Store
 
 
 @dataclass
@@ -101,7 +101,7 @@ class Trigger:
             return
         if self.store.group_state(result.group).get("active_side") != "secondary":
             return
-        from failover.notify.service import deliver
+        from failover.steps.notify.service import deliver
 
         alarm = (detail or {}).get("alarmName")
         view = {

@@ -22,11 +22,11 @@ from typing import Any
 from failover.actions import ActionContext, build_action
 from failover.checks.health import side_healthy, trigger_still_firing
 from failover.checks.replication_lag import replication_lag
-from failover.clients import Clients
 from failover.config import Env
+from failover.infra.clients import Clients
+from failover.infra.store import Store
 from failover.models import AUTOMATIC_SOURCES, Check, Decision, Direction, FailoverRequest, Outcome, Source
 from failover.plan import Group, Plan
-from failover.store import Store
 
 
 @dataclass

@@ -17,11 +17,11 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from failover.actions import build_action
-from failover.clients import Clients
-from failover.gate import context_for, stages_for
+from failover.infra.clients import Clients
+from failover.infra.store import Store
 from failover.models import ActionResult, ActionStatus, Check, FailoverRequest, Verification, parse_input
 from failover.plan import Plan
-from failover.store import Store
+from failover.steps.validate import context_for, stages_for
 
 
 class Cursor(BaseModel):

@@ -9,7 +9,7 @@
 
 from __future__ import annotations
 
-from failover.notify.messages import Incident
-from failover.notify.service import ApprovalLinks, deliver
+from failover.steps.notify.messages import Incident
+from failover.steps.notify.service import ApprovalLinks, deliver
 
 __all__ = ["ApprovalLinks", "Incident", "deliver"]

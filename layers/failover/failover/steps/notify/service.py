@@ -12,13 +12,13 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from failover.clients import Clients
 from failover.config import Env
+from failover.infra.clients import Clients
 from failover.models import NotificationRecord
-from failover.notify import slack as slack_mod
-from failover.notify.messages import ApprovalLinks, Incident, clip
-from failover.notify.sns import publish
 from failover.observability import logger
+from failover.steps.notify import slack as slack_mod
+from failover.steps.notify.messages import ApprovalLinks, Incident, clip
+from failover.steps.notify.sns import publish
 
 __all__ = ["ApprovalLinks", "DeliveryRecord", "deliver"]
 
@@ -165,7 +165,7 @@ def _record(
         if store is None:
             if not env.table_name:
                 return
-            from failover.store import Store
+            from failover.infra.store import Store
 
             store = Store(env.table_name, clients)
         for record in records:

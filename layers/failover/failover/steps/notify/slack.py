@@ -44,9 +44,9 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.webhook import WebhookClient
 
-from failover.clients import Clients
 from failover.errors import ConfigError
-from failover.notify.messages import (
+from failover.infra.clients import Clients
+from failover.steps.notify.messages import (
     ActionLine,
     ApprovalLinks,
     CheckLine,
@@ -460,7 +460,7 @@ class RateLimitRetry(_PolicyMixin, RateLimitErrorRetryHandler):
 
 def _silent_logger() -> logging.Logger:
     """A logger nobody listens to, for the SDK (it logs the URL when it retries)."""
-    quiet = logging.getLogger("failover.notify.silenced_slack_sdk")
+    quiet = logging.getLogger("failover.steps.notify.silenced_slack_sdk")
     quiet.setLevel(logging.CRITICAL + 10)
     quiet.propagate = False
     quiet.disabled = True

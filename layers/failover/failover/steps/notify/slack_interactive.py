@@ -23,7 +23,7 @@ from slack_sdk.signature import Clock, SignatureVerifier
 
 from failover.errors import ApprovalError
 from failover.models import iso
-from failover.notify.slack import (
+from failover.steps.notify.slack import (
     APPROVAL_BLOCK_IDS,
     APPROVE_ACTION_ID,
     DENY_ACTION_ID,

@@ -15,8 +15,8 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from failover.models import NotificationRecord
-from failover.notify.messages import Incident
 from failover.observability import logger
+from failover.steps.notify.messages import Incident
 
 # SNS accepts at most 256 KiB per message, attributes included; stay well under it.
 MAX_MESSAGE_BYTES = 240 * 1024

@@ -1,0 +1,1 @@
+"""Previews of the notifications: sample states and the terminal rendering of Slack messages."""

@@ -1,0 +1,1 @@
+"""What faces AWS: the clients, the state and audit table, the metrics."""
