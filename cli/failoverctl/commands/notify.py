@@ -16,10 +16,11 @@ from typing import Any
 from failover.errors import PlanError, UnknownGroupError
 from failover.plan import Group, load_plan
 from failover.steps.notify.messages import PHASES, Incident
-from failover.steps.notify.slack import build_message, render_terminal
+from failover.steps.notify.slack_blocks import build_message
 from failover.steps.notify.sns import attributes
 from failoverctl.output import emit_json, error
 from failoverctl.preview.sample import EXECUTION_ID, sample_approval, sample_group, sample_state
+from failoverctl.preview.terminal import render_terminal
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:

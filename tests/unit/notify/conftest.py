@@ -10,7 +10,7 @@ import pytest
 
 from failover.config import Env
 from failover.infra.clients import Clients
-from failover.steps.notify.slack import RetryPolicy
+from failover.steps.notify.slack_webhook import RetryPolicy
 from failoverctl.sim.slack_server import SlackServer
 
 TABLE = "IncidentTable"

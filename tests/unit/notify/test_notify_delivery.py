@@ -15,8 +15,10 @@ from failover.config import Env
 from failover.errors import ConfigError
 from failover.infra.clients import Clients
 from failover.plan import Plan
+from failover.steps.notify.redact import Redactor
 from failover.steps.notify.service import deliver
-from failover.steps.notify.slack import Redactor, RetryPolicy, SlackWebhook, parse_webhook_secret
+from failover.steps.notify.slack_secret import parse_webhook_secret
+from failover.steps.notify.slack_webhook import RetryPolicy, SlackWebhook
 from failoverctl.preview.sample import EXECUTION_ID, INCIDENT_ID, sample_approval, sample_state
 from failoverctl.sim.slack_server import WEBHOOK_PATH, SlackServer
 

@@ -10,14 +10,9 @@ import pytest
 from slack_sdk.models.blocks import Block
 
 from failover.steps.notify.messages import PHASES, ApprovalLinks, Incident
-from failover.steps.notify.slack import (
-    APPROVAL_BLOCK_ID,
-    MAX_BLOCKS,
-    build_message,
-    fallback_text,
-    render_terminal,
-)
+from failover.steps.notify.slack_blocks import APPROVAL_BLOCK_ID, MAX_BLOCKS, build_message, fallback_text
 from failoverctl.preview.sample import EXECUTION_ID, sample_approval, sample_group, sample_state
+from failoverctl.preview.terminal import render_terminal
 
 NOW = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
 

@@ -13,8 +13,9 @@ from slack_sdk.signature import SignatureVerifier
 
 from failover.errors import ApprovalError
 from failover.steps.notify.messages import Incident
-from failover.steps.notify.slack import APPROVAL_BLOCK_IDS, RetryPolicy, build_message
+from failover.steps.notify.slack_blocks import APPROVAL_BLOCK_IDS, build_message
 from failover.steps.notify.slack_interactive import rejection_message, respond, updated_message, verify_request
+from failover.steps.notify.slack_webhook import RetryPolicy
 from failoverctl.preview.sample import EXECUTION_ID, sample_approval, sample_group, sample_state
 from failoverctl.sim.slack_server import SlackServer
 

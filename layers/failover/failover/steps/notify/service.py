@@ -16,8 +16,11 @@ from failover.config import Env
 from failover.infra.clients import Clients
 from failover.models import NotificationRecord
 from failover.observability import logger
-from failover.steps.notify import slack as slack_mod
 from failover.steps.notify.messages import ApprovalLinks, Incident, clip
+from failover.steps.notify.redact import Redactor
+from failover.steps.notify.slack_blocks import build_message
+from failover.steps.notify.slack_secret import webhook_url
+from failover.steps.notify.slack_webhook import RetryPolicy, SlackWebhook
 from failover.steps.notify.sns import publish
 
 __all__ = ["ApprovalLinks", "DeliveryRecord", "deliver"]
@@ -39,7 +42,7 @@ def deliver(
     approval: ApprovalLinks | Mapping[str, Any] | Any | None = None,
     execution_id: str | None = None,
     store: Any | None = None,
-    slack_policy: slack_mod.RetryPolicy | None = None,
+    slack_policy: RetryPolicy | None = None,
     now: datetime | None = None,
 ) -> list[NotificationRecord]:
     """Notify ``phase`` of the execution ``state`` on every configured channel.
@@ -116,7 +119,7 @@ def _send_slack(
     env: Env,
     clients: Clients,
     approval: ApprovalLinks | None,
-    policy: slack_mod.RetryPolicy | None,
+    policy: RetryPolicy | None,
 ) -> NotificationRecord:
     if not env.slack_secret_arn:
         return DeliveryRecord(
@@ -128,11 +131,11 @@ def _send_slack(
         )
     url: str | None = None
     try:
-        url = slack_mod.webhook_url(env.slack_secret_arn, clients=clients)
-        message = slack_mod.build_message(incident, approval)
-        result = slack_mod.SlackWebhook(url, policy).send(message)
+        url = webhook_url(env.slack_secret_arn, clients=clients)
+        message = build_message(incident, approval)
+        result = SlackWebhook(url, policy).send(message)
     except Exception as err:  # recorded: a notification never fails a failover
-        detail = slack_mod.Redactor(url)(f"{type(err).__name__}: {err}")
+        detail = Redactor(url)(f"{type(err).__name__}: {err}")
         logger.warning(
             "slack notification failed",
             extra={"phase": incident.phase, "group": incident.group, "error": clip(detail, 500)},

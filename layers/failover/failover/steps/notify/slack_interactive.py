@@ -23,18 +23,16 @@ from slack_sdk.signature import Clock, SignatureVerifier
 
 from failover.errors import ApprovalError
 from failover.models import iso
-from failover.steps.notify.slack import (
+from failover.steps.notify.slack_blocks import (
     APPROVAL_BLOCK_IDS,
     APPROVE_ACTION_ID,
     DENY_ACTION_ID,
     MAX_FALLBACK_TEXT,
-    RetryPolicy,
-    SendResult,
-    SlackWebhook,
     esc,
     fit_blocks,
     mrkdwn,
 )
+from failover.steps.notify.slack_webhook import RetryPolicy, SendResult, SlackWebhook
 
 MAX_AGE_SECONDS = 300
 MAX_BODY_BYTES = 1024 * 1024
