@@ -17,8 +17,9 @@ import yaml
 
 from failover.infra.clients import Clients
 from failover.infra.store import Store
+from failoverctl import deployed
 from failoverctl.cli import main
-from failoverctl.commands import ops
+from failoverctl.commands import live_drill
 
 ROOT = Path(__file__).resolve().parents[2]
 #: the stack's plan: one group, web
@@ -181,7 +182,7 @@ def ops_world(aws: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Ops
     boto3.client("cloudformation", region_name=REGION).create_stack(StackName=STACK, TemplateBody=json.dumps(template))
     monkeypatch.setenv("FAILOVER_STACK", STACK)
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(ops, "_sleep", lambda seconds: time.sleep(0.02))
+    monkeypatch.setattr(deployed, "_sleep", lambda seconds: time.sleep(0.02))
     return OpsWorld(
         table="failover-incidents",
         machine=machine,
@@ -308,7 +309,7 @@ def test_failover_puts_the_manual_request_on_the_bus_and_finds_the_execution(
         if not started:
             started.append(ops_world.start("web-failover-20260101T000000Z-cafe0001"))
 
-    monkeypatch.setattr(ops, "_sleep", trigger_runs)
+    monkeypatch.setattr(deployed, "_sleep", trigger_runs)
     # When a person requests a dry-run failover
     code, body = run(capsys, "failover", "--group", "web", "--dry-run", "--reason", "planned test", "--wait", "5")
     # Then the bus got the request with the caller's identity, and the execution to follow is printed
@@ -343,13 +344,13 @@ def test_failback_without_an_execution_yet(ops_world: OpsWorld, capsys: pytest.C
 
 def test_an_execution_older_than_the_request_is_not_the_one_to_follow(ops_world: OpsWorld) -> None:
     ops_world.start("web-failover-20260101T000000Z-old00001")
-    stack = ops.connect(argparse.Namespace(stack=STACK, region=REGION))
+    stack = deployed.connect(argparse.Namespace(stack=STACK, region=REGION))
     later = datetime.now(UTC) + timedelta(minutes=5)
-    assert ops.find_execution(stack, "web", "failover", later, wait_seconds=0) is None
-    found = ops.find_execution(stack, "web", "failover", datetime.now(UTC), wait_seconds=0)
+    assert deployed.find_execution(stack, "web", "failover", later, wait_seconds=0) is None
+    found = deployed.find_execution(stack, "web", "failover", datetime.now(UTC), wait_seconds=0)
     assert found is not None
     assert found["name"] == "web-failover-20260101T000000Z-old00001"
-    assert ops.find_execution(stack, "web", "failback", datetime.now(UTC), wait_seconds=0) is None
+    assert deployed.find_execution(stack, "web", "failback", datetime.now(UTC), wait_seconds=0) is None
 
 
 def test_failover_of_an_unknown_group_sends_nothing(ops_world: OpsWorld, capsys: pytest.CaptureFixture[str]) -> None:
@@ -488,7 +489,7 @@ def test_live_drill_runs_the_deployed_machine_in_dry_run(
     ops_world: OpsWorld, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # When a live dry-run drill runs for web
-    code = ops.run_live_drill(drill_args())
+    code = live_drill.run_live_drill(drill_args())
     body = json.loads(capsys.readouterr().out)
     # Then the deployed machine ran a dry-run drill request for web and the outcome is printed
     assert code == 0
@@ -508,15 +509,15 @@ def test_live_drill_runs_the_deployed_machine_in_dry_run(
 def test_live_drill_refuses_without_dry_run_and_reports_failure(
     ops_world: OpsWorld, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert ops.run_live_drill(drill_args(dry_run=False)) == 2
+    assert live_drill.run_live_drill(drill_args(dry_run=False)) == 2
     assert json.loads(capsys.readouterr().out)["error"] == "DryRunRequired"
-    assert ops.run_live_drill(drill_args(group="nope")) == 2
+    assert live_drill.run_live_drill(drill_args(group="nope")) == 2
     assert json.loads(capsys.readouterr().out)["error"] == "UnknownGroup"
     # Given a deployed machine that fails
     boto3.client("stepfunctions", region_name=REGION).update_state_machine(
         stateMachineArn=ops_world.machine, definition=json.dumps(FAILING)
     )
-    assert ops.run_live_drill(drill_args(json=False)) == 1
+    assert live_drill.run_live_drill(drill_args(json=False)) == 1
     assert "status: FAILED" in capsys.readouterr().out
 
 

@@ -11,19 +11,19 @@ import argparse
 
 from failover.approval import decide
 from failover.errors import ApprovalError
-from failoverctl.commands.ops import OpsError, _common, connect, guarded
+from failoverctl.deployed import OpsError, common_arguments, connect, guarded
 from failoverctl.output import emit_json
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     pending = subparsers.add_parser("approvals", help="list the failovers waiting for a person's decision")
-    _common(pending)
+    common_arguments(pending)
     pending.set_defaults(func=guarded(run_pending))
     for verb in ("approve", "deny"):
         p = subparsers.add_parser(verb, help=f"{verb} a waiting failover (by execution name or approval id)")
         p.add_argument("target", help="the execution name (or ARN) that waits, or an approval id")
         p.add_argument("--reason", default="", help="recorded with the decision")
-        _common(p)
+        common_arguments(p)
         p.set_defaults(func=guarded(run_decide), approved=verb == "approve")
 
 

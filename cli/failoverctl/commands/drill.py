@@ -38,7 +38,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run(args: argparse.Namespace) -> int:
     if args.live:
-        from failoverctl.commands.ops import run_live_drill
+        from failoverctl.commands.live_drill import run_live_drill
 
         return int(run_live_drill(args))
     from failoverctl.scenarios import SCENARIOS

@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from failoverctl.commands.ops import OpsError, _common, connect, console_url, guarded
+from failoverctl.deployed import OpsError, common_arguments, connect, console_url, guarded
 from failoverctl.output import emit_json
 
 FINAL_OK = {"SUCCEEDED"}
@@ -20,7 +20,7 @@ FINAL_OK = {"SUCCEEDED"}
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = subparsers.add_parser("retry", help="re-drive a failed incident as <incident>-retry-<n> (same input)")
     p.add_argument("incident", help="the execution name (the incident id) or its ARN")
-    _common(p)
+    common_arguments(p)
     p.set_defaults(func=guarded(run_retry))
 
 
