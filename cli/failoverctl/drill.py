@@ -17,6 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from failover.state import ExecutionState
 from failoverctl.scenarios import Scenario
 from failoverctl.sim.slack_server import SlackServer
 from failoverctl.sim.world import World
@@ -69,8 +70,8 @@ class DrillReport:
     def to_json(self) -> dict[str, Any]:
         main = self.main
         final = main.final if main else {}
-        decision = ((final.get("gate") or {}).get("decision")) or {}
-        cursor = final.get("cursor") or {}
+        state = ExecutionState.salvage(final)
+        decision = state.decision if state else None
         return {
             "scenario": self.scenario,
             "summary": self.summary,
@@ -86,25 +87,19 @@ class DrillReport:
             if main
             else [],
             "decision": {
-                "outcome": decision.get("outcome"),
-                "reason": decision.get("reason"),
-                "checks": decision.get("checks", []),
+                "outcome": decision.outcome if decision else None,
+                "reason": decision.reason if decision else None,
+                "checks": [c.to_json() for c in decision.checks] if decision else [],
             },
             "approval": final.get("approval"),
             "actions": [
-                {
-                    "stage": a.get("stage"),
-                    "name": a.get("name"),
-                    "action": a.get("action"),
-                    "target": a.get("target"),
-                    "status": a.get("status"),
-                    "detail": a.get("detail"),
-                    "duration_ms": a.get("duration_ms"),
-                    "undo": a.get("undo"),
-                }
-                for a in cursor.get("completed") or []
+                a.model_dump(
+                    mode="json",
+                    include={"stage", "name", "action", "target", "status", "detail", "duration_ms", "undo"},
+                )
+                for a in (state.completed if state else [])
             ],
-            "verifications": cursor.get("verifications") or [],
+            "verifications": [v.to_json() for v in state.cursor.verifications] if state and state.cursor else [],
             "error": final.get("error"),
             "notifications": {"sns": self.sns, "slack": self.slack},
             "active_before": self.active_before,

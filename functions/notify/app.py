@@ -8,7 +8,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from failover.approval import create_approval, signing_key
 from failover.deps import Deps, default_deps
+from failover.models import parse_input
 from failover.observability import logger, metrics, tracer
+from failover.state import ExecutionState
 from failover.steps.notify.service import deliver
 
 
@@ -21,17 +23,16 @@ def process(event: Any, deps: Deps | None = None) -> dict[str, Any]:
     if phase == "approval":
         # the approval request must reach people, or the execution would wait for nothing:
         # errors here are raised so the state machine's failure path reports them
-        request = state.get("request") or {}
-        group = deps.plan.group(str(request.get("group")))
+        waiting: ExecutionState = parse_input(state, ExecutionState)
+        group = deps.plan.group(waiting.request.group)
+        timeout = waiting.timing.approval_timeout_seconds if waiting.timing else None
         approval = create_approval(
             deps.store,
             signing_key(deps.env.approval_secret_arn),
             task_token=str(event["task_token"]),
             execution_id=str(event.get("execution_id")),
             group=group.name,
-            timeout_seconds=int(
-                (state.get("timing") or {}).get("approval_timeout_seconds") or group.safety.approval.timeout_seconds
-            ),
+            timeout_seconds=int(timeout or group.safety.approval.timeout_seconds),
             base_url=deps.env.approval_url,
         )
     records = deliver(

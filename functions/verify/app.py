@@ -9,7 +9,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from failover.deps import Deps, default_deps
 from failover.errors import InvalidInputError, transient_aws_errors
 from failover.observability import logger, metrics, tracer
-from failover.steps import verify as progress
+from failover.steps.verify import record, verify
 
 
 @transient_aws_errors
@@ -17,13 +17,13 @@ def process(event: Any, deps: Deps | None = None) -> dict[str, Any]:
     deps = deps or default_deps()
     operation = event.get("operation") if isinstance(event, dict) else None
     if operation == "record":
-        return progress.record(event, deps.plan, deps.store)
+        return record(event, deps.plan, deps.store)
     if operation == "verify":
-        return progress.verify(event, deps.plan, deps.clients, deps.store)
+        return verify(event, deps.plan, deps.clients, deps.store)
     raise InvalidInputError(f"unknown operation {operation!r}: expected 'record' or 'verify'")
 
 
-@logger.inject_lambda_context(correlation_id_path="request.incident_id")
+@logger.inject_lambda_context(correlation_id_path="state.request.incident_id")
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:

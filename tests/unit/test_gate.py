@@ -159,7 +159,7 @@ def test_dry_runs_do_not_count_towards_the_rate_limit(firing: Any) -> None:
 
 def test_already_on_target_is_a_no_op(firing: Any) -> None:
     from failover.actions import build_action
-    from failover.steps.validate import context_for
+    from failover.actions.context import context_for
 
     group = firing.plan.group("web")
     ctx = context_for(group, request(), firing.clients, dry_run=False)

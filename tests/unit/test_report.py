@@ -10,6 +10,7 @@ import boto3
 import pytest
 
 from failover import report
+from failover.models import parse_time
 
 HOSTILE = '<script>alert("x")</script>"><img src=x onerror=alert(1)> | `'
 VOID = {"meta", "br", "img", "hr", "input", "link"}
@@ -261,4 +262,4 @@ def test_write_report_uploads_both_formats(aws: None) -> None:
 
 @pytest.mark.parametrize("value", [None, "", "not a time", 12])
 def test_parse_time_is_lenient(value: Any) -> None:
-    assert report.parse_time(value) is None
+    assert parse_time(value) is None

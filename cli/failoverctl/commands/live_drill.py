@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from failover.models import Direction, FailoverRequest, Source, Trigger, iso
+from failover.state import ExecutionState
 from failoverctl.deployed import (
     OpsError,
     connect,
@@ -30,29 +31,22 @@ def _drill_name(group: str, direction: str) -> str:
     return f"{group}-{direction}-drill-{stamp}-{uuid.uuid4().hex[:6]}"[:80]
 
 
-def _outcome_view(state: dict[str, Any]) -> dict[str, Any]:
-    gate = state.get("gate") or {}
-    decision = gate.get("decision") or {}
-    cursor = state.get("cursor") or {}
+def _outcome_view(final: dict[str, Any]) -> dict[str, Any]:
+    state = ExecutionState.salvage(final)
+    decision = state.decision if state else None
+    verification = state.cursor.verification if state and state.cursor else None
     return {
         "decision": {
-            "outcome": decision.get("outcome"),
-            "reason": decision.get("reason"),
-            "checks": decision.get("checks", []),
+            "outcome": decision.outcome if decision else None,
+            "reason": decision.reason if decision else None,
+            "checks": [c.to_json() for c in decision.checks] if decision else [],
         },
         "actions": [
-            {
-                "name": a.get("name"),
-                "action": a.get("action"),
-                "target": a.get("target"),
-                "status": a.get("status"),
-                "detail": a.get("detail"),
-            }
-            for a in cursor.get("completed", []) or []
-            if isinstance(a, dict)
+            a.model_dump(mode="json", include={"name", "action", "target", "status", "detail"})
+            for a in (state.completed if state else [])
         ],
-        "verified": (cursor.get("verification") or {}).get("ok"),
-        "error": state.get("error"),
+        "verified": verification.ok if verification else None,
+        "error": final.get("error"),
     }
 
 

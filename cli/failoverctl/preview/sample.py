@@ -66,6 +66,9 @@ def sample_approval() -> ApprovalLinks:
     )
 
 
+_STAGE: dict[str, Any] = {"name": "dns", "actions": [{"name": "web-dns", "type": "route53_records"}]}
+
+
 def _check(name: str, ok: bool, detail: str, *, blocking: bool = True) -> dict[str, Any]:
     return {"name": name, "ok": ok, "detail": detail, "values": {}, "blocking": blocking}
 
@@ -148,7 +151,14 @@ def sample_state(phase: str, now: datetime | None = None) -> dict[str, Any]:
             "decision": _decision(
                 "proceed", "all checks passed: failing over from primary to secondary", _CHECKS_PROCEED
             ),
-            "run": {"dry_run": False, "stage_count": 1, "verify_attempts": 10, "approval_on_timeout": "abort"},
+            "run": {
+                "dry_run": False,
+                "stage_count": 1,
+                "verify_attempts": 10,
+                "approval_on_timeout": "abort",
+                "cursor": {"index": 0, "stage": copy.deepcopy(_STAGE)},
+                "stages": [copy.deepcopy(_STAGE)],
+            },
         },
         "notifications": {},
     }
@@ -197,10 +207,11 @@ def sample_state(phase: str, now: datetime | None = None) -> dict[str, Any]:
                 ),
             ],
             "retry": False,
+            "checked_at": iso(acted + timedelta(seconds=45)),
         }
         state["cursor"] = {
             "index": 0,
-            "stage": {"name": "dns", "actions": [{"name": "web-dns", "type": "route53_records"}]},
+            "stage": copy.deepcopy(_STAGE),
             "attempt": verification["attempt"],
             "completed": [result],
             "verifications": [verification],

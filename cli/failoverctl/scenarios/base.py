@@ -223,8 +223,8 @@ def secondary_unhealthy(world: World, group: Group, ctx: Context) -> None:
 
 def already_failed_over(world: World, group: Group, ctx: Context) -> None:
     from failover.actions import build_action
+    from failover.actions.context import context_for
     from failover.models import FailoverRequest, Source
-    from failover.steps.validate import context_for
 
     primary_down(world, group, ctx)
     request = FailoverRequest(request_id="setup", group=group.name, source=Source.MANUAL)

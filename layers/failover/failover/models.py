@@ -20,7 +20,21 @@ def utcnow() -> datetime:
 
 
 def iso(ts: datetime | None = None) -> str:
+    """``ts`` (default: now) as ISO 8601 in UTC with milliseconds and ``Z``: the one written form."""
     return (ts or utcnow()).astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def parse_time(value: Any) -> datetime | None:
+    """An ISO 8601 string (``Z`` or an offset) or a datetime as an aware UTC datetime; None when unreadable."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        ts = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return ts if ts.tzinfo else ts.replace(tzinfo=UTC)
 
 
 class Contract(BaseModel):
@@ -136,16 +150,6 @@ class Verification(Contract):
     checks: list[Check] = Field(default_factory=list)
     retry: bool = False
     checked_at: str = Field(default_factory=iso)
-
-
-class Phase(StrEnum):
-    STARTED = "started"
-    APPROVAL = "approval"
-    SUCCEEDED = "succeeded"
-    FAILED = "failed"
-    SKIPPED = "skipped"
-    DENIED = "denied"
-    RECOVERED = "recovered"
 
 
 class NotificationRecord(Contract):

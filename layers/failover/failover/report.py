@@ -19,33 +19,18 @@ from datetime import UTC, datetime
 from typing import Any
 
 from failover.infra.clients import Clients
+from failover.models import iso, parse_time
+from failover.state import ExecutionState
 
 # ---------------------------------------------------------------- reading the state
 
 
-def parse_time(value: Any) -> datetime | None:
-    """An ISO 8601 string or a datetime as an aware UTC datetime (None when absent or unreadable)."""
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        ts = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return ts if ts.tzinfo else ts.replace(tzinfo=UTC)
-
-
 def _iso(ts: datetime | None) -> str:
-    return ts.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z") if ts else "-"
+    return iso(ts) if ts else "-"
 
 
 def _dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
 
 
 @dataclass
@@ -86,39 +71,30 @@ class Facts:
     objective_seconds: int | None
 
 
-def _outcome(state: Mapping[str, Any], status: str) -> str:
-    closed = _dict(state.get("closed"))
-    incident = _dict(closed.get("incident"))
-    for key in ("outcome", "status"):
-        if isinstance(incident.get(key), str):
-            return str(incident[key])
-    if state.get("error"):
-        return "failed"
-    decision = _dict(_dict(state.get("gate")).get("decision"))
-    if decision.get("outcome") == "skip":
-        return "skipped"
-    cursor = _dict(state.get("cursor"))
-    if cursor.get("done") and _dict(cursor.get("verification")).get("ok"):
-        return "succeeded"
+def _outcome(state: ExecutionState | None, status: str) -> str:
+    if state is not None:
+        for key in ("outcome", "status"):
+            value = state.closed.incident.get(key) if state.closed else None
+            if isinstance(value, str):
+                return value
+        if state.error:
+            return "failed"
+        if state.decision and state.decision.outcome == "skip":
+            return "skipped"
+        cursor = state.cursor
+        if cursor and cursor.done and cursor.verification and cursor.verification.ok:
+            return "succeeded"
     return status.lower() if status else "unknown"
 
 
-def _verifications(cursor: Mapping[str, Any]) -> list[dict[str, Any]]:
-    found = [v for v in _list(cursor.get("verifications")) if isinstance(v, dict)]
-    last = _dict(cursor.get("verification"))
-    if last and last not in found:
-        found.append(last)
-    return found
-
-
-def _notifications(state: Mapping[str, Any]) -> tuple[list[dict[str, Any]], list[tuple[str, Any]]]:
+def _notifications(state: ExecutionState | None) -> tuple[list[dict[str, Any]], list[tuple[str, Any]]]:
     records: list[dict[str, Any]] = []
     errors: list[tuple[str, Any]] = []
-    for key, value in _dict(state.get("notifications")).items():
+    for key, value in ((state.notifications if state else None) or {}).items():
         if key.endswith("_error"):
             errors.append((key.removesuffix("_error"), value))
             continue
-        for record in _list(_dict(value).get("records")):
+        for record in _dict(value).get("records") or []:
             if isinstance(record, dict):
                 records.append({"phase": key, **record})
     return records, errors
@@ -138,19 +114,11 @@ def _history_entries(history: Iterable[Mapping[str, Any]] | None) -> list[Entry]
     return entries
 
 
-def _objective(state: Mapping[str, Any], given: int | None) -> int | None:
+def _objective(state: ExecutionState | None, given: int | None) -> int | None:
     if given is not None:
         return given
-    holders = (
-        _dict(_dict(state.get("closed")).get("incident")),
-        _dict(_dict(state.get("gate")).get("run")),
-        _dict(state.get("timing")),
-    )
-    for holder in holders:
-        value = holder.get("rto_objective_seconds")
-        if isinstance(value, int | float):
-            return int(value)
-    return None
+    value = state.closed.incident.get("rto_objective_seconds") if state and state.closed else None
+    return int(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
 def collect(
@@ -161,26 +129,18 @@ def collect(
     execution: Mapping[str, Any] | None = None,
     rto_objective_seconds: int | None = None,
 ) -> Facts:
-    request = _dict(state.get("request"))
-    trigger = _dict(request.get("trigger"))
-    gate = _dict(state.get("gate"))
-    cursor = _dict(state.get("cursor"))
+    st = ExecutionState.salvage(state)
+    request = st.request if st else None
+    decision = st.decision if st else None
     status = str(_dict(execution).get("status", ""))
-    actions = [a for a in _list(cursor.get("completed")) if isinstance(a, dict)]
-    verifications = _verifications(cursor)
-    notifications, notification_errors = _notifications(state)
+    actions = [a.to_json() for a in st.completed] if st else []
+    verifications = [v.to_json() for v in st.verifications] if st else []
+    notifications, notification_errors = _notifications(st)
 
     entries = [Entry(parse_time(t.get("at")), str(t.get("kind", "event")), str(t.get("detail", ""))) for t in timeline]
     entries.extend(_history_entries(execution_history))
-    decision = _dict(gate.get("decision"))
     if decision:
-        entries.append(
-            Entry(
-                parse_time(decision.get("decided_at")),
-                "decision",
-                f"{decision.get('outcome')}: {decision.get('reason', '')}",
-            )
-        )
+        entries.append(Entry(parse_time(decision.decided_at), "decision", f"{decision.outcome}: {decision.reason}"))
     for action in actions:
         entries.append(
             Entry(
@@ -199,38 +159,35 @@ def collect(
         )
     entries.sort(key=lambda e: (e.at is None, e.at or datetime.min.replace(tzinfo=UTC)))
 
-    received = parse_time(request.get("received_at"))
-    failure = parse_time(trigger.get("time")) or received or parse_time(_dict(execution).get("startDate"))
-    outcome = _outcome(state, status)
-    recovered = None
-    ok_checks = [parse_time(v.get("checked_at")) for v in verifications if v.get("ok")]
-    if outcome == "succeeded" and not request.get("dry_run"):
-        recovered = max((t for t in ok_checks if t), default=None)
-    seconds = (recovered - failure).total_seconds() if recovered and failure else None
+    outcome = _outcome(st, status)
+    succeeded = outcome == "succeeded"
+    execution_name = _dict(execution).get("name")
     return Facts(
-        incident_id=str(request.get("incident_id") or _dict(execution).get("name") or request.get("request_id", "-")),
-        group=str(request.get("group", "-")),
-        direction=str(request.get("direction", "-")),
-        source=str(request.get("source", "-")),
-        requested_by=str(request.get("requested_by", "-")),
-        reason=str(request.get("reason") or trigger.get("reason") or ""),
-        dry_run=bool(request.get("dry_run")),
-        trigger=trigger,
-        received_at=received,
-        failure_at=failure,
+        incident_id=str(
+            (request and (request.incident_id or None)) or execution_name or (request and request.request_id) or "-"
+        ),
+        group=request.group if request else "-",
+        direction=str(request.direction) if request else "-",
+        source=str(request.source) if request else "-",
+        requested_by=request.requested_by if request else "-",
+        reason=(request and (request.reason or request.trigger.reason)) or "",
+        dry_run=bool(request and request.dry_run),
+        trigger=request.trigger.to_json() if request else {},
+        received_at=parse_time(request.received_at) if request else None,
+        failure_at=(st.failure_at if st else None) or parse_time(_dict(execution).get("startDate")),
         outcome=outcome,
         status=status or "-",
-        decision=decision,
-        approval=_dict(state.get("approval")),
+        decision=decision.to_json() if decision else {},
+        approval=st.approval.to_json() if st and st.approval else {},
         actions=actions,
         verifications=verifications,
         notifications=notifications,
         notification_errors=notification_errors,
-        error=_dict(state.get("error")),
+        error=st.error.model_dump(by_alias=True) if st and st.error else {},
         entries=entries,
-        recovered_at=recovered,
-        recovery_seconds=seconds,
-        objective_seconds=_objective(state, rto_objective_seconds),
+        recovered_at=st.recovered_at if st and succeeded and not st.dry_run else None,
+        recovery_seconds=st.time_to_recovery(succeeded=succeeded) if st else None,
+        objective_seconds=_objective(st, rto_objective_seconds),
     )
 
 
@@ -296,7 +253,7 @@ def render_markdown(
     if f.decision:
         out += [f"**{_md(f.decision.get('outcome'))}**: {_md(f.decision.get('reason', ''))}", ""]
         out += ["| Check | Result | Detail |", "|---|---|---|"]
-        for check in _list(f.decision.get("checks")):
+        for check in f.decision.get("checks") or []:
             c = _dict(check)
             out.append(
                 f"| {_md(c.get('name', ''))} | {'ok' if c.get('ok') else 'FAILED'} | {_md(c.get('detail', ''))} |"
@@ -317,8 +274,8 @@ def render_markdown(
             f"- detail: {_md(a.get('detail', ''))}",
             f"- started {_md(a.get('started_at', '-'))}, finished {_md(a.get('finished_at', '-'))}",
         ]
-        out += [f"- change: {_md(c)}" for c in _list(a.get("changes"))]
-        out += ["- undo:", "", _md_block(_list(a.get("undo")))] if a.get("undo") else ["- undo: nothing to undo"]
+        out += [f"- change: {_md(c)}" for c in (a.get("changes") or [])]
+        out += ["- undo:", "", _md_block(a.get("undo") or [])] if a.get("undo") else ["- undo: nothing to undo"]
         out.append("")
     out += ["## Verification", ""]
     if not f.verifications:
@@ -329,7 +286,7 @@ def render_markdown(
         )
         out += [
             f"  - {_md(c.get('name', ''))}: {'ok' if c.get('ok') else 'FAILED'}: {_md(c.get('detail', ''))}"
-            for c in map(_dict, _list(v.get("checks")))
+            for c in map(_dict, (v.get("checks") or []))
         ]
     out += ["", "## Notifications", ""]
     if not f.notifications and not f.notification_errors:
@@ -499,7 +456,7 @@ def render_html(
             f'<p><span class="outcome">{_h(f.decision.get("outcome"))}</span>: {_h(f.decision.get("reason", ""))}</p>'
         )
         parts.append("<table><tr><th>Check</th><th>Result</th><th>Detail</th></tr>")
-        for check in _list(f.decision.get("checks")):
+        for check in f.decision.get("checks") or []:
             c = _dict(check)
             parts.append(_row(_h(c.get("name", "")), _ok(c.get("ok")), _h(c.get("detail", ""))))
         parts.append("</table>")
@@ -516,8 +473,8 @@ def render_html(
             "<th>Changes</th><th>Undo</th></tr>"
         )
         for a in f.actions:
-            changes = "".join(f"<li>{_h(c)}</li>" for c in _list(a.get("changes")))
-            undo = _pre(_list(a.get("undo"))) if a.get("undo") else "nothing to undo"
+            changes = "".join(f"<li>{_h(c)}</li>" for c in (a.get("changes") or []))
+            undo = _pre(a.get("undo") or []) if a.get("undo") else "nothing to undo"
             parts.append(
                 _row(
                     _h(a.get("stage") or "-"),
@@ -538,7 +495,7 @@ def render_html(
         parts += [
             f"<tr><td>{_h(_dict(c).get('name', ''))}</td><td>{_ok(_dict(c).get('ok'))}</td>"
             f"<td>{_h(_dict(c).get('detail', ''))}</td></tr>"
-            for c in _list(v.get("checks"))
+            for c in (v.get("checks") or [])
         ]
         parts.append("</table>")
     parts.append("<h2>Notifications</h2>")

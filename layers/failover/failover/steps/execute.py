@@ -1,34 +1,31 @@
-"""Carry out one action of a stage, record it in the incident timeline, return its ``ActionResult``."""
+"""The execute step: carry out one action of a stage, record it in the timeline, return its ``ActionResult``."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
 from failover.actions import build_action
+from failover.actions.context import context_for
 from failover.errors import PlanError
 from failover.infra.clients import Clients
 from failover.infra.store import Store
-from failover.models import ActionResult, FailoverRequest, parse_input
+from failover.models import ActionResult, Decision, FailoverRequest, parse_input
 from failover.observability import logger
 from failover.plan import Plan
-from failover.steps.validate import context_for
-
-
-class ActionRef(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-    name: str
-    type: str
+from failover.state import ActionRef, ApprovalAnswer
 
 
 class ExecuteInput(BaseModel):
+    """One item of the state machine's ``Map``: the action, its stage, and the parts of the state it needs."""
+
     model_config = ConfigDict(extra="ignore")
     action: ActionRef
     stage: str
     request: FailoverRequest
-    decision: dict[str, Any] = Field(default_factory=dict)
-    approval: dict[str, Any] | None = None
+    decision: Decision | None = None
+    approval: ApprovalAnswer | None = None
     execution_id: str | None = None
 
 
@@ -40,10 +37,9 @@ def execute(
     spec = next((s for st, n, s in group.iter_actions() if n == data.action.name and st.name == data.stage), None)
     if spec is None:
         raise PlanError(f"group '{group.name}' has no action '{data.action.name}' in stage '{data.stage}'")
-    dry_run = bool(data.decision.get("dry_run") or data.request.dry_run or force_dry_run)
-    ctx = context_for(group, data.request, clients, dry_run=dry_run)
-    ctx.stage = data.stage
-    ctx.approved = bool((data.approval or {}).get("approved"))
+    dry_run = bool((data.decision and data.decision.dry_run) or data.request.dry_run or force_dry_run)
+    approved = bool(data.approval and data.approval.approved)
+    ctx = context_for(group, data.request, clients, dry_run=dry_run, stage=data.stage, approved=approved)
     action = build_action(spec, data.action.name)
     result = action.run(ctx)
     logger.info(

@@ -1,39 +1,25 @@
-"""Close an incident: record the outcome and the active side, release what the execution holds."""
+"""The finalize step: close an incident: record the outcome and the active side, release what the execution holds."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
 from failover.infra import metrics as fmetrics
 from failover.infra.clients import Clients
 from failover.infra.store import Store
-from failover.models import AUTOMATIC_SOURCES, ActionStatus, FailoverRequest, iso, parse_input
+from failover.models import AUTOMATIC_SOURCES, Decision, iso, parse_input
 from failover.observability import logger
 from failover.plan import Plan
-
-OUTCOMES = ("succeeded", "failed", "skipped", "denied")
+from failover.state import ExecutionState
 
 
 class FinalizeInput(BaseModel):
     model_config = ConfigDict(extra="ignore")
-    outcome: str = Field(pattern="^(succeeded|failed|skipped|denied)$")
+    outcome: Literal["succeeded", "failed", "skipped", "denied"]
     execution_id: str
-    state: dict[str, Any]
-
-
-def _seconds_since(ts: str | None) -> float | None:
-    if not ts:
-        return None
-    try:
-        then = datetime.fromisoformat(ts.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if then.tzinfo is None:
-        then = then.replace(tzinfo=UTC)
-    return round((datetime.now(UTC) - then).total_seconds(), 3)
+    state: ExecutionState
 
 
 def finalize(
@@ -41,20 +27,19 @@ def finalize(
 ) -> dict[str, Any]:
     data: FinalizeInput = parse_input(payload, FinalizeInput)
     state = data.state
-    request = FailoverRequest.model_validate(state.get("request") or {})
-    decision = (state.get("gate") or {}).get("decision") or {}
-    cursor = state.get("cursor") or {}
-    completed = cursor.get("completed") or []
+    request = state.request
+    decision = state.decision
+    completed = state.completed
     incident_id = request.incident_id or data.execution_id.rsplit(":", 1)[-1]
     group = plan.group(request.group)
-    dry_run = bool(decision.get("dry_run") or request.dry_run)
-    target = decision.get("target_side") or group.sides_for(request.direction)[1]
+    dry_run = bool((decision and decision.dry_run) or request.dry_run)
+    target = (decision and decision.target_side) or group.sides_for(request.direction)[1]
     outcome = data.outcome
 
-    changed = [c for c in completed if c.get("status") == ActionStatus.CHANGED]
+    changed = state.changed()
     if outcome == "succeeded" and not dry_run:
         store.set_active(group.name, target, incident_id, failover=True)
-    elif outcome == "skipped" and (decision.get("checks") or []) and decision.get("active_side") == target:
+    elif outcome == "skipped" and decision and decision.checks and decision.active_side == target:
         store.set_active(group.name, target, incident_id, failover=False)
     elif outcome == "failed" and changed and not dry_run:
         # some changes were made and the run stopped: traffic may be split; the failure notification
@@ -69,10 +54,8 @@ def finalize(
         store.release_claim(group.name, str(request.direction), incident_id)
 
     trigger_time = request.trigger.time or request.received_at
-    ttr = _seconds_since(trigger_time) if outcome == "succeeded" else None
-    if ttr is not None:
-        ttr = max(0.0, ttr)  # a trigger clock ahead of ours must not make a negative recovery time
-    error = state.get("error") or {}
+    ttr = state.time_to_recovery(succeeded=outcome == "succeeded")
+    error = state.error
     summary = {
         "incident_id": incident_id,
         "execution_id": data.execution_id,
@@ -81,8 +64,8 @@ def finalize(
         "source": str(request.source),
         "outcome": outcome,
         "dry_run": dry_run,
-        "reason": decision.get("reason") or error.get("Cause") or "",
-        "error": error.get("Error"),
+        "reason": (decision and decision.reason) or (error and error.cause) or "",
+        "error": error.error if error else None,
         "changes": len(changed),
         "actions": len(completed),
         "trigger_time": trigger_time,
@@ -105,7 +88,7 @@ def finalize(
 
 
 def _write_report(
-    bucket: str, group: str, incident_id: str, state: dict[str, Any], store: Store, clients: Clients, rto: int
+    bucket: str, group: str, incident_id: str, state: ExecutionState, store: Store, clients: Clients, rto: int
 ) -> dict[str, str] | None:
     """The evidence pack (Markdown and HTML) in the report bucket; best effort, never fails the close."""
     from botocore.exceptions import BotoCoreError, ClientError
@@ -116,7 +99,7 @@ def _write_report(
         return write_report(
             bucket,
             f"reports/{group}/{incident_id}",
-            state,
+            state.to_json(),
             store.timeline(incident_id),
             clients=clients,
             rto_objective_seconds=rto,
@@ -126,13 +109,13 @@ def _write_report(
         return None
 
 
-def _metric_outcome(outcome: str, decision: dict[str, Any]) -> str:
+def _metric_outcome(outcome: str, decision: Decision | None) -> str:
     """``refused`` when the gate said no for safety; ``skipped`` when there was nothing to do."""
     if outcome != "skipped":
         return outcome
     refusals = [
         c
-        for c in decision.get("checks") or []
-        if c.get("ok") is False and c.get("blocking", True) and c.get("name") != "trigger still firing"
+        for c in (decision.checks if decision else [])
+        if c.ok is False and c.blocking and c.name != "trigger still firing"
     ]
     return "refused" if refusals else "skipped"

@@ -16,42 +16,32 @@ Order of the checks, and what a failure means:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+import time
 from typing import Any
 
-from failover.actions import ActionContext, build_action
+from pydantic import BaseModel, ConfigDict
+
+from failover.actions import build_action
+from failover.actions.context import context_for
 from failover.checks.health import side_healthy, trigger_still_firing
 from failover.checks.replication_lag import replication_lag
 from failover.config import Env
+from failover.infra import metrics as fmetrics
 from failover.infra.clients import Clients
 from failover.infra.store import Store
-from failover.models import AUTOMATIC_SOURCES, Check, Decision, Direction, FailoverRequest, Outcome, Source
+from failover.models import (
+    AUTOMATIC_SOURCES,
+    Check,
+    Decision,
+    Direction,
+    FailoverRequest,
+    Outcome,
+    Source,
+    parse_input,
+)
+from failover.observability import logger
 from failover.plan import Group, Plan
-
-
-@dataclass
-class GateResult:
-    decision: Decision
-    run: dict[str, Any]
-
-    def to_json(self) -> dict[str, Any]:
-        return {"decision": self.decision.to_json(), "run": self.run}
-
-
-def context_for(group: Group, request: FailoverRequest, clients: Clients, *, dry_run: bool) -> ActionContext:
-    source, target = group.sides_for(request.direction)
-    return ActionContext(
-        direction=Direction(request.direction),
-        source=source,
-        target=target,
-        source_region=group.side(source).region,
-        target_region=group.side(target).region,
-        clients=clients,
-        dry_run=dry_run,
-        group=group.name,
-        incident_id=request.incident_id,
-        request=request.to_json(),
-    )
+from failover.state import ActionRef, Cursor, ExecutionState, GateResult, Run, StageRef
 
 
 def is_redrive(request: FailoverRequest, execution_id: str) -> bool:
@@ -66,39 +56,59 @@ def is_redrive(request: FailoverRequest, execution_id: str) -> bool:
     return re.fullmatch(re.escape(request.incident_id) + r"-retry-[0-9]+", name) is not None
 
 
-def stages_for(group: Group) -> list[dict[str, Any]]:
+def stages_for(group: Group) -> list[StageRef]:
     return [
-        {
-            "name": stage.name,
-            "actions": [
-                {"name": name, "type": spec.type} for st, name, spec in group.iter_actions() if st.name == stage.name
-            ],
-        }
+        StageRef(
+            name=stage.name,
+            actions=[ActionRef(name=name, type=spec.type) for st, name, spec in group.iter_actions() if st is stage],
+        )
         for stage in group.stages
     ]
 
 
-def run_for(group: Group, decision: Decision) -> dict[str, Any]:
+def run_for(group: Group, decision: Decision) -> Run:
     """What the state machine needs to carry the decision out."""
     stages = stages_for(group)
-    return {
-        "dry_run": decision.dry_run,
-        "stage_count": len(stages),
-        "verify_attempts": group.verification.attempts,
-        "approval_on_timeout": group.safety.approval.on_timeout,
-        "cursor": {
-            "index": 0,
-            "stage": stages[0],
-            "attempt": 0,
-            "completed": [],
-            "verifications": [],
-            "verification": None,
-            "failed": False,
-            "failure": None,
-            "done": False,
+    return Run(
+        dry_run=decision.dry_run,
+        stage_count=len(stages),
+        verify_attempts=group.verification.attempts,
+        approval_on_timeout=group.safety.approval.on_timeout,
+        cursor=Cursor(stage=stages[0]),
+        stages=stages,
+    )
+
+
+class ValidateInput(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    state: ExecutionState
+    execution_id: str
+
+
+def validate(payload: Any, plan: Plan, env: Env, clients: Clients, store: Store) -> dict[str, Any]:
+    """The validate step: decide, count, log and record the decision; return the state with its ``gate``."""
+    data: ValidateInput = parse_input(payload, ValidateInput)
+    state, request = data.state, data.state.request
+    started = time.monotonic()
+    state.gate = Gate(plan, env, clients, store).evaluate(request, owner=data.execution_id)
+    decision = state.gate.decision
+    fmetrics.decision_time(request.group, (time.monotonic() - started) * 1000, request.incident_id)
+    if decision.outcome == Outcome.PROCEED:
+        fmetrics.count("started", request.group, incident_id=request.incident_id)
+    logger.info(
+        "decision",
+        extra={
+            "group": request.group,
+            "outcome": decision.outcome,
+            "reason": decision.reason,
+            "checks": [c.to_json() for c in decision.checks],
         },
-        "stages": stages,
-    }
+    )
+    if request.incident_id:
+        store.add_event(
+            request.incident_id, "decision", f"{decision.outcome}: {decision.reason}", decision=decision.to_json()
+        )
+    return state.to_json()
 
 
 class Gate:
@@ -126,7 +136,7 @@ class Gate:
                 dry_run=dry_run,
                 lock_owner=owner if lock_taken else None,
             )
-            return GateResult(decision, run_for(group, decision))
+            return GateResult(decision=decision, run=run_for(group, decision))
 
         lock_taken = False
         state = self.store.group_state(group.name)  # read once: pause, cooldown and active side
@@ -298,8 +308,6 @@ class Gate:
         )
 
     def _cooldown_check(self, group: Group, automatic: bool, state: dict[str, Any]) -> Check:
-        import time
-
         last = state.get("last_failover_epoch")
         cooldown = group.safety.cooldown_seconds
         values: dict[str, Any] = {"cooldown_seconds": cooldown, "last_failover_at": state.get("last_failover_at")}

@@ -1,9 +1,9 @@
 """The ``Incident``: what a person needs to know about one phase of one execution.
 
-It is built from the execution's state as the state machine passes it to the notify function
-(``request``, ``timing``, ``gate``, ``approval``, ``cursor``, ``error``, ...). Any key may be
-missing (a failure can happen before the gate ran, the Map state may not have finished), so every
-read here is defensive: ``Incident.from_state`` never raises on a missing or malformed key.
+It is built from the execution's state as the state machine passes it to the notify function,
+read once as an ``ExecutionState``. Any part may be missing (a failure can happen before the gate
+ran, the Map state may not have finished), so the state is read with ``ExecutionState.salvage``:
+what does not match the model is left out, and ``Incident.from_state`` never raises.
 
 SNS and Slack render the same ``Incident``; so does ``failoverctl notify preview``.
 """
@@ -11,14 +11,16 @@ SNS and Slack render the same ``Incident``; so does ``failoverctl notify preview
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from failover.models import iso
+from failover.models import Decision, FailoverRequest, Verification, iso
+from failover.plan import Group
+from failover.state import ApprovalAnswer, ExecutionError, ExecutionState, Run, Timing
 
 Severity = Literal["info", "warning", "critical"]
 SkipKind = Literal["refused", "noop"]
@@ -135,43 +137,40 @@ class Incident(View):
     def from_state(
         cls,
         phase: str,
-        state: Mapping[str, Any] | None,
-        plan_group: Any | None = None,
+        state: Any,
+        plan_group: Group | None = None,
         execution_id: str | None = None,
         console_region: str | None = None,
         *,
         now: datetime | None = None,
     ) -> Incident:
-        """The incident view of ``state`` at ``phase``. Never raises on missing or odd keys."""
-        state = state if isinstance(state, Mapping) else {}
+        """The incident view of ``state`` at ``phase``. Never raises: what does not match the model is left out."""
+        st = ExecutionState.salvage(state)
         phase = str(phase or "unknown").lower()
-        request = _map(state.get("request"))
-        gate = _map(state.get("gate"))
-        decision = _map(gate.get("decision"))
-        run = _map(gate.get("run"))
-        cursor = _map(state.get("cursor"))
-        timing = _map(state.get("timing"))
+        request = st.request if st else None
+        decision = st.decision if st else None
+        run = st.gate.run if st and st.gate else None
+        timing = st.timing if st else None
 
-        group = _text(request.get("group")) or _text(getattr(plan_group, "name", None)) or "unknown group"
-        direction = _text(request.get("direction")) or "failover"
-        dry_run = bool(request.get("dry_run")) or bool(decision.get("dry_run")) or bool(run.get("dry_run"))
+        group = (request.group if request else None) or (plan_group.name if plan_group else None) or "unknown group"
+        direction = str(request.direction) if request else "failover"
+        dry_run = bool(st and st.dry_run)
         trigger = _trigger(request)
-        checks = _checks(decision.get("checks"))
-        actions = _actions(cursor.get("completed"), state.get("stage_results"))
-        verification = _verification(cursor.get("verification"))
-        approval = _approval(state.get("approval"), run, timing, plan_group)
-        error = _error(state.get("error"), phase)
+        checks = [CheckLine.model_validate(c.to_json()) for c in decision.checks] if decision else []
+        actions = _actions(st)
+        verification = _verification(st.cursor.verification if st and st.cursor else None)
+        approval = _approval(st.approval if st else None, run, timing, plan_group)
+        error = _error(st.error if st else None)
         source_side, target_side = _sides(decision, direction, plan_group)
         skip_kind = _skip_kind(decision, checks) if phase == "skipped" else None
 
         now = now or datetime.now(UTC)
-        triggered_at = trigger.time or _text(request.get("received_at"))
-        started = _parse_time(triggered_at)
+        triggered_at = trigger.time or (request.received_at if request else None)
+        started = st.failure_at if st else None
         elapsed = max(0.0, (now - started).total_seconds()) if started else None
-        rto = _int(getattr(plan_group, "rto_objective_seconds", None)) or _int(timing.get("rto_objective_seconds"))
+        rto = plan_group.rto_objective_seconds if plan_group else None
 
-        execution_id = execution_id or _text(state.get("execution_id"))
-        notifications = getattr(plan_group, "notifications", None)
+        notifications = plan_group.notifications if plan_group else None
         severity = _severity(phase, skip_kind)
         status = _status(phase, skip_kind, approval)
         incident = cls(
@@ -182,17 +181,17 @@ class Incident(View):
             headline=_headline(direction, status, group, dry_run),
             summary="",
             group=group,
-            group_description=_text(getattr(plan_group, "description", None)) or "",
+            group_description=(plan_group.description if plan_group else None) or "",
             direction=direction,
             source_side=source_side,
             target_side=target_side,
             dry_run=dry_run,
             execution_id=execution_id,
-            incident_id=_text(request.get("incident_id")) or _text(request.get("request_id")),
-            request_id=_text(request.get("request_id")),
+            incident_id=(request.incident_id or request.request_id) if request else None,
+            request_id=request.request_id if request else None,
             trigger=trigger,
-            decision_outcome=_text(decision.get("outcome")),
-            decision_reason=_text(decision.get("reason")),
+            decision_outcome=str(decision.outcome) if decision else None,
+            decision_reason=(decision.reason or None) if decision else None,
             checks=checks,
             actions=actions,
             verification=verification,
@@ -201,9 +200,9 @@ class Incident(View):
             triggered_at=triggered_at,
             elapsed_seconds=elapsed,
             rto_objective_seconds=rto,
-            links=_links(execution_id, trigger, console_region, _text(getattr(notifications, "runbook_url", None)))
-            + _report_links(state),
-            mention=_text(getattr(notifications, "mention", None)) if _needs_person(phase, skip_kind) else None,
+            links=_links(execution_id, trigger, console_region, notifications.runbook_url if notifications else None)
+            + _report_links(st.closed.incident if st and st.closed else {}),
+            mention=(notifications.mention if notifications else None) if _needs_person(phase, skip_kind) else None,
             generated_at=iso(now),
         )
         incident.summary = _summary(incident)
@@ -399,158 +398,80 @@ def _clip_strings(value: Any, limit: int) -> tuple[Any, bool]:
 # ---------------------------------------------------------------------- defensive readers
 
 
-def _map(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
-
-
-def _list(value: Any) -> list[Any]:
-    return list(value) if isinstance(value, list | tuple) else []
-
-
-def _text(value: Any) -> str | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, str):
-        return value
-    if isinstance(value, int | float | bool):
-        return str(value)
-    try:
-        return json.dumps(value, default=str)
-    except (TypeError, ValueError):
-        return str(value)
-
-
-def _int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    try:
-        return int(value) if value is not None else None
-    except (TypeError, ValueError):
-        return None
-
-
-def _parse_time(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        ts = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return ts if ts.tzinfo else ts.replace(tzinfo=UTC)
-
-
-def _trigger(request: Mapping[str, Any]) -> TriggerView:
-    t = _map(request.get("trigger"))
+def _trigger(request: FailoverRequest | None) -> TriggerView:
+    if request is None:
+        return TriggerView()
+    t = request.trigger
     return TriggerView(
-        source=_text(request.get("source")),
-        alarm_name=_text(t.get("alarm_name")),
-        alarm_arn=_text(t.get("alarm_arn")),
-        region=_text(t.get("region")),
-        state=_text(t.get("state")),
-        reason=_text(t.get("reason")) or _text(request.get("reason")),
-        time=_text(t.get("time")),
-        health_check_id=_text(t.get("health_check_id")),
-        requested_by=_text(request.get("requested_by")),
+        source=str(request.source),
+        alarm_name=t.alarm_name,
+        alarm_arn=t.alarm_arn,
+        region=t.region,
+        state=t.state,
+        reason=t.reason or request.reason,
+        time=t.time,
+        health_check_id=t.health_check_id,
+        requested_by=request.requested_by,
     )
 
 
-def _check(value: Any) -> CheckLine | None:
-    c = _map(value)
-    if not c:
-        return None
-    blocking = c.get("blocking")
-    return CheckLine(
-        name=_text(c.get("name")) or "check",
-        ok=bool(c.get("ok")),
-        detail=_text(c.get("detail")) or "",
-        blocking=True if blocking is None else bool(blocking),
-    )
-
-
-def _checks(value: Any) -> list[CheckLine]:
-    return [c for c in (_check(v) for v in _list(value)) if c is not None]
-
-
-def _actions(completed: Any, stage_results: Any) -> list[ActionLine]:
+def _actions(state: ExecutionState | None) -> list[ActionLine]:
+    """Every action result so far, once each (a stage's results may also still be in ``stage_results``)."""
+    if state is None:
+        return []
     lines: list[ActionLine] = []
     seen: set[tuple[str | None, str]] = set()
-    for value in [*_list(completed), *_list(stage_results)]:
-        a = _map(value)
-        if not a:
+    for result in [*state.completed, *(state.stage_results or [])]:
+        if (result.stage, result.name) in seen:
             continue
-        name = _text(a.get("name")) or _text(a.get("action")) or "action"
-        key = (_text(a.get("stage")), name)
-        if key in seen:
-            continue
-        seen.add(key)
-        lines.append(
-            ActionLine(
-                name=name,
-                action=_text(a.get("action")) or "",
-                stage=_text(a.get("stage")),
-                target=_text(a.get("target")) or "",
-                status=_text(a.get("status")) or "unknown",
-                detail=_text(a.get("detail")) or "",
-                changes=[s for s in (_text(x) for x in _list(a.get("changes"))) if s],
-                error=_text(a.get("error")),
-            )
-        )
+        seen.add((result.stage, result.name))
+        lines.append(ActionLine.model_validate(result.to_json()))
     return lines
 
 
-def _verification(value: Any) -> VerificationView | None:
-    v = _map(value)
-    if not v:
-        return None
-    ok = v.get("ok")
-    return VerificationView(
-        ok=None if ok is None else bool(ok),
-        attempt=_int(v.get("attempt")),
-        max_attempts=_int(v.get("max_attempts")),
-        stage=_text(v.get("stage")),
-        checks=_checks(v.get("checks")),
-    )
+def _verification(value: Verification | None) -> VerificationView | None:
+    return VerificationView.model_validate(value.to_json()) if value else None
 
 
-def _approval(value: Any, run: Mapping[str, Any], timing: Mapping[str, Any], group: Any) -> ApprovalView | None:
-    a = _map(value)
-    policy = getattr(getattr(group, "safety", None), "approval", None)
-    timeout = _int(timing.get("approval_timeout_seconds")) or _int(getattr(policy, "timeout_seconds", None))
-    on_timeout = _text(run.get("approval_on_timeout")) or _text(getattr(policy, "on_timeout", None))
-    if not a and timeout is None and on_timeout is None:
+def _approval(
+    answer: ApprovalAnswer | None, run: Run | None, timing: Timing | None, group: Group | None
+) -> ApprovalView | None:
+    policy = group.safety.approval if group else None
+    timeout = (timing.approval_timeout_seconds if timing else None) or (policy.timeout_seconds if policy else None)
+    on_timeout = (run.approval_on_timeout if run else None) or (policy.on_timeout if policy else None)
+    if answer is None and timeout is None and on_timeout is None:
         return None
-    approved = a.get("approved")
+    a = answer or ApprovalAnswer()
     return ApprovalView(
-        approved=None if approved is None else bool(approved),
-        by=_text(a.get("by")) or _text(a.get("decided_by")) or _text(a.get("user")),
-        at=_text(a.get("at")) or _text(a.get("decided_at")),
-        timed_out=bool(a.get("timed_out")),
-        policy=_text(a.get("policy")),
-        comment=_text(a.get("comment")) or _text(a.get("reason")),
+        approved=a.approved,
+        by=a.by,
+        at=a.at,
+        timed_out=a.timed_out,
+        policy=a.policy,
+        comment=a.comment,
         timeout_seconds=timeout,
         on_timeout=on_timeout,
     )
 
 
-def _error(value: Any, phase: str) -> ErrorView | None:
-    e = _map(value)
-    if not e:
+def _error(value: ExecutionError | None) -> ErrorView | None:
+    """The error at ``$.error``; a Lambda error's ``Cause`` is JSON with its type and message."""
+    if value is None:
         return None
-    name = _text(e.get("Error")) or _text(e.get("error")) or "Error"
-    raw = e.get("Cause", e.get("cause"))
-    cause = _text(raw) or ""
-    if isinstance(raw, str) and raw.lstrip().startswith("{"):
+    name = value.error or "Error"
+    cause = value.cause or ""
+    if cause.lstrip().startswith("{"):
         try:
-            parsed = json.loads(raw)
+            parsed = json.loads(cause)
         except ValueError:
             parsed = None
         if isinstance(parsed, dict):
-            name = _text(parsed.get("errorType")) or name
-            cause = _text(parsed.get("errorMessage")) or _text(parsed.get("message")) or cause
+            name = str(parsed.get("errorType") or name)
+            cause = str(parsed.get("errorMessage") or parsed.get("message") or cause)
     return ErrorView(error=name, cause=clip(cause, _MAX_CAUSE))
 
 
-def _side_name(role: str | None, group: Any) -> str | None:
+def _side_name(role: str | None, group: Group | None) -> str | None:
     if not role:
         return None
     side = getattr(group, role, None) if role in {"primary", "secondary"} else None
@@ -558,20 +479,17 @@ def _side_name(role: str | None, group: Any) -> str | None:
     return f"{role} {name}" if isinstance(name, str) and name else role
 
 
-def _sides(decision: Mapping[str, Any], direction: str, group: Any) -> tuple[str | None, str | None]:
-    source = _text(decision.get("source_side"))
-    target = _text(decision.get("target_side"))
+def _sides(decision: Decision | None, direction: str, group: Group | None) -> tuple[str | None, str | None]:
+    source = decision.source_side if decision else None
+    target = decision.target_side if decision else None
     if not source or not target:
         roles = ("secondary", "primary") if direction == "failback" else ("primary", "secondary")
         source, target = source or roles[0], target or roles[1]
     return _side_name(source, group), _side_name(target, group)
 
 
-def _skip_kind(decision: Mapping[str, Any], checks: list[CheckLine]) -> SkipKind:
-    explicit = _text(decision.get("kind")) or _text(decision.get("skip_kind"))
-    if explicit in {"refused", "noop"}:
-        return explicit  # type: ignore[return-value]
-    active, target = _text(decision.get("active_side")), _text(decision.get("target_side"))
+def _skip_kind(decision: Decision | None, checks: list[CheckLine]) -> SkipKind:
+    active, target = (decision.active_side, decision.target_side) if decision else (None, None)
     if active and target and active == target:
         return "noop"
     failing = [c for c in checks if not c.ok and c.blocking]
@@ -737,12 +655,10 @@ def _links(
     return links
 
 
-def _report_links(state: Any) -> list[Link]:
+def _report_links(incident: dict[str, Any]) -> list[Link]:
     """The incident report the close step wrote (``closed.incident.report``: S3 URIs), if any."""
-    closed = state.get("closed") if isinstance(state, Mapping) else None
-    incident = closed.get("incident") if isinstance(closed, Mapping) else None
-    report = incident.get("report") if isinstance(incident, Mapping) else None
-    if not isinstance(report, Mapping):
+    report = incident.get("report")
+    if not isinstance(report, dict):
         return []
     out = []
     for ext, label in (("html", "Incident report (HTML)"), ("md", "Incident report (Markdown)")):

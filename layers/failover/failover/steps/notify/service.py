@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from failover.config import Env
+from failover.errors import UnknownGroupError
 from failover.infra.clients import Clients
 from failover.models import NotificationRecord
 from failover.observability import logger
@@ -83,7 +84,7 @@ def _group(plan: Any, state: Mapping[str, Any] | None) -> Any | None:
         return None
     try:
         return plan.group(name)
-    except Exception:  # an unknown group still gets its message, without plan details
+    except UnknownGroupError:  # an unknown group still gets its message, without plan details
         logger.warning("group not in the plan; notifying without its settings", extra={"group": name})
         return None
 
