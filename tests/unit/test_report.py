@@ -61,9 +61,17 @@ STATE: dict[str, Any] = {
             ],
             "decided_at": "2026-01-01T00:01:06.000Z",
         },
-        "run": {"rto_objective_seconds": 600},
+        "run": {
+            "stage_count": 2,
+            "verify_attempts": 10,
+            "approval_on_timeout": "abort",
+            "cursor": {"stage": {"name": "dns"}},
+            "stages": [{"name": "dns"}, {"name": "db"}],
+        },
     },
     "cursor": {
+        "index": 1,
+        "stage": {"name": "db"},
         "completed": [
             action("dns", "web-dns", "2026-01-01T00:01:10.000Z", "2026-01-01T00:01:12.000Z"),
             action("dns", "api-dns", "2026-01-01T00:01:10.000Z", "2026-01-01T00:01:11.000Z", "unchanged"),
@@ -101,7 +109,7 @@ STATE: dict[str, Any] = {
         "succeeded": {"records": [{"channel": "slack", "phase": "succeeded", "ok": False, "detail": "HTTP 500"}]},
         "failed_error": {"Error": "Lambda.Unknown"},
     },
-    "closed": {"incident": {"outcome": "succeeded"}},
+    "closed": {"incident": {"outcome": "succeeded", "rto_objective_seconds": 600}},
 }
 
 TIMELINE = [
@@ -202,7 +210,8 @@ def test_svg_has_one_bar_per_action_and_one_per_stage() -> None:
 
 
 def test_no_action_still_renders() -> None:
-    skipped = {"request": STATE["request"], "gate": {"decision": {"outcome": "skip", "reason": "already there"}}}
+    gate = {"decision": {"outcome": "skip", "reason": "already there"}, "run": STATE["gate"]["run"]}
+    skipped = {"request": STATE["request"], "gate": gate}
     page = report.render_html(skipped, [])
     assert parse(page).problems == []
     assert "No action ran." in page

@@ -137,16 +137,19 @@ class ExecutionState(Contract):
         report): a failure can come before the gate ran, or a ``Map`` may not have finished.
         """
         data: Any = copy.deepcopy(state) if isinstance(state, dict) else {}
-        for _ in range(200):
+        for _ in range(50):
             try:
                 return cls.model_validate(data)
             except ValidationError as err:
-                first = err.errors(include_url=False)[0]
-                loc = list(first["loc"])
-                if first["type"] == "missing":
-                    loc = loc[:-1]  # a required key is missing: leave out what holds it
-                if loc in ([], ["request"]) or not _drop(data, loc):
+                # a required key missing: leave out what holds it; else leave out the value itself
+                locs = {
+                    tuple(e["loc"][:-1] if e["type"] == "missing" else e["loc"]) for e in err.errors(include_url=False)
+                }
+                if locs & {(), ("request",)}:
                     return None
+                # deepest and last first, so that leaving out one item does not move the next
+                for loc in sorted(locs, key=_order, reverse=True):
+                    _drop(data, list(loc))
         return None
 
     @property
@@ -198,6 +201,10 @@ class ExecutionState(Contract):
 
     def changed(self) -> list[ActionResult]:
         return [r for r in self.completed if r.status == ActionStatus.CHANGED]
+
+
+def _order(loc: tuple[Any, ...]) -> tuple[tuple[int, int, str], ...]:
+    return tuple((0, part, "") if isinstance(part, int) else (1, 0, str(part)) for part in loc)
 
 
 def _drop(data: Any, loc: list[Any]) -> bool:

@@ -128,6 +128,7 @@ def huge_state(phase: str, *, checks: int = 5000, actions: int = 3000, chars: in
         {"name": f"check-{i}-" + "n" * 200, "ok": i % 3 != 0, "detail": "d" * 5000} for i in range(checks)
     ]
     state["cursor"] = {
+        "stage": {"name": "stage-0"},
         "completed": [
             {
                 "name": f"action-{i}",

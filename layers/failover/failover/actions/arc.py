@@ -9,13 +9,12 @@ assertion safety rule ("at least one On") holds throughout.
 
 from __future__ import annotations
 
-import time
 from typing import Any, ClassVar
 
-from failover.actions.base import Action, ActionContext, Dependency, Observation, unchanged_or_dry_run
+from failover.actions.base import Action, ActionContext, Change, Dependency, Done, Observation
 from failover.actions.regional import in_turn, ordered
 from failover.actions.specs import ArcRoutingControlSpec, ClusterEndpoint
-from failover.models import ActionResult, Check, iso
+from failover.models import Check
 
 SERVICE = "route53-recovery-cluster"
 
@@ -79,8 +78,7 @@ class ArcRoutingControl(Action[ArcRoutingControlSpec]):
 
     # -- changing -----------------------------------------------------------------------
 
-    def apply(self, ctx: ActionContext) -> ActionResult:
-        started, started_at = time.monotonic(), iso()
+    def apply(self, ctx: ActionContext) -> Change | Done:
         states = self.states(ctx)
         want = {ctx.target: "On", ctx.source: "Off"}
         entries = []
@@ -111,15 +109,11 @@ class ArcRoutingControl(Action[ArcRoutingControlSpec]):
                 detail += f" after {len(failed)} unavailable endpoint(s): {'; '.join(failed)}"
             return detail + ")"
 
-        return unchanged_or_dry_run(
-            self,
-            ctx,
+        return Change(
             current=f"primary {states['primary']}, secondary {states['secondary']}",
             planned=planned,
             undo=undo,
-            started=started,
-            started_at=started_at,
-            do_change=do_change,
+            make=do_change,
             region=ctx.target_region,
         )
 

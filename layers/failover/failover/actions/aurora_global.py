@@ -9,15 +9,14 @@ fails saying why. Every call goes to the region being activated.
 
 from __future__ import annotations
 
-import time
 from typing import Any, ClassVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from failover.actions.base import Action, ActionContext, Dependency, Observation, unchanged_or_dry_run
+from failover.actions.base import Action, ActionContext, Change, Dependency, Done, Observation
 from failover.actions.specs import AuroraGlobalSpec, GlobalClusterSide
 from failover.errors import ActionError
-from failover.models import ActionResult, ActionStatus, Check, iso
+from failover.models import ActionStatus, Check
 
 
 class AuroraGlobal(Action[AuroraGlobalSpec]):
@@ -77,8 +76,7 @@ class AuroraGlobal(Action[AuroraGlobalSpec]):
 
     # -- changing -----------------------------------------------------------------------
 
-    def apply(self, ctx: ActionContext) -> ActionResult:
-        started, started_at = time.monotonic(), iso()
+    def apply(self, ctx: ActionContext) -> Change | Done:
         target = getattr(self.spec, ctx.target)
         source = getattr(self.spec, ctx.source)
         gc = self.global_cluster(ctx, target.region)
@@ -108,13 +106,10 @@ class AuroraGlobal(Action[AuroraGlobalSpec]):
                     missing.append("the plan does not allow data loss (allow_data_loss: false)")
                 if not ctx.approved:
                     missing.append("the request has not been approved")
-                return self.result(
-                    ctx,
+                return Done(
                     ActionStatus.FAILED,
                     f"cannot switch over without data loss: {source_why}; a failover with data loss needs "
                     f"allow_data_loss in the plan and an approved request, but {' and '.join(missing)}",
-                    started=started,
-                    started_at=started_at,
                     region=target.region,
                     error="DataLossNotAllowed",
                 )
@@ -142,15 +137,11 @@ class AuroraGlobal(Action[AuroraGlobalSpec]):
             )
             return planned[0]
 
-        return unchanged_or_dry_run(
-            self,
-            ctx,
+        return Change(
             current=f"writer {writer}",
             planned=planned,
             undo=undo,
-            started=started,
-            started_at=started_at,
-            do_change=do_change,
+            make=do_change,
             region=target.region,
         )
 

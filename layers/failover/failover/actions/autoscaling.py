@@ -7,13 +7,12 @@ down by a failover; verification waits until enough instances are ``InService``.
 
 from __future__ import annotations
 
-import time
 from typing import Any, ClassVar
 
-from failover.actions.base import Action, ActionContext, Dependency, Observation, unchanged_or_dry_run
+from failover.actions.base import Action, ActionContext, Change, Dependency, Done, Observation
 from failover.actions.specs import AsgCapacitySpec, AsgSide
 from failover.errors import ActionError
-from failover.models import ActionResult, Check, iso
+from failover.models import Check
 
 
 class AsgCapacity(Action[AsgCapacitySpec]):
@@ -71,8 +70,7 @@ class AsgCapacity(Action[AsgCapacitySpec]):
             return Observation(ctx.source, detail, sizes)
         return Observation("unknown", detail, sizes)
 
-    def apply(self, ctx: ActionContext) -> ActionResult:
-        started, started_at = time.monotonic(), iso()
+    def apply(self, ctx: ActionContext) -> Change | Done:
         side: AsgSide = getattr(self.spec, ctx.target)
         group = self.group(ctx, side)
         current = {
@@ -111,15 +109,11 @@ class AsgCapacity(Action[AsgCapacitySpec]):
             )
             return planned[0]
 
-        return unchanged_or_dry_run(
-            self,
-            ctx,
+        return Change(
             current=f"{side.asg_name} min {current['MinSize']} desired {current['DesiredCapacity']}",
             planned=planned,
             undo=undo,
-            started=started,
-            started_at=started_at,
-            do_change=do_change,
+            make=do_change,
             region=side.region,
         )
 

@@ -56,6 +56,33 @@ class ActionContext:
 
 
 @dataclass
+class Change:
+    """What an action found: the changes that move it to the target (none: already there), and how.
+
+    ``current`` says what the resource serves now; ``make`` makes the changes and returns the
+    result's detail; ``undo`` lists the calls that would reverse them.
+    """
+
+    current: str
+    planned: list[str]
+    make: Callable[[], str]
+    undo: list[dict[str, Any]] = field(default_factory=list)
+    region: str | None = None
+
+
+@dataclass
+class Done:
+    """An outcome an action decided itself: a refusal, a hook's answer, nothing to switch."""
+
+    status: ActionStatus
+    detail: str
+    changes: list[str] = field(default_factory=list)
+    undo: list[dict[str, Any]] = field(default_factory=list)
+    region: str | None = None
+    error: str | None = None
+
+
+@dataclass
 class Observation:
     """Which side a resource currently serves: "primary", "secondary", "mixed" or "unknown"; "n/a"
     for actions with nothing to switch (a hook, an active-active table), which do not vote."""
@@ -86,8 +113,11 @@ class Action(ABC, Generic[S]):
         """Read the current state: which side does the resource serve now?"""
 
     @abstractmethod
-    def apply(self, ctx: ActionContext) -> ActionResult:
-        """Move the resource to ``ctx.target`` (or say what would change when ``ctx.dry_run``)."""
+    def apply(self, ctx: ActionContext) -> Change | Done:
+        """What moving the resource to ``ctx.target`` takes (a ``Change``), or an outcome decided here (``Done``).
+
+        ``run`` finishes it: the timing, the dry run, the unchanged case and the result record.
+        """
 
     @abstractmethod
     def verify(self, ctx: ActionContext) -> list[Check]:
@@ -100,63 +130,60 @@ class Action(ABC, Generic[S]):
     def target_label(self) -> str:
         return self.name
 
-    # -- helpers for subclasses ------------------------------------------------------------
-
-    def result(
-        self,
-        ctx: ActionContext,
-        status: ActionStatus,
-        detail: str,
-        *,
-        started: float,
-        started_at: str,
-        changes: list[str] | None = None,
-        undo: list[dict[str, Any]] | None = None,
-        region: str | None = None,
-        error: str | None = None,
-    ) -> ActionResult:
-        return ActionResult(
-            action=self.type,
-            name=self.name,
-            stage=ctx.stage,
-            target=self.target_label(),
-            status=status,
-            detail=detail,
-            changes=changes or [],
-            undo=undo or [],
-            error=error,
-            plane=self.plane,
-            region=region,
-            started_at=started_at,
-            finished_at=iso(),
-            duration_ms=int((time.monotonic() - started) * 1000),
-        )
+    # -- what the base class does for every action ------------------------------------------
 
     def run(self, ctx: ActionContext) -> ActionResult:
-        """Apply with uniform error handling: AWS errors become a ``failed`` result, throttling a retry."""
-        started = time.monotonic()
-        started_at = iso()
+        """Apply and finish the result: timed, dry-run aware, unchanged when nothing differs.
+
+        AWS errors become a ``failed`` result; throttling and 5xx become ``TransientError`` (retried).
+        """
+        started, started_at = time.monotonic(), iso()
         try:
-            return self.apply(ctx)
+            outcome = self.apply(ctx)
+            if isinstance(outcome, Change):
+                outcome = self._carry_out(ctx, outcome)
         except ClientError as err:
             code = err.response.get("Error", {}).get("Code", "")
             message = err.response.get("Error", {}).get("Message", str(err))
             if code in THROTTLING_CODES or err.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) >= 500:
                 raise TransientError(f"{self.name}: {code}: {message}", action=self.name, code=code) from None
-            return self.result(
-                ctx,
-                ActionStatus.FAILED,
-                f"{code}: {message}",
-                started=started,
-                started_at=started_at,
-                error=code or "ClientError",
-            )
+            outcome = Done(ActionStatus.FAILED, f"{code}: {message}", error=code or "ClientError")
         except BotoCoreError as err:
             raise TransientError(f"{self.name}: {err}", action=self.name) from None
         except ActionError as err:
-            return self.result(
-                ctx, ActionStatus.FAILED, err.message, started=started, started_at=started_at, error="ActionError"
+            outcome = Done(ActionStatus.FAILED, err.message, error="ActionError")
+        return ActionResult(
+            action=self.type,
+            name=self.name,
+            stage=ctx.stage,
+            target=self.target_label(),
+            status=outcome.status,
+            detail=outcome.detail,
+            changes=outcome.changes,
+            undo=outcome.undo,
+            error=outcome.error,
+            plane=self.plane,
+            region=outcome.region,
+            started_at=started_at,
+            finished_at=iso(),
+            duration_ms=int((time.monotonic() - started) * 1000),
+        )
+
+    @staticmethod
+    def _carry_out(ctx: ActionContext, change: Change) -> Done:
+        """Nothing to do, a dry run, or make the change and report it."""
+        if not change.planned:
+            return Done(ActionStatus.UNCHANGED, f"already on {ctx.target}: {change.current}", region=change.region)
+        if ctx.dry_run:
+            return Done(
+                ActionStatus.DRY_RUN,
+                "DRY RUN: would " + "; ".join(change.planned),
+                changes=change.planned,
+                undo=change.undo,
+                region=change.region,
             )
+        detail = change.make()
+        return Done(ActionStatus.CHANGED, detail, changes=change.planned, undo=change.undo, region=change.region)
 
     def safe_verify(self, ctx: ActionContext) -> list[Check]:
         """Verify, turning AWS errors into a failed check rather than an exception."""
@@ -169,49 +196,3 @@ class Action(ABC, Generic[S]):
 def side_value(spec: Any, side: str) -> Any:
     """The spec's per-side settings (``spec.primary`` or ``spec.secondary``)."""
     return getattr(spec, side)
-
-
-def unchanged_or_dry_run(
-    action: Action[Any],
-    ctx: ActionContext,
-    *,
-    current: str,
-    planned: list[str],
-    undo: list[dict[str, Any]],
-    started: float,
-    started_at: str,
-    do_change: Callable[[], str],
-    region: str | None = None,
-) -> ActionResult:
-    """Common tail of ``apply``: nothing to do, a dry run, or make the change and report it."""
-    if not planned:
-        return action.result(
-            ctx,
-            ActionStatus.UNCHANGED,
-            f"already on {ctx.target}: {current}",
-            started=started,
-            started_at=started_at,
-            region=region,
-        )
-    if ctx.dry_run:
-        return action.result(
-            ctx,
-            ActionStatus.DRY_RUN,
-            "DRY RUN: would " + "; ".join(planned),
-            started=started,
-            started_at=started_at,
-            changes=planned,
-            undo=undo,
-            region=region,
-        )
-    detail = do_change()
-    return action.result(
-        ctx,
-        ActionStatus.CHANGED,
-        detail,
-        started=started,
-        started_at=started_at,
-        changes=planned,
-        undo=undo,
-        region=region,
-    )

@@ -7,12 +7,11 @@ stage when that replica cannot serve.
 
 from __future__ import annotations
 
-import time
 from typing import Any, ClassVar
 
-from failover.actions.base import Action, ActionContext, Dependency, Observation
+from failover.actions.base import Action, ActionContext, Change, Dependency, Done, Observation
 from failover.actions.specs import DynamoDbGlobalTableSpec
-from failover.models import ActionResult, ActionStatus, Check, iso
+from failover.models import ActionStatus, Check
 
 
 class DynamoDbGlobalTable(Action[DynamoDbGlobalTableSpec]):
@@ -45,27 +44,20 @@ class DynamoDbGlobalTable(Action[DynamoDbGlobalTableSpec]):
             found,
         )
 
-    def apply(self, ctx: ActionContext) -> ActionResult:
-        started, started_at = time.monotonic(), iso()
+    def apply(self, ctx: ActionContext) -> Change | Done:
         found = self.replica(ctx, ctx.target)
         region = found["region"]
         if found["status"] != "ACTIVE":
-            return self.result(
-                ctx,
+            return Done(
                 ActionStatus.FAILED,
                 f"the {ctx.target} replica of {self.spec.table_name} ({region}) is {found['status']}, not ACTIVE",
-                started=started,
-                started_at=started_at,
                 region=region,
                 error="ReplicaNotActive",
             )
-        return self.result(
-            ctx,
+        return Done(
             ActionStatus.UNCHANGED,
             f"the {ctx.target} replica of {self.spec.table_name} ({region}) is ACTIVE; global tables are "
             "active-active, nothing to switch",
-            started=started,
-            started_at=started_at,
             region=region,
         )
 

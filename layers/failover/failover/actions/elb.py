@@ -8,13 +8,12 @@ other target groups) are kept as they are.
 from __future__ import annotations
 
 import copy
-import time
 from typing import Any, ClassVar
 
-from failover.actions.base import Action, ActionContext, Dependency, Observation, unchanged_or_dry_run
+from failover.actions.base import Action, ActionContext, Change, Dependency, Done, Observation
 from failover.actions.specs import ElbWeightsSpec
 from failover.errors import ActionError
-from failover.models import ActionResult, Check, iso
+from failover.models import Check
 
 
 def forward_weights(actions: list[dict[str, Any]]) -> dict[str, int]:
@@ -92,8 +91,7 @@ class ElbWeights(Action[ElbWeightsSpec]):
             return new
         raise ActionError(f"{self.target_label()} has no forward action to weight")
 
-    def apply(self, ctx: ActionContext) -> ActionResult:
-        started, started_at = time.monotonic(), iso()
+    def apply(self, ctx: ActionContext) -> Change | Done:
         actions = self._actions(ctx)
         current = forward_weights(actions)
         desired = self._desired(ctx)
@@ -116,15 +114,11 @@ class ElbWeights(Action[ElbWeightsSpec]):
                 elb.modify_listener(ListenerArn=self.spec.listener_arn, DefaultActions=new_actions)
             return "; ".join(planned)
 
-        return unchanged_or_dry_run(
-            self,
-            ctx,
+        return Change(
             current=f"weights {current}",
             planned=planned,
             undo=undo,
-            started=started,
-            started_at=started_at,
-            do_change=do_change,
+            make=do_change,
             region=self.spec.region,
         )
 

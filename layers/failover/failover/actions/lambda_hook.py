@@ -11,12 +11,11 @@ called again on a retry. A dry run does not invoke it.
 from __future__ import annotations
 
 import json
-import time
 from typing import Any, ClassVar
 
-from failover.actions.base import Action, ActionContext, Dependency, Observation
+from failover.actions.base import Action, ActionContext, Change, Dependency, Done, Observation
 from failover.actions.specs import LambdaHookSpec
-from failover.models import ActionResult, ActionStatus, Check, iso
+from failover.models import ActionStatus, Check
 
 
 class LambdaHook(Action[LambdaHookSpec]):
@@ -75,39 +74,30 @@ class LambdaHook(Action[LambdaHookSpec]):
         # a hook has no state of its own: it does not say which side is active
         return Observation("n/a", f"{self.target_label()} has no state to read")
 
-    def apply(self, ctx: ActionContext) -> ActionResult:
-        started, started_at = time.monotonic(), iso()
+    def apply(self, ctx: ActionContext) -> Change | Done:
         if ctx.dry_run:
-            return self.result(
-                ctx,
+            return Done(
                 ActionStatus.DRY_RUN,
                 f"DRY RUN: would invoke {self.target_label()}",
-                started=started,
-                started_at=started_at,
                 changes=[f"invoke {self.spec.function_arn}"],
                 region=self.region,
             )
         error, answer = self.invoke(ctx, "apply")
         if error:
-            return self.result(
-                ctx,
+            return Done(
                 ActionStatus.FAILED,
                 f"{self.target_label()} failed: {self._error_text(answer)}",
-                started=started,
-                started_at=started_at,
                 region=self.region,
                 error=f"FunctionError.{error}",
             )
         answer = answer if isinstance(answer, dict) else {"detail": answer}
         changed = answer.get("changed", True) is not False
         detail = str(answer.get("detail") or f"invoked {self.target_label()}")
-        undo = answer.get("undo") if isinstance(answer.get("undo"), list) else []
-        return self.result(
-            ctx,
+        given = answer.get("undo")
+        undo = given if isinstance(given, list) else []
+        return Done(
             ActionStatus.CHANGED if changed else ActionStatus.UNCHANGED,
             detail,
-            started=started,
-            started_at=started_at,
             changes=[f"invoked {self.spec.function_arn}"] if changed else [],
             undo=undo,
             region=self.region,

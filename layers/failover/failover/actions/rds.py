@@ -7,13 +7,12 @@ promoting a cross-region replica, which RDS never does on its own.
 
 from __future__ import annotations
 
-import time
 from typing import Any, ClassVar
 
-from failover.actions.base import Action, ActionContext, Dependency, Observation, unchanged_or_dry_run
+from failover.actions.base import Action, ActionContext, Change, Dependency, Done, Observation
 from failover.actions.specs import RdsClusterFailoverSpec, RdsInstanceFailoverSpec, RdsPromoteReplicaSpec, ReplicaSide
 from failover.errors import ActionError
-from failover.models import ActionResult, Check, iso
+from failover.models import Check
 
 
 class RdsInstanceFailover(Action[RdsInstanceFailoverSpec]):
@@ -42,8 +41,7 @@ class RdsInstanceFailover(Action[RdsInstanceFailoverSpec]):
                 return Observation(side, f"writer in {az}", {"availability_zone": az})
         return Observation("unknown", f"writer in {az} (neither side's zone)", {"availability_zone": az})
 
-    def apply(self, ctx: ActionContext) -> ActionResult:
-        started, started_at = time.monotonic(), iso()
+    def apply(self, ctx: ActionContext) -> Change | Done:
         instance = self._instance(ctx)
         az = instance.get("AvailabilityZone", "")
         want = getattr(self.spec, ctx.target).availability_zone
@@ -69,15 +67,11 @@ class RdsInstanceFailover(Action[RdsInstanceFailoverSpec]):
             )
             return f"{planned[0]} (status {resp['DBInstance'].get('DBInstanceStatus')})"
 
-        return unchanged_or_dry_run(
-            self,
-            ctx,
+        return Change(
             current=f"writer in {az}",
             planned=planned,
             undo=undo,
-            started=started,
-            started_at=started_at,
-            do_change=do_change,
+            make=do_change,
             region=self.spec.region,
         )
 
@@ -140,8 +134,7 @@ class RdsClusterFailover(Action[RdsClusterFailoverSpec]):
                 return Observation(side, f"writer {writer}", {"writer": writer})
         return Observation("unknown", f"writer {writer} (neither side's instance)", {"writer": writer})
 
-    def apply(self, ctx: ActionContext) -> ActionResult:
-        started, started_at = time.monotonic(), iso()
+    def apply(self, ctx: ActionContext) -> Change | Done:
         cluster = self._cluster(ctx)
         writer = self._writer(cluster)
         want = getattr(self.spec, ctx.target).instance_identifier
@@ -168,15 +161,11 @@ class RdsClusterFailover(Action[RdsClusterFailoverSpec]):
             )
             return planned[0]
 
-        return unchanged_or_dry_run(
-            self,
-            ctx,
+        return Change(
             current=f"writer {writer}",
             planned=planned,
             undo=undo,
-            started=started,
-            started_at=started_at,
-            do_change=do_change,
+            make=do_change,
             region=self.spec.region,
         )
 
@@ -248,8 +237,7 @@ class RdsPromoteReplica(Action[RdsPromoteReplicaSpec]):
             return Observation("secondary", detail, seen)
         return Observation("mixed" if all(writable.values()) else "unknown", detail, seen)
 
-    def apply(self, ctx: ActionContext) -> ActionResult:
-        started, started_at = time.monotonic(), iso()
+    def apply(self, ctx: ActionContext) -> Change | Done:
         target = getattr(self.spec, ctx.target)
         source = getattr(self.spec, ctx.source)
         found = self._describe(ctx, target)  # only the target's region: the source may be down
@@ -275,15 +263,11 @@ class RdsPromoteReplica(Action[RdsPromoteReplicaSpec]):
                 rds.promote_read_replica(DBInstanceIdentifier=target.identifier)
             return planned[0]
 
-        return unchanged_or_dry_run(
-            self,
-            ctx,
+        return Change(
             current=f"{target.identifier} is a standalone writer",
             planned=planned,
             undo=undo,
-            started=started,
-            started_at=started_at,
-            do_change=do_change,
+            make=do_change,
             region=target.region,
         )
 

@@ -6,12 +6,11 @@ data-plane alternative (see ``route53_metric.py``).
 
 from __future__ import annotations
 
-import time
 from typing import Any, ClassVar
 
-from failover.actions.base import Action, ActionContext, Dependency, Observation, unchanged_or_dry_run
+from failover.actions.base import Action, ActionContext, Change, Dependency, Done, Observation
 from failover.actions.specs import RecordTarget, Route53HealthCheckInvertSpec, Route53RecordsSpec
-from failover.models import ActionResult, Check, iso
+from failover.models import Check
 
 ROUTE53_REGION = "us-east-1"
 
@@ -108,8 +107,7 @@ class Route53Records(Action[Route53RecordsSpec]):
             rrset["Weight"] = weight
         return rrset
 
-    def apply(self, ctx: ActionContext) -> ActionResult:
-        started, started_at = time.monotonic(), iso()
+    def apply(self, ctx: ActionContext) -> Change | Done:
         records = self._records(ctx)
         changes: list[dict[str, Any]] = []
         undo: list[dict[str, Any]] = []
@@ -154,15 +152,11 @@ class Route53Records(Action[Route53RecordsSpec]):
             change_id = resp["ChangeInfo"]["Id"].split("/")[-1]
             return f"{'; '.join(planned)} (change {change_id}, {resp['ChangeInfo']['Status']})"
 
-        return unchanged_or_dry_run(
-            self,
-            ctx,
+        return Change(
             current=describe,
             planned=planned,
             undo=undo,
-            started=started,
-            started_at=started_at,
-            do_change=do_change,
+            make=do_change,
             region=ROUTE53_REGION,
         )
 
@@ -235,8 +229,7 @@ class Route53HealthCheckInvert(Action[Route53HealthCheckInvertSpec]):
             side, f"health check {self.spec.health_check_id} inverted={inverted}", {"inverted": inverted}
         )
 
-    def apply(self, ctx: ActionContext) -> ActionResult:
-        started, started_at = time.monotonic(), iso()
+    def apply(self, ctx: ActionContext) -> Change | Done:
         want = ctx.target == "secondary"
         current = self._inverted(ctx)
         planned = [] if current == want else [f"set Inverted={want} on health check {self.spec.health_check_id}"]
@@ -246,15 +239,11 @@ class Route53HealthCheckInvert(Action[Route53HealthCheckInvertSpec]):
             ctx.clients.get("route53").update_health_check(HealthCheckId=self.spec.health_check_id, Inverted=want)
             return planned[0]
 
-        return unchanged_or_dry_run(
-            self,
-            ctx,
+        return Change(
             current=f"Inverted={current}",
             planned=planned,
             undo=undo,
-            started=started,
-            started_at=started_at,
-            do_change=do_change,
+            make=do_change,
             region=ROUTE53_REGION,
         )
 

@@ -10,13 +10,12 @@ data-plane call in the spec's region) is on the failover path; set the health ch
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime, timedelta
 from typing import ClassVar
 
-from failover.actions.base import Action, ActionContext, Dependency, Observation, unchanged_or_dry_run
+from failover.actions.base import Action, ActionContext, Change, Dependency, Done, Observation
 from failover.actions.specs import Route53MetricSwitchSpec
-from failover.models import ActionResult, Check, iso
+from failover.models import Check
 
 ROUTE53_REGION = "us-east-1"
 HEALTHY_SHARE = 18.0  # Route 53: healthy when more than 18% of its checkers report healthy
@@ -93,8 +92,7 @@ class Route53MetricSwitch(Action[Route53MetricSwitchSpec]):
                 return Observation(side, f"{self.target_label()} = {value:g}", {"value": value})
         return Observation("unknown", f"{self.target_label()} = {value:g} (neither side's value)", {"value": value})
 
-    def apply(self, ctx: ActionContext) -> ActionResult:
-        started, started_at = time.monotonic(), iso()
+    def apply(self, ctx: ActionContext) -> Change | Done:
         observed = self.observe(ctx)
         want = self._value_for(ctx.target)
         planned = [] if observed.side == ctx.target else [f"publish {self.target_label()} = {want:g}"]
@@ -123,15 +121,11 @@ class Route53MetricSwitch(Action[Route53MetricSwitchSpec]):
             )
             return planned[0]
 
-        return unchanged_or_dry_run(
-            self,
-            ctx,
+        return Change(
             current=observed.detail,
             planned=planned,
             undo=undo,
-            started=started,
-            started_at=started_at,
-            do_change=do_change,
+            make=do_change,
             region=self.spec.region,
         )
 

@@ -7,13 +7,12 @@ up to two minutes to apply; at least one route must stay active, so both dials c
 
 from __future__ import annotations
 
-import time
 from typing import Any, ClassVar
 
-from failover.actions.base import Action, ActionContext, Dependency, Observation, unchanged_or_dry_run
+from failover.actions.base import Action, ActionContext, Change, Dependency, Done, Observation
 from failover.actions.regional import in_turn, ordered
 from failover.actions.specs import S3MrapRoutesSpec
-from failover.models import ActionResult, Check, iso
+from failover.models import Check
 
 
 class S3MrapRoutes(Action[S3MrapRoutesSpec]):
@@ -59,8 +58,7 @@ class S3MrapRoutes(Action[S3MrapRoutesSpec]):
     def _desired(self, ctx: ActionContext) -> dict[str, int]:
         return {getattr(self.spec, ctx.target).bucket: 100, getattr(self.spec, ctx.source).bucket: 0}
 
-    def apply(self, ctx: ActionContext) -> ActionResult:
-        started, started_at = time.monotonic(), iso()
+    def apply(self, ctx: ActionContext) -> Change | Done:
         dials = self.dials(ctx)
         desired = self._desired(ctx)
         updates = [
@@ -87,15 +85,11 @@ class S3MrapRoutes(Action[S3MrapRoutesSpec]):
                 detail += f" after {len(failed)} unavailable region(s): {'; '.join(failed)}"
             return detail + ")"
 
-        return unchanged_or_dry_run(
-            self,
-            ctx,
+        return Change(
             current=", ".join(f"{b} {d}%" for b, d in dials.items()),
             planned=planned,
             undo=undo if updates else [],
-            started=started,
-            started_at=started_at,
-            do_change=do_change,
+            make=do_change,
             region=ctx.target_region,
         )
 
