@@ -32,7 +32,6 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-from boto3.dynamodb.conditions import Attr
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError, PartialCredentialsError
 
 from failover.errors import PlanError, UnknownGroupError
@@ -145,24 +144,9 @@ def load_local_plan(args: argparse.Namespace, stack: Deployed | None) -> Plan | 
     return None
 
 
-def store_groups(store: Store) -> list[str]:
-    """Group names the table holds an item for (a scan of partition keys; the table is small)."""
-    names: set[str] = set()
-    kwargs: dict[str, Any] = {
-        "ProjectionExpression": "pk",
-        "FilterExpression": Attr("pk").begins_with("GROUP#"),
-    }
-    while True:
-        resp = store.table.scan(**kwargs)
-        names.update(str(item["pk"]).removeprefix("GROUP#") for item in resp.get("Items", []))
-        if "LastEvaluatedKey" not in resp:
-            return sorted(names)
-        kwargs["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
-
-
 def known_groups(stack: Deployed, plan: Plan | None) -> list[str]:
     ordered = [g.name for g in plan.groups] if plan else []
-    return ordered + [g for g in store_groups(stack.store) if g not in ordered]
+    return ordered + [g for g in stack.store.group_names() if g not in ordered]
 
 
 def require_group(group: str, known: list[str]) -> None:

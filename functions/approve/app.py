@@ -6,13 +6,13 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from failover.deps import Deps, default_deps
+from failover.deps import default_deps
 from failover.observability import logger, metrics, tracer
 from failover.steps.approve import handle
 
 
-def process(event: Any, deps: Deps | None = None) -> dict[str, Any]:
-    return handle(event, deps or default_deps())
+def process(event: Any) -> dict[str, Any]:
+    return handle(event, default_deps())
 
 
 @logger.inject_lambda_context

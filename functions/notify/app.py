@@ -7,15 +7,15 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from failover.approval import create_approval, signing_key
-from failover.deps import Deps, default_deps
+from failover.deps import default_deps
 from failover.models import parse_input
 from failover.observability import logger, metrics, tracer
 from failover.state import ExecutionState
 from failover.steps.notify.service import deliver
 
 
-def process(event: Any, deps: Deps | None = None) -> dict[str, Any]:
-    deps = deps or default_deps()
+def process(event: Any) -> dict[str, Any]:
+    deps = default_deps()
     phase = str(event.get("phase", "")) if isinstance(event, dict) else ""
     state = event.get("state") if isinstance(event, dict) else None
     state = state if isinstance(state, dict) else {}

@@ -6,15 +6,15 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from failover.deps import Deps, default_deps
+from failover.deps import default_deps
 from failover.errors import transient_aws_errors
 from failover.observability import logger, metrics, tracer
 from failover.steps.validate import validate
 
 
 @transient_aws_errors
-def process(event: Any, deps: Deps | None = None) -> dict[str, Any]:
-    deps = deps or default_deps()
+def process(event: Any) -> dict[str, Any]:
+    deps = default_deps()
     return validate(event, deps.plan, deps.env, deps.clients, deps.store)
 
 

@@ -55,7 +55,9 @@ def test_all_checks_pass_and_every_check_is_reported(firing: Any) -> None:
         "global rate limit",
     ]
     assert result.decision.lock_owner == "exec-1"
-    assert result.to_json()["run"]["stages"] == [{"name": "dns", "actions": [{"name": "web-dns", "type": "route53_records"}]}]
+    assert result.to_json()["run"]["stages"] == [
+        {"name": "dns", "actions": [{"name": "web-dns", "type": "route53_records"}]}
+    ]
 
 
 @pytest.mark.parametrize(("percent", "ok"), [(43.75, False), (50.0, True), (56.25, True)])

@@ -412,14 +412,7 @@ class StormScenario(Scenario):
                 lost.append({"event_id": event_id, "group": item.group, "result": result})
         seconds = time.perf_counter() - began
         calls = len(world.sim.calls) - mark
-        claims = {
-            g: int(
-                world.store.table.get_item(Key={"pk": f"GROUP#{g}", "sk": "CLAIM#failover"}, ConsistentRead=True)
-                .get("Item", {})
-                .get("events", 0)
-            )
-            for g in alarm_ids
-        }
+        claims = {g: int(world.store.claim(g, "failover").get("events", 0)) for g in alarm_ids}
         executions = [arn for g in sorted(started) for arn in started[g]]
         for arn in executions:
             world.wait(arn, timeout=120)

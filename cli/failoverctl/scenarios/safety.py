@@ -218,15 +218,12 @@ register(
 
 def stale_lock(world: World, group: Group, ctx: Context) -> None:
     primary_down(world, group, ctx)
-    world.store.table.put_item(
-        Item={
-            "pk": f"GROUP#{group.name}",
-            "sk": "LOCK",
-            "owner": "arn:aws:states:us-east-1:123456789012:execution:sm:crashed",
-            "incident_id": "crashed",
-            "acquired_at": "2026-01-01T00:00:00.000Z",
-            "expires_at": int(time.time()) - 60,
-        }
+    world.store.leave_lock(
+        group.name,
+        "arn:aws:states:us-east-1:123456789012:execution:sm:crashed",
+        "crashed",
+        acquired_at="2026-01-01T00:00:00.000Z",
+        expires_at=int(time.time()) - 60,
     )
 
 

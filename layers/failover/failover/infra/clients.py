@@ -1,4 +1,4 @@
-"""boto3 clients per service and region, built on first use with adaptive retries.
+"""boto3 clients per service and region, built on first use with standard retries (five attempts).
 
 An action acts from the region it targets: it asks for the client of that region. Route 53's
 control plane is global (us-east-1); its client is asked for without a region.

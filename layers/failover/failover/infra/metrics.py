@@ -19,7 +19,6 @@ dashboard reads them with ``SEARCH('{Failover,group,service} MetricName="..."', 
 
 from __future__ import annotations
 
-from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -113,21 +112,3 @@ def time_to_recovery(group: str, seconds: float, incident_id: str | None = None)
     if seconds < 0:
         raise ValueError("a time to recovery cannot be negative")
     _emit(FailoverMetric.TIME_TO_RECOVERY, MetricUnit.Seconds, seconds, group, incident_id=incident_id)
-
-
-def seconds_between(start: str | datetime, end: str | datetime) -> float:
-    """Seconds from ``start`` to ``end`` (ISO 8601 strings with ``Z`` or aware datetimes)."""
-
-    def parse(value: str | datetime) -> datetime:
-        return value if isinstance(value, datetime) else datetime.fromisoformat(value.replace("Z", "+00:00"))
-
-    return (parse(end) - parse(start)).total_seconds()
-
-
-def time_to_recovery_between(
-    group: str, trigger_time: str | datetime, verified_at: str | datetime, incident_id: str | None = None
-) -> float:
-    """Emit ``TimeToRecoverySeconds`` from the trigger's time and the verification's; returns the seconds."""
-    seconds = max(0.0, seconds_between(trigger_time, verified_at))
-    time_to_recovery(group, seconds, incident_id=incident_id)
-    return seconds

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from boto3.dynamodb.conditions import Key
+from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
 
 from failover.errors import LockError
@@ -118,6 +118,17 @@ class Store:
         item = self.table.get_item(Key={"pk": "GLOBAL", "sk": "SETTINGS"}, ConsistentRead=True).get("Item")
         return _plain(item) if item else {}
 
+    def group_names(self) -> list[str]:
+        """Every group the table holds an item for (a scan of partition keys; the table is small)."""
+        names: set[str] = set()
+        kwargs: dict[str, Any] = {"ProjectionExpression": "pk", "FilterExpression": Attr("pk").begins_with("GROUP#")}
+        while True:
+            resp = self.table.scan(**kwargs)
+            names.update(str(item["pk"]).removeprefix("GROUP#") for item in resp.get("Items", []))
+            if "LastEvaluatedKey" not in resp:
+                return sorted(names)
+            kwargs["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
+
     # ---------------------------------------------------------------- the group lock
 
     def acquire_lock(self, group: str, owner: str, incident_id: str, ttl_seconds: int) -> LockResult:
@@ -176,6 +187,19 @@ class Store:
         item = self.table.get_item(Key={"pk": f"GROUP#{group}", "sk": "LOCK"}, ConsistentRead=True).get("Item")
         return _plain(item) if item else {}
 
+    def leave_lock(self, group: str, owner: str, incident_id: str, *, acquired_at: str, expires_at: int) -> None:
+        """Write the lock as an execution that crashed would leave it (drills rehearse the takeover)."""
+        self.table.put_item(
+            Item={
+                "pk": f"GROUP#{group}",
+                "sk": "LOCK",
+                "owner": owner,
+                "incident_id": incident_id,
+                "acquired_at": acquired_at,
+                "expires_at": expires_at,
+            }
+        )
+
     # ---------------------------------------------------------------- incident claims (dedupe)
 
     def claim_incident(self, group: str, direction: str, incident_id: str, window_seconds: int) -> Claim:
@@ -206,6 +230,12 @@ class Store:
         )["Attributes"]
         item = _plain(item)
         return Claim(str(item["incident_id"]), False, int(item.get("events", 0)), item.get("execution_arn"))
+
+    def claim(self, group: str, direction: str) -> dict[str, Any]:
+        """The open incident of (group, direction), with how many events joined it; {} when none."""
+        key = {"pk": f"GROUP#{group}", "sk": f"CLAIM#{direction}"}
+        item = self.table.get_item(Key=key, ConsistentRead=True).get("Item")
+        return _plain(item) if item else {}
 
     def mark_claim_started(self, group: str, direction: str, incident_id: str, execution_arn: str) -> None:
         try:

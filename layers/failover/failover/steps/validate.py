@@ -19,6 +19,7 @@ import re
 import time
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel, ConfigDict
 
 from failover.actions import build_action
@@ -26,6 +27,7 @@ from failover.actions.context import context_for
 from failover.checks.health import side_healthy, trigger_still_firing
 from failover.checks.replication_lag import replication_lag
 from failover.config import Env
+from failover.errors import ActionError
 from failover.infra import metrics as fmetrics
 from failover.infra.clients import Clients
 from failover.infra.store import Store
@@ -345,7 +347,8 @@ class Gate:
             action = build_action(spec, name)
             try:
                 observation = action.observe(ctx)
-            except Exception as err:
+            except (ClientError, BotoCoreError, ActionError) as err:
+                # what reading AWS can raise; any other error is a bug and fails the step loudly
                 observation_side, detail = "unknown", f"could not read: {type(err).__name__}: {err}"
             else:
                 observation_side, detail = observation.side, observation.detail
