@@ -24,7 +24,8 @@ from failover.config import Env
 from failover.events import Ignored, parse_event
 from failover.infra.clients import Clients
 from failover.infra.store import Store
-from failover.models import AUTOMATIC_SOURCES, Direction, FailoverRequest
+from failover.models import AUTOMATIC_SOURCES, Direction, FailoverRequest, Source
+from failover.models import Trigger as AlarmTrigger
 from failover.observability import logger
 from failover.plan import Group, Plan
 
@@ -103,22 +104,20 @@ class Trigger:
             return
         from failover.steps.notify.service import deliver
 
-        alarm = (detail or {}).get("alarmName")
-        view = {
-            "request": {
-                "group": result.group,
-                "direction": "failback",
-                "source": "alarm",
-                "requested_by": "automation",
-                "trigger": {
-                    "alarm_name": alarm,
-                    "state": "OK",
-                    "reason": state.get("reason"),
-                    "region": event.get("region"),
-                    "time": event.get("time"),
-                },
-            }
-        }
+        request = FailoverRequest(
+            request_id=str(event.get("id") or result.group),
+            group=result.group,
+            direction=Direction.FAILBACK,
+            source=Source.ALARM,
+            trigger=AlarmTrigger(
+                alarm_name=(detail or {}).get("alarmName"),
+                state="OK",
+                reason=state.get("reason"),
+                region=event.get("region"),
+                time=event.get("time"),
+            ),
+        )
+        view = {"request": request.to_json()}
         records = deliver("recovered", view, env=self.env, clients=self.clients, plan=self.plan, store=self.store)
         result.extra["notified"] = {"phase": "recovered", "records": [r.to_json() for r in records]}
 
