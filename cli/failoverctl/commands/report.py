@@ -9,22 +9,13 @@ from pathlib import Path
 from botocore.exceptions import ClientError
 
 from failover.report import render_html, render_markdown, write_report
-from failoverctl.deployed import (
-    OpsError,
-    common_arguments,
-    connect,
-    execution_state,
-    group_model,
-    guarded,
-    history_events,
-    load_local_plan,
-)
+from failoverctl import deployed
 from failoverctl.output import emit_json
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     report = subparsers.add_parser("report", help="the evidence pack of one execution (Markdown or HTML)")
-    common_arguments(report)
+    deployed.common_arguments(report)
     report.add_argument("execution", metavar="EXECUTION", help="execution ARN or name (the incident id)")
     report.add_argument("--out", metavar="FILE", help="write to FILE (default: standard output)")
     report.add_argument("--format", choices=("md", "html"), default=None, help="default: from --out, else md")
@@ -32,23 +23,25 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     report.set_defaults(func=run_report)
 
 
-@guarded
+@deployed.guarded
 def run_report(args: argparse.Namespace) -> int:
-    stack = connect(args)
+    stack = deployed.connect(args)
     arn = stack.execution_arn(args.execution)
     try:
         execution = stack.sfn().describe_execution(executionArn=arn)
     except ClientError as err:
         if err.response.get("Error", {}).get("Code") in ("ExecutionDoesNotExist", "InvalidArn"):
-            raise OpsError(f"no execution '{args.execution}' in stack {stack.name}", code="ExecutionNotFound") from None
+            raise deployed.OpsError(
+                f"no execution '{args.execution}' in stack {stack.name}", code="ExecutionNotFound"
+            ) from None
         raise
-    history = history_events(stack, arn)
-    state = execution_state(execution, history)
+    history = deployed.history_events(stack, arn)
+    state = deployed.execution_state(execution, history)
     request = state.get("request") or {}
     incident_id = str(request.get("incident_id") or execution.get("name"))
     timeline = stack.store.timeline(incident_id)
-    plan = load_local_plan(args, stack)
-    group = group_model(plan, str(request.get("group", "")))
+    plan = deployed.load_local_plan(args, stack)
+    group = deployed.group_model(plan, str(request.get("group", "")))
     objective = group.rto_objective_seconds if group else None
     fmt = args.format or ("html" if args.out and args.out.endswith((".html", ".htm")) else "md")
     render = render_html if fmt == "html" else render_markdown
@@ -71,7 +64,7 @@ def run_report(args: argparse.Namespace) -> int:
         try:
             Path(args.out).write_text(text, encoding="utf-8")
         except OSError as err:
-            raise OpsError(f"cannot write {args.out}: {err.strerror}", code="WriteFailed") from None
+            raise deployed.OpsError(f"cannot write {args.out}: {err.strerror}", code="WriteFailed") from None
     if args.json:
         emit_json(
             {

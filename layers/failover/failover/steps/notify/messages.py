@@ -18,7 +18,7 @@ from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from failover.models import Decision, FailoverRequest, Verification, iso
+from failover.models import ActionResult, Check, Decision, FailoverRequest, Trigger, Verification, iso
 from failover.plan import Group
 from failover.state import ApprovalAnswer, ExecutionError, ExecutionState, Run, Timing
 
@@ -38,51 +38,16 @@ class View(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
 
-class CheckLine(View):
-    name: str
-    ok: bool
-    detail: str = ""
-    blocking: bool = True
+class TriggerView(Trigger):
+    """The request's trigger, with where the request came from and who asked."""
 
-
-class ActionLine(View):
-    name: str
-    action: str = ""
-    stage: str | None = None
-    target: str = ""
-    status: str = "unknown"
-    detail: str = ""
-    changes: list[str] = Field(default_factory=list)
-    error: str | None = None
-
-
-class VerificationView(View):
-    ok: bool | None = None
-    attempt: int | None = None
-    max_attempts: int | None = None
-    stage: str | None = None
-    checks: list[CheckLine] = Field(default_factory=list)
-
-
-class TriggerView(View):
     source: str | None = None
-    alarm_name: str | None = None
-    alarm_arn: str | None = None
-    region: str | None = None
-    state: str | None = None
-    reason: str | None = None
-    time: str | None = None
-    health_check_id: str | None = None
     requested_by: str | None = None
 
 
-class ApprovalView(View):
-    approved: bool | None = None
-    by: str | None = None
-    at: str | None = None
-    timed_out: bool = False
-    policy: str | None = None
-    comment: str | None = None
+class ApprovalView(ApprovalAnswer):
+    """A person's answer (if any), with the policy that applies without one."""
+
     timeout_seconds: int | None = None
     on_timeout: str | None = None
 
@@ -118,9 +83,9 @@ class Incident(View):
     trigger: TriggerView = Field(default_factory=TriggerView)
     decision_outcome: str | None = None
     decision_reason: str | None = None
-    checks: list[CheckLine] = Field(default_factory=list)
-    actions: list[ActionLine] = Field(default_factory=list)
-    verification: VerificationView | None = None
+    checks: list[Check] = Field(default_factory=list)
+    actions: list[ActionResult] = Field(default_factory=list)
+    verification: Verification | None = None
     approval: ApprovalView | None = None
     error: ErrorView | None = None
     triggered_at: str | None = None
@@ -156,9 +121,9 @@ class Incident(View):
         direction = str(request.direction) if request else "failover"
         dry_run = bool(st and st.dry_run)
         trigger = _trigger(request)
-        checks = [CheckLine.model_validate(c.to_json()) for c in decision.checks] if decision else []
+        checks = list(decision.checks) if decision else []
         actions = _actions(st)
-        verification = _verification(st.cursor.verification if st and st.cursor else None)
+        verification = st.cursor.verification if st and st.cursor else None
         approval = _approval(st.approval if st else None, run, timing, plan_group)
         error = _error(st.error if st else None)
         source_side, target_side = _sides(decision, direction, plan_group)
@@ -335,17 +300,17 @@ def duration(seconds: float) -> str:
     return f"{secs}s"
 
 
-def failed_first(checks: Iterable[CheckLine]) -> list[CheckLine]:
+def failed_first(checks: Iterable[Check]) -> list[Check]:
     return sorted(checks, key=lambda c: c.ok)
 
 
-def check_line(check: CheckLine) -> str:
+def check_line(check: Check) -> str:
     mark = "ok  " if check.ok else ("FAIL" if check.blocking else "warn")
     detail = f": {clip(one_line(check.detail), 300)}" if check.detail else ""
     return f"  [{mark}] {clip(check.name, 100)}{detail}"
 
 
-def action_line(action: ActionLine) -> str:
+def action_line(action: ActionResult) -> str:
     stage = f"{clip(action.stage, 64)} / " if action.stage else ""
     target = f" on {clip(action.target, 200)}" if action.target else ""
     detail = f": {clip(one_line(action.detail), 300)}" if action.detail else ""
@@ -353,7 +318,7 @@ def action_line(action: ActionLine) -> str:
     return f"  [{action.status}] {stage}{clip(action.name, 100)}{target}{detail}{error}"
 
 
-def verification_line(v: VerificationView) -> str:
+def verification_line(v: Verification) -> str:
     word = "passed" if v.ok else ("failed" if v.ok is False else "unknown")
     attempt = f" (attempt {v.attempt} of {v.max_attempts})" if v.attempt and v.max_attempts else ""
     stage = f" after stage {v.stage}" if v.stage else ""
@@ -401,36 +366,28 @@ def _clip_strings(value: Any, limit: int) -> tuple[Any, bool]:
 def _trigger(request: FailoverRequest | None) -> TriggerView:
     if request is None:
         return TriggerView()
-    t = request.trigger
-    return TriggerView(
-        source=str(request.source),
-        alarm_name=t.alarm_name,
-        alarm_arn=t.alarm_arn,
-        region=t.region,
-        state=t.state,
-        reason=t.reason or request.reason,
-        time=t.time,
-        health_check_id=t.health_check_id,
-        requested_by=request.requested_by,
+    return TriggerView.model_validate(
+        {
+            **request.trigger.to_json(),
+            "reason": request.trigger.reason or request.reason,
+            "source": str(request.source),
+            "requested_by": request.requested_by,
+        }
     )
 
 
-def _actions(state: ExecutionState | None) -> list[ActionLine]:
+def _actions(state: ExecutionState | None) -> list[ActionResult]:
     """Every action result so far, once each (a stage's results may also still be in ``stage_results``)."""
     if state is None:
         return []
-    lines: list[ActionLine] = []
+    lines: list[ActionResult] = []
     seen: set[tuple[str | None, str]] = set()
     for result in [*state.completed, *(state.stage_results or [])]:
         if (result.stage, result.name) in seen:
             continue
         seen.add((result.stage, result.name))
-        lines.append(ActionLine.model_validate(result.to_json()))
+        lines.append(result)
     return lines
-
-
-def _verification(value: Verification | None) -> VerificationView | None:
-    return VerificationView.model_validate(value.to_json()) if value else None
 
 
 def _approval(
@@ -441,17 +398,8 @@ def _approval(
     on_timeout = (run.approval_on_timeout if run else None) or (policy.on_timeout if policy else None)
     if answer is None and timeout is None and on_timeout is None:
         return None
-    a = answer or ApprovalAnswer()
-    return ApprovalView(
-        approved=a.approved,
-        by=a.by,
-        at=a.at,
-        timed_out=a.timed_out,
-        policy=a.policy,
-        comment=a.comment,
-        timeout_seconds=timeout,
-        on_timeout=on_timeout,
-    )
+    answered = answer.to_json() if answer else {}
+    return ApprovalView.model_validate({**answered, "timeout_seconds": timeout, "on_timeout": on_timeout})
 
 
 def _error(value: ExecutionError | None) -> ErrorView | None:
@@ -488,7 +436,7 @@ def _sides(decision: Decision | None, direction: str, group: Group | None) -> tu
     return _side_name(source, group), _side_name(target, group)
 
 
-def _skip_kind(decision: Decision | None, checks: list[CheckLine]) -> SkipKind:
+def _skip_kind(decision: Decision | None, checks: list[Check]) -> SkipKind:
     active, target = (decision.active_side, decision.target_side) if decision else (None, None)
     if active and target and active == target:
         return "noop"

@@ -22,10 +22,9 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from failover.models import ActionResult, Check
 from failover.steps.notify.messages import (
-    ActionLine,
     ApprovalLinks,
-    CheckLine,
     Incident,
     approval_line,
     clip,
@@ -96,13 +95,13 @@ def _emoji(incident: Incident) -> str:
     return EMOJI.get(incident.phase, ":bell:")
 
 
-def _check_text(check: CheckLine) -> str:
+def _check_text(check: Check) -> str:
     mark = ":white_check_mark:" if check.ok else (":x:" if check.blocking else ":warning:")
     detail = f" - {esc(one_line(check.detail))}" if check.detail else ""
     return clip(f"{mark} *{esc(clip(check.name, 100))}*{detail}", MAX_LINE)
 
 
-def _action_text(action: ActionLine) -> str:
+def _action_text(action: ActionResult) -> str:
     mark = STATUS_MARK.get(action.status, ":grey_question:")
     stage = f"{esc(clip(action.stage, 64))} / " if action.stage else ""
     target = f" on `{esc(clip(action.target, 150))}`" if action.target else ""
