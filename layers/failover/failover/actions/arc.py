@@ -110,10 +110,10 @@ class ArcRoutingControl(Action[ArcRoutingControlSpec]):
             return detail + ")"
 
         return Change(
-            current=f"primary {states['primary']}, secondary {states['secondary']}",
-            planned=planned,
+            f"primary {states['primary']}, secondary {states['secondary']}",
+            planned,
+            do_change,
             undo=undo,
-            make=do_change,
             region=ctx.target_region,
         )
 

@@ -137,13 +137,7 @@ class AuroraGlobal(Action[AuroraGlobalSpec]):
             )
             return planned[0]
 
-        return Change(
-            current=f"writer {writer}",
-            planned=planned,
-            undo=undo,
-            make=do_change,
-            region=target.region,
-        )
+        return Change(f"writer {writer}", planned, do_change, undo=undo, region=target.region)
 
     # -- verifying ----------------------------------------------------------------------
 

@@ -110,10 +110,10 @@ class AsgCapacity(Action[AsgCapacitySpec]):
             return planned[0]
 
         return Change(
-            current=f"{side.asg_name} min {current['MinSize']} desired {current['DesiredCapacity']}",
-            planned=planned,
+            f"{side.asg_name} min {current['MinSize']} desired {current['DesiredCapacity']}",
+            planned,
+            do_change,
             undo=undo,
-            make=do_change,
             region=side.region,
         )
 

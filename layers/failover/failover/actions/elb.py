@@ -114,13 +114,7 @@ class ElbWeights(Action[ElbWeightsSpec]):
                 elb.modify_listener(ListenerArn=self.spec.listener_arn, DefaultActions=new_actions)
             return "; ".join(planned)
 
-        return Change(
-            current=f"weights {current}",
-            planned=planned,
-            undo=undo,
-            make=do_change,
-            region=self.spec.region,
-        )
+        return Change(f"weights {current}", planned, do_change, undo=undo, region=self.spec.region)
 
     def verify(self, ctx: ActionContext) -> list[Check]:
         weights = forward_weights(self._actions(ctx))

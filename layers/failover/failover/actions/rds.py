@@ -67,13 +67,7 @@ class RdsInstanceFailover(Action[RdsInstanceFailoverSpec]):
             )
             return f"{planned[0]} (status {resp['DBInstance'].get('DBInstanceStatus')})"
 
-        return Change(
-            current=f"writer in {az}",
-            planned=planned,
-            undo=undo,
-            make=do_change,
-            region=self.spec.region,
-        )
+        return Change(f"writer in {az}", planned, do_change, undo=undo, region=self.spec.region)
 
     def verify(self, ctx: ActionContext) -> list[Check]:
         instance = self._instance(ctx)
@@ -161,13 +155,7 @@ class RdsClusterFailover(Action[RdsClusterFailoverSpec]):
             )
             return planned[0]
 
-        return Change(
-            current=f"writer {writer}",
-            planned=planned,
-            undo=undo,
-            make=do_change,
-            region=self.spec.region,
-        )
+        return Change(f"writer {writer}", planned, do_change, undo=undo, region=self.spec.region)
 
     def verify(self, ctx: ActionContext) -> list[Check]:
         cluster = self._cluster(ctx)
@@ -264,11 +252,7 @@ class RdsPromoteReplica(Action[RdsPromoteReplicaSpec]):
             return planned[0]
 
         return Change(
-            current=f"{target.identifier} is a standalone writer",
-            planned=planned,
-            undo=undo,
-            make=do_change,
-            region=target.region,
+            f"{target.identifier} is a standalone writer", planned, do_change, undo=undo, region=target.region
         )
 
     def verify(self, ctx: ActionContext) -> list[Check]:

@@ -152,13 +152,7 @@ class Route53Records(Action[Route53RecordsSpec]):
             change_id = resp["ChangeInfo"]["Id"].split("/")[-1]
             return f"{'; '.join(planned)} (change {change_id}, {resp['ChangeInfo']['Status']})"
 
-        return Change(
-            current=describe,
-            planned=planned,
-            undo=undo,
-            make=do_change,
-            region=ROUTE53_REGION,
-        )
+        return Change(describe, planned, do_change, undo=undo, region=ROUTE53_REGION)
 
     # -- verifying ----------------------------------------------------------------------
 
@@ -239,13 +233,7 @@ class Route53HealthCheckInvert(Action[Route53HealthCheckInvertSpec]):
             ctx.clients.get("route53").update_health_check(HealthCheckId=self.spec.health_check_id, Inverted=want)
             return planned[0]
 
-        return Change(
-            current=f"Inverted={current}",
-            planned=planned,
-            undo=undo,
-            make=do_change,
-            region=ROUTE53_REGION,
-        )
+        return Change(f"Inverted={current}", planned, do_change, undo=undo, region=ROUTE53_REGION)
 
     def verify(self, ctx: ActionContext) -> list[Check]:
         want = ctx.target == "secondary"

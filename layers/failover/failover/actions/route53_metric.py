@@ -121,13 +121,7 @@ class Route53MetricSwitch(Action[Route53MetricSwitchSpec]):
             )
             return planned[0]
 
-        return Change(
-            current=observed.detail,
-            planned=planned,
-            undo=undo,
-            make=do_change,
-            region=self.spec.region,
-        )
+        return Change(observed.detail, planned, do_change, undo=undo, region=self.spec.region)
 
     def verify(self, ctx: ActionContext) -> list[Check]:
         failing_over = ctx.target == "secondary"

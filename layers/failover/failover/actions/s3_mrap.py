@@ -86,10 +86,10 @@ class S3MrapRoutes(Action[S3MrapRoutesSpec]):
             return detail + ")"
 
         return Change(
-            current=", ".join(f"{b} {d}%" for b, d in dials.items()),
-            planned=planned,
+            ", ".join(f"{b} {d}%" for b, d in dials.items()),
+            planned,
+            do_change,
             undo=undo if updates else [],
-            make=do_change,
             region=ctx.target_region,
         )
 
