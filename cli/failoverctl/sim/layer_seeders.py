@@ -183,7 +183,11 @@ def _role(clients: Clients) -> str:
                     {
                         "Version": "2012-10-17",
                         "Statement": [
-                            {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
+                            {
+                                "Effect": "Allow",
+                                "Principal": {"Service": "lambda.amazonaws.com"},
+                                "Action": "sts:AssumeRole",
+                            }
                         ],
                     }
                 ),
@@ -205,7 +209,9 @@ def seed_lambda_event_source_mappings(
         lam = clients.get("lambda", side.region)
         sqs = clients.get("sqs", side.region)
         for ref in side.mappings:
-            queue_name = ref.event_source_arn.rsplit(":", 1)[-1] if ref.event_source_arn else f"{ref.function_name}-queue"
+            queue_name = (
+                ref.event_source_arn.rsplit(":", 1)[-1] if ref.event_source_arn else f"{ref.function_name}-queue"
+            )
             url = sqs.create_queue(QueueName=queue_name)["QueueUrl"]
             queue_arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
             if ref.event_source_arn and ref.event_source_arn != queue_arn:

@@ -159,7 +159,12 @@ def _move_writer(sim: SimAWS, params: dict[str, Any], region: str, *, data_loss:
     found["writer"] = target
     if data_loss:
         sim.state.setdefault(DATA_LOSS, []).append({"from": source, "to": target})
-    failover = {"Status": "completed", "FromDbClusterArn": source, "ToDbClusterArn": target, "IsDataLossAllowed": data_loss}
+    failover = {
+        "Status": "completed",
+        "FromDbClusterArn": source,
+        "ToDbClusterArn": target,
+        "IsDataLossAllowed": data_loss,
+    }
     return {"GlobalCluster": _global_answer(identifier, found, failover)}
 
 

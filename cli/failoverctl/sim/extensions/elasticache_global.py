@@ -59,7 +59,9 @@ def primary_of(sim: SimAWS, identifier: str) -> tuple[str, str]:
 def _find(sim: SimAWS, identifier: str) -> dict[str, Any]:
     found = _datastores(sim).get(identifier)
     if found is None:
-        raise SimClientError("GlobalReplicationGroupNotFoundFault", f"Global replication group {identifier} not found.", 404)
+        raise SimClientError(
+            "GlobalReplicationGroupNotFoundFault", f"Global replication group {identifier} not found.", 404
+        )
     result: dict[str, Any] = found
     return result
 

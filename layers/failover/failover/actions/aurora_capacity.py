@@ -236,7 +236,9 @@ class AuroraCapacity(Action[AuroraCapacitySpec]):
         ]
         return undo
 
-    def apply_change(self, ctx: ActionContext, change: CapacityChange, state: ClusterCapacity, side: AuroraCapacitySide) -> None:
+    def apply_change(
+        self, ctx: ActionContext, change: CapacityChange, state: ClusterCapacity, side: AuroraCapacitySide
+    ) -> None:
         rds = ctx.clients.get("rds", side.region)
         if change.scaling is not None:
             rds.modify_db_cluster(
@@ -292,7 +294,13 @@ class AuroraCapacity(Action[AuroraCapacitySpec]):
         side: AuroraCapacitySide = getattr(self.spec, ctx.target)
         state = self.read(ctx, side)
         where = f"{side.cluster_identifier} ({side.region})"
-        checks = [Check(name=f"{self.name}: {where} available", ok=state.status == "available", detail=f"{where} is {state.status}")]
+        checks = [
+            Check(
+                name=f"{self.name}: {where} available",
+                ok=state.status == "available",
+                detail=f"{where} is {state.status}",
+            )
+        ]
         if side.serverless_v2 is not None:
             want = side.serverless_v2
             checks.append(
@@ -306,13 +314,15 @@ class AuroraCapacity(Action[AuroraCapacitySpec]):
                 )
             )
         if side.readers is not None:
-            ready = state.readers(side.readers.instance_class, available_only=True)
+            readers = side.readers
+            ready = state.readers(readers.instance_class, available_only=True)
+            listed = ", ".join(f"{i.identifier} {i.instance_class}" for i in ready) or "none"
             checks.append(
                 Check(
-                    name=f"{self.name}: {side.readers.count} reader(s) of at least {side.readers.instance_class} available",
-                    ok=len(ready) >= side.readers.count,
-                    detail=f"{where}: available readers {', '.join(f'{i.identifier} {i.instance_class}' for i in ready) or 'none'}",
-                    values={"available": len(ready), "expected": side.readers.count},
+                    name=f"{self.name}: {readers.count} reader(s) of at least {readers.instance_class} available",
+                    ok=len(ready) >= readers.count,
+                    detail=f"{where}: available readers {listed}",
+                    values={"available": len(ready), "expected": readers.count},
                 )
             )
         return checks
@@ -325,5 +335,7 @@ class AuroraCapacity(Action[AuroraCapacitySpec]):
         if side.serverless_v2 is not None:
             deps.append(Dependency("control", "rds", "ModifyDBCluster", side.region, note, alternative))
         if side.readers is not None:
-            deps.append(Dependency("control", "rds", "CreateDBInstance / ModifyDBInstance", side.region, note, alternative))
+            deps.append(
+                Dependency("control", "rds", "CreateDBInstance / ModifyDBInstance", side.region, note, alternative)
+            )
         return deps

@@ -59,9 +59,9 @@ class AuroraGlobal(Action[AuroraGlobalSpec]):
     def cluster_health(self, ctx: ActionContext, side: GlobalClusterSide) -> tuple[bool, str]:
         """(healthy, why) for one side's cluster, read in its own region; an error there means unhealthy."""
         try:
-            cluster = ctx.clients.get(self.service, side.region).describe_db_clusters(DBClusterIdentifier=side.cluster_arn)[
-                "DBClusters"
-            ][0]
+            cluster = ctx.clients.get(self.service, side.region).describe_db_clusters(
+                DBClusterIdentifier=side.cluster_arn
+            )["DBClusters"][0]
         except (ClientError, BotoCoreError) as err:
             return False, f"cannot read {side.cluster_arn} in {side.region}: {err}"
         status = cluster.get("Status")

@@ -81,7 +81,9 @@ class EcsServiceCapacity(Action[EcsServiceCapacitySpec]):
         services = [s for s in resp.get("services", []) if s.get("serviceName") == side.service]
         if not services:
             reason = next((f.get("reason") for f in resp.get("failures", [])), "MISSING")
-            raise ActionError(f"ECS service {side.service} not found in cluster {side.cluster} ({side.region}): {reason}")
+            raise ActionError(
+                f"ECS service {side.service} not found in cluster {side.cluster} ({side.region}): {reason}"
+            )
         service: dict[str, Any] = services[0]
         targets = ctx.clients.get("application-autoscaling", side.region).describe_scalable_targets(
             ServiceNamespace="ecs", ResourceIds=[resource_id(side)], ScalableDimension=DIMENSION
@@ -235,7 +237,14 @@ class EcsServiceCapacity(Action[EcsServiceCapacitySpec]):
         side: EcsServiceSide = getattr(self.spec, ctx.target)
         alternative = "run the standby service at full size (warm standby) so that no scaling call is needed"
         return [
-            Dependency("control", "ecs", "UpdateService", side.region, "ECS control plane of the region being activated", alternative),
+            Dependency(
+                "control",
+                "ecs",
+                "UpdateService",
+                side.region,
+                "ECS control plane of the region being activated",
+                alternative,
+            ),
             Dependency(
                 "control",
                 "application-autoscaling",

@@ -68,7 +68,6 @@ class LambdaEventSourceMappings(Action[LambdaEventSourceMappingsSpec]):
     typical_seconds = 60.0
     iam_actions = (
         "lambda:ListEventSourceMappings",
-        "lambda:GetEventSourceMapping",
         "lambda:UpdateEventSourceMapping",
     )
 
@@ -172,7 +171,11 @@ class LambdaEventSourceMappings(Action[LambdaEventSourceMappingsSpec]):
                 self.set_enabled(ctx, mapping, False)
             for mapping in enable:
                 self.set_enabled(ctx, mapping, True)
-            note = f"; the {ctx.source} side's mappings were not disabled: {source.unreachable}" if source.unreachable else ""
+            note = (
+                f"; the {ctx.source} side's mappings were not disabled: {source.unreachable}"
+                if source.unreachable
+                else ""
+            )
             return "; ".join(planned) + note
 
         return unchanged_or_dry_run(

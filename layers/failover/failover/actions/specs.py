@@ -362,9 +362,7 @@ class ElastiCacheGlobalDatastoreSpec(ActionSpecBase):
 
 class EventSourceMappingRef(Strict):
     function_name: str = Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")
-    event_source_arn: str | None = Field(
-        default=None, pattern=r"^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\d{12}:.+$"
-    )
+    event_source_arn: str | None = Field(default=None, pattern=r"^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\d{12}:.+$")
 
 
 class ConsumerSide(Strict):
