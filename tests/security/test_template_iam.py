@@ -224,3 +224,112 @@ def test_checkov_scans_every_template() -> None:
     scanned = {ROOT / f for f in config["file"]}
     assert set(TEMPLATES) <= scanned, "list every template in .checkov.yaml"
     assert config["framework"] == ["cloudformation"]
+
+
+# ---------------------------------------------------------------- containers, caches, document databases, consumers
+
+NEW_LAYER_TYPES = (
+    "ecs_service_capacity",
+    "aurora_capacity",
+    "docdb_global_cluster",
+    "elasticache_global_datastore",
+    "lambda_event_source_mappings",
+)
+
+
+def _granted(owner: str) -> set[str]:
+    return {a for s in IDENTITY if s.owner == owner and s.file == "template.yaml" for a in s.actions}
+
+
+@pytest.mark.parametrize("type_name", NEW_LAYER_TYPES)
+def test_the_execute_function_may_do_what_each_new_action_type_calls(type_name: str) -> None:
+    from failover.actions import action_class
+
+    needed = set(action_class(type_name).iam_actions)
+    assert needed, type_name
+    assert needed <= _granted("ExecuteFunction"), needed - _granted("ExecuteFunction")
+    reads = {a for a in needed if not is_write(a)}
+    for owner in ("ValidateFunction", "VerifyFunction"):  # observe (the gate) and verify only read
+        assert reads <= _granted(owner), (owner, reads - _granted(owner))
+
+
+def _execute_statement(sid: str) -> Statement:
+    [statement] = [s for s in IDENTITY if s.owner == "ExecuteFunction" and s.body.get("Sid") == sid]
+    return statement
+
+
+def _containers_params() -> dict[str, list[str]]:
+    from failover.params import template_parameters
+    from failover.plan import load_plan
+
+    return template_parameters(load_plan(ROOT / "plans" / "region-evacuation-containers.yaml"), account="123456789012")
+
+
+@pytest.mark.parametrize(
+    ("sid", "actions", "parameter"),
+    [
+        ("ScaleEcsServices", ["ecs:UpdateService"], "EcsServiceArns"),
+        (
+            "RaiseAuroraCapacity",
+            ["rds:ModifyDBCluster", "rds:CreateDBInstance", "rds:ModifyDBInstance"],
+            "AuroraCapacityArns",
+        ),
+        ("PromoteGlobalDatastores", ["elasticache:FailoverGlobalReplicationGroup"], "GlobalDatastoreArns"),
+        ("SwitchGlobalClusters", ["rds:SwitchoverGlobalCluster", "rds:FailoverGlobalCluster"], "GlobalClusterArns"),
+    ],
+)
+def test_each_new_write_is_limited_to_the_plans_resources(sid: str, actions: list[str], parameter: str) -> None:
+    statement = _execute_statement(sid)
+    assert statement.actions == actions
+    params = _containers_params()
+    resolved = Resolver(load_template(ROOT / "template.yaml"), parameters=params).resolve(statement.body["Resource"])
+    assert resolved == params[parameter]
+    assert all(":123456789012:" in arn or "::123456789012:" in arn for arn in resolved), resolved
+
+
+def test_aurora_capacity_may_create_and_resize_only_the_readers_it_names() -> None:
+    arns = _containers_params()["AuroraCapacityArns"]
+    instances = [a for a in arns if ":db:" in a]
+    assert instances == ["arn:aws:rds:us-west-2:123456789012:db:orders-usw2-failover-*"]
+
+
+def test_consumer_mappings_are_toggled_only_for_the_plans_functions() -> None:
+    statement = _execute_statement("ToggleConsumerMappings")
+    assert statement.actions == ["lambda:UpdateEventSourceMapping"]
+    assert not statement.on_everything
+    params = _containers_params()
+    resolver = Resolver(load_template(ROOT / "template.yaml"), parameters=params)
+    assert resolver.resolve(statement.body["Resource"]) == "arn:aws:lambda:*:123456789012:event-source-mapping:*"
+    assert resolver.resolve(statement.body["Condition"]) == {
+        "ArnLike": {"lambda:FunctionArn": params["ConsumerFunctionArns"]}
+    }
+    assert len(params["ConsumerFunctionArns"]) == 4
+
+
+def test_scalable_targets_are_limited_to_this_account() -> None:
+    statement = _execute_statement("RaiseEcsScalableTargetMinimum")
+    assert statement.actions == ["application-autoscaling:RegisterScalableTarget"]
+    resource = Resolver(load_template(ROOT / "template.yaml")).resolve(statement.body["Resource"])
+    assert resource == "arn:aws:application-autoscaling:*:123456789012:scalable-target/*"
+
+
+@pytest.mark.parametrize(
+    ("parameter", "sids"),
+    [
+        ("EcsServiceArns", {"ScaleEcsServices", "RaiseEcsScalableTargetMinimum"}),
+        ("AuroraCapacityArns", {"RaiseAuroraCapacity"}),
+        ("GlobalDatastoreArns", {"PromoteGlobalDatastores"}),
+        ("ConsumerFunctionArns", {"ToggleConsumerMappings"}),
+    ],
+)
+def test_a_plan_without_the_layer_deploys_none_of_its_writes(parameter: str, sids: set[str]) -> None:
+    template = load_template(ROOT / "template.yaml")
+    policies = template["Resources"]["ExecuteFunction"]["Properties"]["Policies"]
+
+    def deployed(parameters: dict[str, list[str]]) -> set[str]:
+        resolved = Resolver(template, parameters=parameters).resolve(policies)
+        return {s.get("Sid") for p in resolved for s in p["Statement"] if isinstance(s, dict)}
+
+    assert sids <= deployed(_containers_params())
+    assert not sids & deployed({parameter: ["none"]})
+    assert template["Parameters"][parameter]["Default"] == "none"

@@ -26,6 +26,10 @@ LIST_PARAMETERS = (
     "AutoScalingGroupArns",
     "MultiRegionAccessPointArns",
     "HookFunctionArns",
+    "EcsServiceArns",
+    "AuroraCapacityArns",
+    "GlobalDatastoreArns",
+    "ConsumerFunctionArns",
 )
 #: parameters whose empty value is "" rather than "none" (they feed rule patterns, not policies)
 EMPTY_AS_BLANK = {"TriggerAlarmNames", "RdsSourceIds"}
@@ -79,6 +83,33 @@ def template_parameters(plan: Plan, account: str = "*") -> dict[str, list[str]]:
                 out["MultiRegionAccessPointArns"].add(spec.mrap_arn)
             elif kind == "lambda_hook":
                 out["HookFunctionArns"].add(spec.function_arn)
+            elif kind == "ecs_service_capacity":
+                out["EcsServiceArns"].update(
+                    f"arn:aws:ecs:{s.region}:{account}:service/{s.cluster}/{s.service}"
+                    for s in (spec.primary, spec.secondary)
+                )
+            elif kind == "aurora_capacity":
+                for s in (spec.primary, spec.secondary):
+                    out["AuroraCapacityArns"].add(_cluster_arn(s.region, account, s.cluster_identifier))
+                    if s.readers is not None:  # the readers it may create or resize, by name prefix
+                        out["AuroraCapacityArns"].add(f"arn:aws:rds:{s.region}:{account}:db:{s.reader_prefix}*")
+            elif kind == "docdb_global_cluster":  # DocumentDB's IAM is RDS's: the same parameters as aurora_global
+                out["GlobalClusterArns"].add(f"arn:aws:rds::{account}:global-cluster:{spec.global_cluster_identifier}")
+                out["DbClusterArns"].update({spec.primary.cluster_arn, spec.secondary.cluster_arn})
+            elif kind == "elasticache_global_datastore":
+                out["GlobalDatastoreArns"].add(
+                    f"arn:aws:elasticache::{account}:globalreplicationgroup:{spec.global_replication_group_id}"
+                )
+                out["GlobalDatastoreArns"].update(
+                    f"arn:aws:elasticache:{s.region}:{account}:replicationgroup:{s.replication_group_id}"
+                    for s in (spec.primary, spec.secondary)
+                )
+            elif kind == "lambda_event_source_mappings":
+                out["ConsumerFunctionArns"].update(
+                    f"arn:aws:lambda:{s.region}:{account}:function:{m.function_name}"
+                    for s in (spec.primary, spec.secondary)
+                    for m in s.mappings
+                )
     return {name: sorted(values) or ([""] if name in EMPTY_AS_BLANK else ["none"]) for name, values in out.items()}
 
 

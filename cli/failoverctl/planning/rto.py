@@ -61,6 +61,11 @@ DEFAULT_TYPICAL_SECONDS: dict[str, float] = {
     "s3_mrap_routes": 120.0,  # a route change takes up to 2 minutes (S3 Control API)
     "dynamodb_global_table": 1.0,  # active-active: one read; replication typically under a second behind
     "lambda_hook": 5.0,  # the hook's own run time (project figure)
+    "ecs_service_capacity": 180.0,  # task placement, start and load balancer health checks (project figure)
+    "aurora_capacity": 600.0,  # a new provisioned reader takes minutes (project figure); an ACU minimum applies at once
+    "docdb_global_cluster": 120.0,  # promotion under a minute (DocumentDB Developer Guide), plus reconnection
+    "elasticache_global_datastore": 60.0,  # promotion typically under a minute (ElastiCache User Guide)
+    "lambda_event_source_mappings": 60.0,  # mapping states Enabling/Disabling settle (project figure)
 }
 #: Any type missing from the table above.
 UNKNOWN_TYPICAL_SECONDS = 60.0

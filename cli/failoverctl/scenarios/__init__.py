@@ -10,6 +10,7 @@ SCENARIO_MODULES = [
     "failoverctl.scenarios.core",
     "failoverctl.scenarios.safety",
     "failoverctl.scenarios.layers",
+    "failoverctl.scenarios.containers",
     "failoverctl.scenarios.notifications",
     "failoverctl.scenarios.faults",
 ]

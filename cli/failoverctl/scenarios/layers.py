@@ -70,6 +70,14 @@ FAILING_CALL = {
     "asg_capacity": ("autoscaling.UpdateAutoScalingGroup", "ValidationError"),
     "s3_mrap_routes": ("s3control.SubmitMultiRegionAccessPointRoutes", "InvalidRequest"),
     "lambda_hook": ("lambda.Invoke", "InvalidParameterValueException"),
+    "ecs_service_capacity": ("ecs.UpdateService", "ServiceNotActiveException"),
+    "aurora_capacity": ("rds.ModifyDBCluster", "InvalidDBClusterStateFault"),
+    "docdb_global_cluster": ("docdb.SwitchoverGlobalCluster", "InvalidGlobalClusterStateFault"),
+    "elasticache_global_datastore": (
+        "elasticache.FailoverGlobalReplicationGroup",
+        "InvalidGlobalReplicationGroupState",
+    ),
+    "lambda_event_source_mappings": ("lambda.UpdateEventSourceMapping", "ResourceInUseException"),
 }
 
 
@@ -80,6 +88,8 @@ def first_action_refused(world: World, group: Group, ctx: Context) -> None:
             api, code = FAILING_CALL[action.type]
             if action.type == "elb_weights" and action.rule_arn:
                 api = "elbv2.ModifyRule"
+            if action.type == "aurora_capacity" and action.secondary.serverless_v2 is None:
+                api = "rds.ModifyDBInstance"  # the seeded standby has a small reader to resize first
             world.sim.inject(api, "error", 1, code=code)
             ctx.extra["refused"] = {"api": api, "code": code, "stage": group.stages[0].name}
             return

@@ -40,6 +40,7 @@ from failoverctl.sim.extensions import dynamodb as dynamodb_ext
 from failoverctl.sim.extensions import rds as rds_ext
 from failoverctl.sim.extensions import route53 as route53_ext
 from failoverctl.sim.extensions import s3control as s3control_ext
+from failoverctl.sim.layer_seeders import SEEDERS as LAYER_SEEDERS
 
 Mapping = dict[str, str]
 MASTER = {"MasterUsername": "failover", "MasterUserPassword": "sim-password-1"}  # moto's fake database
@@ -352,6 +353,7 @@ SEEDERS: dict[str, Callable[[Any, Clients, SimAWS, str], Mapping]] = {
     "s3_mrap_routes": seed_s3_mrap_routes,
     "dynamodb_global_table": seed_dynamodb_global_table,
     "lambda_hook": seed_lambda_hook,
+    **LAYER_SEEDERS,
 }
 
 

@@ -17,6 +17,8 @@ EXTENSION_MODULES = [
     "failoverctl.sim.extensions.s3control",
     "failoverctl.sim.extensions.cloudwatch",
     "failoverctl.sim.extensions.dynamodb",
+    "failoverctl.sim.extensions.docdb",
+    "failoverctl.sim.extensions.elasticache_global",
 ]
 
 

@@ -23,6 +23,11 @@ REGISTRY: dict[str, str] = {
     "s3_mrap_routes": "failover.actions.s3_mrap:S3MrapRoutes",
     "dynamodb_global_table": "failover.actions.dynamodb_global:DynamoDbGlobalTable",
     "lambda_hook": "failover.actions.lambda_hook:LambdaHook",
+    "ecs_service_capacity": "failover.actions.ecs:EcsServiceCapacity",
+    "aurora_capacity": "failover.actions.aurora_capacity:AuroraCapacity",
+    "docdb_global_cluster": "failover.actions.docdb_global:DocDbGlobalCluster",
+    "elasticache_global_datastore": "failover.actions.elasticache_global:ElastiCacheGlobalDatastore",
+    "lambda_event_source_mappings": "failover.actions.lambda_consumers:LambdaEventSourceMappings",
 }
 
 

@@ -23,6 +23,8 @@ class AuroraGlobal(Action[AuroraGlobalSpec]):
     """Switch over (or, when allowed and approved, fail over) an Aurora global database."""
 
     type: ClassVar[str] = "aurora_global"
+    #: the boto3 service whose global-cluster API this action calls (DocumentDB's is the same API)
+    service: ClassVar[str] = "rds"
     plane = "control"
     # promotion under a minute, RTO "minutes" with reconnection:
     # Aurora User Guide, "Using switchover or failover in an Aurora global database"
@@ -40,7 +42,7 @@ class AuroraGlobal(Action[AuroraGlobalSpec]):
     # -- reading ------------------------------------------------------------------------
 
     def global_cluster(self, ctx: ActionContext, region: str) -> dict[str, Any]:
-        resp = ctx.clients.get("rds", region).describe_global_clusters(
+        resp = ctx.clients.get(self.service, region).describe_global_clusters(
             GlobalClusterIdentifier=self.spec.global_cluster_identifier
         )
         for gc in resp.get("GlobalClusters", []):
@@ -56,9 +58,9 @@ class AuroraGlobal(Action[AuroraGlobalSpec]):
     def cluster_health(self, ctx: ActionContext, side: GlobalClusterSide) -> tuple[bool, str]:
         """(healthy, why) for one side's cluster, read in its own region; an error there means unhealthy."""
         try:
-            cluster = ctx.clients.get("rds", side.region).describe_db_clusters(DBClusterIdentifier=side.cluster_arn)[
-                "DBClusters"
-            ][0]
+            cluster = ctx.clients.get(self.service, side.region).describe_db_clusters(
+                DBClusterIdentifier=side.cluster_arn
+            )["DBClusters"][0]
         except (ClientError, BotoCoreError) as err:
             return False, f"cannot read {side.cluster_arn} in {side.region}: {err}"
         status = cluster.get("Status")
@@ -115,7 +117,7 @@ class AuroraGlobal(Action[AuroraGlobalSpec]):
                 )
         undo = [
             {
-                "api": "rds.SwitchoverGlobalCluster",
+                "api": f"{self.service}.SwitchoverGlobalCluster",
                 "region": source.region,
                 "GlobalClusterIdentifier": self.spec.global_cluster_identifier,
                 "TargetDbClusterIdentifier": source.cluster_arn,
@@ -123,7 +125,7 @@ class AuroraGlobal(Action[AuroraGlobalSpec]):
         ]
 
         def do_change() -> str:
-            rds = ctx.clients.get("rds", target.region)
+            rds = ctx.clients.get(self.service, target.region)
             if data_loss:
                 rds.failover_global_cluster(
                     GlobalClusterIdentifier=self.spec.global_cluster_identifier,

@@ -255,6 +255,133 @@ class LambdaHookSpec(ActionSpecBase):
     payload: dict[str, object] = Field(default_factory=dict)
 
 
+# ---------------------------------------------------------------- containers, caches, document databases, consumers
+
+
+class EcsServiceSide(Strict):
+    cluster: str = Field(pattern=r"^[A-Za-z0-9_-]{1,255}$")
+    service: str = Field(pattern=r"^[A-Za-z0-9_-]{1,255}$")
+    region: Region
+    desired_count: int = Field(ge=0, le=5000, description="tasks the side runs when it is active")
+    min_capacity: int | None = Field(
+        default=None, ge=0, description="Application Auto Scaling minimum when active (default: desired_count)"
+    )
+
+
+class EcsServiceCapacitySpec(ActionSpecBase):
+    """Raise the target side's ECS service (and its Application Auto Scaling minimum); never scale down."""
+
+    type: Literal["ecs_service_capacity"]
+    primary: EcsServiceSide
+    secondary: EcsServiceSide
+    wait_for_steady_state: bool = True
+
+
+def _half_step(value: float | None) -> float | None:
+    if value is not None and (value * 2) != int(value * 2):
+        raise ValueError("Aurora capacity units come in steps of 0.5")
+    return value
+
+
+class ServerlessV2Capacity(Strict):
+    min_acu: float = Field(ge=0, le=256)
+    max_acu: float | None = Field(default=None, ge=1, le=256)
+
+    @model_validator(mode="after")
+    def _steps(self) -> ServerlessV2Capacity:
+        _half_step(self.min_acu)
+        _half_step(self.max_acu)
+        if self.max_acu is not None and self.max_acu < self.min_acu:
+            raise ValueError("max_acu must be at least min_acu")
+        return self
+
+
+class ProvisionedReaders(Strict):
+    count: int = Field(ge=1, le=15, description="readers of at least instance_class the cluster must have")
+    instance_class: str = Field(pattern=r"^db\.[a-z0-9]+\.[a-z0-9]+$")
+    identifier_prefix: str | None = Field(
+        default=None,
+        pattern=r"^[a-z][a-z0-9-]{0,50}$",
+        description="name of the readers this action creates or resizes (default '<cluster>-failover-')",
+    )
+
+
+class AuroraCapacitySide(Strict):
+    cluster_identifier: str = Field(pattern=r"^[a-z][a-z0-9-]{0,62}$")
+    region: Region
+    serverless_v2: ServerlessV2Capacity | None = None
+    readers: ProvisionedReaders | None = None
+
+    @model_validator(mode="after")
+    def _something(self) -> AuroraCapacitySide:
+        if self.serverless_v2 is None and self.readers is None:
+            raise ValueError("give serverless_v2, readers or both")
+        return self
+
+    @property
+    def reader_prefix(self) -> str:
+        if self.readers is not None and self.readers.identifier_prefix:
+            return self.readers.identifier_prefix
+        return f"{self.cluster_identifier}-failover-"
+
+
+class AuroraCapacitySpec(ActionSpecBase):
+    """Raise the target cluster's capacity before traffic arrives (Serverless v2 minimum, provisioned readers)."""
+
+    type: Literal["aurora_capacity"]
+    primary: AuroraCapacitySide
+    secondary: AuroraCapacitySide
+
+
+class DocDbGlobalClusterSpec(ActionSpecBase):
+    """Amazon DocumentDB global cluster switchover, or (allowed and approved) failover with data loss."""
+
+    type: Literal["docdb_global_cluster"]
+    global_cluster_identifier: str = Field(pattern=r"^[a-zA-Z][a-zA-Z0-9-]{0,62}$")
+    primary: GlobalClusterSide
+    secondary: GlobalClusterSide
+    allow_data_loss: bool = Field(
+        default=False,
+        description="Allow FailoverGlobalCluster (data loss possible) when switchover is impossible.",
+    )
+
+
+class ReplicationGroupSide(Strict):
+    replication_group_id: str = Field(pattern=r"^[a-zA-Z][a-zA-Z0-9-]{0,39}$")
+    region: Region
+
+
+class ElastiCacheGlobalDatastoreSpec(ActionSpecBase):
+    """Promote the target region's replication group to primary of an ElastiCache Global Datastore."""
+
+    type: Literal["elasticache_global_datastore"]
+    global_replication_group_id: str = Field(pattern=r"^[a-z]{5}-[a-zA-Z0-9-]{1,40}$")
+    primary: ReplicationGroupSide
+    secondary: ReplicationGroupSide
+
+
+class EventSourceMappingRef(Strict):
+    function_name: str = Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    event_source_arn: str | None = Field(default=None, pattern=r"^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\d{12}:.+$")
+
+
+class ConsumerSide(Strict):
+    region: Region
+    mappings: list[EventSourceMappingRef] = Field(min_length=1, max_length=50)
+
+
+class LambdaEventSourceMappingsSpec(ActionSpecBase):
+    """Enable the target side's event source mappings and disable the source's: work runs in one region."""
+
+    type: Literal["lambda_event_source_mappings"]
+    primary: ConsumerSide
+    secondary: ConsumerSide
+    on_source_unreachable: Literal["continue", "fail"] = Field(
+        default="continue",
+        description="when the source region's Lambda API cannot be reached: enable the target anyway, or fail",
+    )
+
+
 ActionSpec = Annotated[
     Route53RecordsSpec
     | Route53HealthCheckInvertSpec
@@ -268,6 +395,11 @@ ActionSpec = Annotated[
     | AsgCapacitySpec
     | S3MrapRoutesSpec
     | DynamoDbGlobalTableSpec
-    | LambdaHookSpec,
+    | LambdaHookSpec
+    | EcsServiceCapacitySpec
+    | AuroraCapacitySpec
+    | DocDbGlobalClusterSpec
+    | ElastiCacheGlobalDatastoreSpec
+    | LambdaEventSourceMappingsSpec,
     Field(discriminator="type"),
 ]
