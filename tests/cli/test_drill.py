@@ -120,8 +120,10 @@ def test_invoke_runs_one_function(capsys: pytest.CaptureFixture[str]) -> None:
         capsys, "invoke", "ValidateFunction", "--event", str(ROOT / "events" / "function_validate_input.json")
     )
     assert code == 0
-    assert data["decision"]["outcome"] in ("proceed", "skip")
-    assert next(c["name"] for c in data["decision"]["checks"]) == "automation enabled"
+    decision = data["gate"]["decision"]
+    assert decision["outcome"] in ("proceed", "skip")
+    assert next(c["name"] for c in decision["checks"]) == "automation enabled"
+    assert data["request"]["group"] == "web"  # the state comes back whole, with its gate
 
 
 def test_a_scenario_runs_on_another_plan_and_group(capsys: pytest.CaptureFixture[str]) -> None:

@@ -39,7 +39,12 @@ def test_native_modules_in_the_layer_are_aarch64(built: Path) -> None:
 
 
 def test_layer_holds_the_library_and_every_plan_but_not_the_runtime_sdk(built: Path) -> None:
-    assert (built / "python" / "failover" / "gate.py").is_file()
+    library = built / "python" / "failover"
+    assert (library / "steps" / "validate.py").is_file()
+    assert (library / "state.py").is_file()
+    shipped = {p.relative_to(library).as_posix() for p in library.rglob("*.py")}
+    cli_only = {"rto.py", "lint.py", "params.py", "steps/notify/sample.py"}
+    assert not shipped & cli_only, "the command line's tools are not cold-start weight for the functions"
     assert {p.name for p in (built / "plans").glob("*.yaml")} == {p.name for p in (ROOT / "plans").glob("*.yaml")}
     assert not (built / "python" / "botocore").exists(), "boto3/botocore come with the Lambda runtime"
 
