@@ -80,17 +80,72 @@ NOT_OURS = {
 
 # ---------------------------------------------------------------------- cold start
 
+#: A fresh process, as a Lambda container starts: the handler's import, then its first invocation
+#: (the deps: the plan and the clients; then the work), AWS answered from a recording. Process time
+#: is the CPU the whole process used (the interpreter's start included), less the harness's own
+#: reading of the recording; peak RSS is the process's maximum resident set.
 CHILD = textwrap.dedent(
     """
-    import json, resource, sys, time
-    started = time.perf_counter()
-    sys.path[:0] = [sys.argv[1], sys.argv[2]]
+    import json, sys, time
+    code_dir, layer, module_name, function_name, record_file = sys.argv[1:6]
+    sys.path[:0] = [code_dir, layer]
     import importlib
-    module = importlib.import_module(sys.argv[3])
-    handler = getattr(module, sys.argv[4])
-    init_ms = (time.perf_counter() - started) * 1000
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"init_ms": init_ms, "peak_mb": peak_kb / 1024}))
+    module = importlib.import_module(module_name)
+    handler = getattr(module, function_name)
+    import_cpu = time.process_time()
+    harness = time.process_time()
+    import pickle
+    from collections import defaultdict, deque
+    from botocore import handlers
+    from botocore.awsrequest import AWSResponse
+    with open(record_file, "rb") as f:
+        record = pickle.load(f)
+    queues = defaultdict(deque)
+    for api, status, parsed in record["responses"]:
+        queues[api].append((status, parsed))
+    missing = []
+
+    def replay(model, params, context, **kwargs):
+        api = model.service_model.service_name + "." + model.name
+        if not queues[api]:
+            missing.append(api)
+            return AWSResponse("https://replay.invalid/", 500, {}, None), {
+                "Error": {"Code": "InternalFailure", "Message": "not in the recording"},
+                "ResponseMetadata": {"HTTPStatusCode": 500},
+            }
+        status, parsed = queues[api].popleft()
+        return AWSResponse("https://replay.invalid/", status, {}, None), parsed
+
+    handlers.BUILTIN_HANDLERS.append(("before-call", replay))
+
+    class Context:
+        function_name = "bench"
+        function_version = "$LATEST"
+        memory_limit_in_mb = 512
+        aws_request_id = "00000000-0000-4000-8000-000000000000"
+        invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:bench"
+        log_group_name = "/aws/lambda/bench"
+        log_stream_name = "bench"
+
+        def get_remaining_time_in_millis(self):
+            return 60000
+
+    harness = time.process_time() - harness
+    error = None
+    try:
+        handler(record["payload"], Context())
+    except Exception as err:
+        error = type(err).__name__ + ": " + str(err)[:200]
+        if "-v" in sys.argv:
+            raise
+    cpu = time.process_time() - harness
+    # VmHWM, not ru_maxrss: the latter keeps the parent's peak across fork and exec
+    with open("/proc/self/status") as f:
+        peak_kb = next(int(line.split()[1]) for line in f if line.startswith("VmHWM:"))
+    print(json.dumps({
+        "import_ms": import_cpu * 1000, "cold_ms": cpu * 1000, "peak_mb": peak_kb / 1024,
+        "error": error, "missing": missing,
+    }))
     """
 )
 
@@ -107,14 +162,102 @@ BASELINE = textwrap.dedent(
     '''
 )
 
+#: the drills whose first invocation of each function is replayed (the approval scenario for the
+#: approve function, which primary-outage does not invoke)
+RECORDED_SCENARIOS = ("primary-outage", "replication-lag")
+
 
 @dataclass
 class ColdStart:
     function: str
-    init_ms: float
+    import_ms: float
+    cold_ms: float
     peak_mb: float
     runs: int
     ratio: float = 0.0
+    note: str = ""
+
+
+@dataclass
+class FirstInvocation:
+    payload: Any
+    plan_text: str
+    responses: list[tuple[str, int, Any]] = field(default_factory=list)
+
+
+def record_first_invocations() -> dict[str, FirstInvocation]:
+    """Each function's first invocation in the recorded drills: its event and every AWS answer it got.
+
+    The answers are taken at botocore's ``after-call`` before boto3's DynamoDB resource converts them
+    (as they come off the wire), so the replay in the child goes through the same conversions.
+    """
+    import copy
+    import pickle
+
+    from aws_lambda_powertools.utilities import parameters
+    from botocore import handlers
+
+    from failoverctl.drill import run_scenario
+    from failoverctl.scenarios import SCENARIOS
+    from failoverctl.sim.lambdas import LocalLambdas
+
+    recorded: dict[str, FirstInvocation] = {}
+    local = threading.local()
+    lock = threading.Lock()
+    original = LocalLambdas.invoke
+
+    def invoke(self: Any, function_name: str, payload: Any) -> Any:
+        name = self.resolve_name(function_name)
+        stack = local.__dict__.setdefault("stack", [])
+        with lock:
+            first = name in self.definitions and name not in recorded
+            if first:
+                # a fresh container has nothing cached: what another function fetched is fetched again
+                parameters.clear_caches()
+                plan = Path(os.environ["PLAN_FILE"]).read_text(encoding="utf-8")
+                recorded[name] = FirstInvocation(copy.deepcopy(payload), plan)
+        stack.append(name if first else None)
+        try:
+            return original(self, function_name, payload)
+        finally:
+            stack.pop()
+
+    def after_call(http_response: Any, parsed: Any, model: Any, **_: Any) -> None:
+        stack = getattr(local, "stack", None)
+        if not stack or stack[-1] is None:
+            return
+        answer = copy.deepcopy(parsed)
+        try:
+            pickle.dumps(answer)
+        except Exception:  # a streaming body (Lambda Invoke, S3 GetObject): answered as empty
+            answer = {"ResponseMetadata": {"HTTPStatusCode": 200}}
+        api = f"{model.service_model.service_name}.{model.name}"
+        with lock:
+            recorded[stack[-1]].responses.append((api, http_response.status_code, answer))
+
+    # the most specific event name: run before boto3's handler for "after-call.dynamodb" converts the answer
+    entry = ("after-call.*.*", after_call)
+    handlers.BUILTIN_HANDLERS.insert(0, entry)
+    LocalLambdas.invoke = invoke  # type: ignore[method-assign]
+    try:
+        for name in RECORDED_SCENARIOS:
+            run_scenario(SCENARIOS[name], slack=False)
+    finally:
+        LocalLambdas.invoke = original  # type: ignore[method-assign]
+        handlers.BUILTIN_HANDLERS.remove(entry)
+    return recorded
+
+
+def _layer_as_built(target: Path) -> Path:
+    """The library as ``sam build`` lays it out: a copy compiled to unchecked-hash bytecode."""
+    import compileall
+    import py_compile
+    import shutil
+
+    python = target / "python"
+    shutil.copytree(LAYER / "failover", python / "failover", ignore=shutil.ignore_patterns("__pycache__"))
+    compileall.compile_dir(python, quiet=1, invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
+    return python
 
 
 def _function_env(environment: dict[str, Any]) -> dict[str, str]:
@@ -133,17 +276,19 @@ def _function_env(environment: dict[str, Any]) -> dict[str, str]:
         "AWS_LAMBDA_FUNCTION_NAME": "bench",
         "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "512",
         "LAMBDA_TASK_ROOT": "/var/task",
+        "_X_AMZN_TRACE_ID": "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1",
         "PYTHONDONTWRITEBYTECODE": "1",
         **env,
     }
 
 
-def _measure(code_dir: Path, handler: str, env: dict[str, str], runs: int) -> tuple[float, float]:
+def _measure(code_dir: Path, layer: Path, handler: str, env: dict[str, str], record: Path, runs: int) -> dict[str, Any]:
     module, _, function = handler.rpartition(".")
-    inits, peaks = [], []
+    imports, colds, peaks = [], [], []
+    note = ""
     for _ in range(runs):
         out = subprocess.run(
-            [sys.executable, "-c", CHILD, str(code_dir), str(LAYER), module, function],
+            [sys.executable, "-c", CHILD, str(code_dir), str(layer), module, function, str(record)],
             env=env,
             capture_output=True,
             text=True,
@@ -151,28 +296,54 @@ def _measure(code_dir: Path, handler: str, env: dict[str, str], runs: int) -> tu
             timeout=120,
         )
         data = json.loads(out.stdout.strip().splitlines()[-1])
-        inits.append(data["init_ms"])
+        imports.append(data["import_ms"])
+        colds.append(data["cold_ms"])
         peaks.append(data["peak_mb"])
-    return statistics.median(inits), max(peaks)
+        if data["error"] or data["missing"]:
+            note = f"first invocation: {data['error'] or 'completed'}; unanswered: {', '.join(data['missing']) or '-'}"
+    return {"import_ms": statistics.median(imports), "cold_ms": statistics.median(colds), "peak_mb": max(peaks), "note": note}
 
 
 def cold_starts(runs: int) -> list[ColdStart]:
+    import pickle
+
+    from failover.plan import compile_plan
     from failoverctl.template import functions, load_template
 
+    print("  recording each function's first invocation ...", flush=True)
+    recorded = record_first_invocations()
     template = load_template()
     out: list[ColdStart] = []
-    with tempfile.TemporaryDirectory(prefix="bench-baseline-") as tmp:
-        (Path(tmp) / "app.py").write_text(BASELINE)
-        base_env = _function_env({})
-        init, peak = _measure(Path(tmp), "app.lambda_handler", base_env, runs)
-        baseline = ColdStart("baseline (boto3 + one client)", init, peak, runs, 1.0)
-        (Path(tmp) / "xray.py").write_text(BASELINE + "\nimport aws_xray_sdk.core  # what Powertools Tracer imports\n")
-        init, peak = _measure(Path(tmp), "xray.lambda_handler", base_env, runs)
-        xray = ColdStart("baseline + aws_xray_sdk.core (for attribution)", init, peak, runs, init / baseline.init_ms)
-    for definition in functions(template):
-        init, peak = _measure(definition.code_uri, definition.handler, _function_env(definition.environment), runs)
-        out.append(ColdStart(definition.logical_id, init, peak, runs, init / baseline.init_ms))
-    return [baseline, *out, xray]
+    with tempfile.TemporaryDirectory(prefix="bench-cold-") as tmp_name:
+        tmp = Path(tmp_name)
+        layer = _layer_as_built(tmp / "layer")
+        (tmp / "baseline").mkdir()
+        (tmp / "baseline" / "app.py").write_text(BASELINE)
+        empty = tmp / "empty.pickle"
+        empty.write_bytes(pickle.dumps({"payload": {}, "responses": []}))
+        m = _measure(tmp / "baseline", layer, "app.lambda_handler", _function_env({}), empty, runs)
+        baseline = ColdStart("baseline (boto3 + one client)", m["import_ms"], m["cold_ms"], m["peak_mb"], runs, 1.0)
+        for definition in functions(template):
+            print(f"  {definition.logical_id} ...", flush=True)
+            first = recorded.get(definition.logical_id)
+            env = _function_env(definition.environment)
+            record, note = empty, "not invoked in the recorded drills: import and an empty event"
+            if first is not None:
+                plans = tmp / "plans" / definition.logical_id
+                plans.mkdir(parents=True)
+                plan_file = plans / Path(env["PLAN_FILE"]).name
+                plan_file.write_text(first.plan_text, encoding="utf-8")
+                compile_plan(plan_file, plans)  # as sam build does
+                env["PLAN_FILE"] = str(plan_file)
+                record = tmp / f"{definition.logical_id}.pickle"
+                record.write_bytes(pickle.dumps({"payload": first.payload, "responses": first.responses}))
+                note = ""
+            m = _measure(definition.code_uri, layer, definition.handler, env, record, runs)
+            ratio = m["cold_ms"] / baseline.cold_ms
+            out.append(
+                ColdStart(definition.logical_id, m["import_ms"], m["cold_ms"], m["peak_mb"], runs, ratio, m["note"] or note)
+            )
+    return [baseline, *out]
 
 
 # ---------------------------------------------------------------------- timing of simulated AWS calls

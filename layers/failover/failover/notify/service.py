@@ -10,15 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from failover.clients import Clients
 from failover.config import Env
 from failover.models import NotificationRecord
-from failover.notify import slack as slack_mod
 from failover.notify.messages import ApprovalLinks, Incident, clip
 from failover.notify.sns import publish
 from failover.observability import logger
+
+if TYPE_CHECKING:
+    from failover.notify import slack as slack_mod
 
 __all__ = ["ApprovalLinks", "DeliveryRecord", "deliver"]
 
@@ -126,6 +128,9 @@ def _send_slack(
             skipped=True,
             detail="skipped: no Slack webhook secret configured",
         )
+    # slack_sdk is imported where Slack is configured, not at every cold start of every function
+    from failover.notify import slack as slack_mod
+
     url: str | None = None
     try:
         url = slack_mod.webhook_url(env.slack_secret_arn, clients=clients)
