@@ -38,6 +38,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 LAYER = ROOT / "layers" / "failover"
+ASL = ROOT / "statemachine" / "failover.asl.json"
 COMMAND = "make bench  (python -m bench.run --write docs/performance.md)"
 
 # ---------------------------------------------------------------------- prices and goals
@@ -49,8 +50,8 @@ PRICE_PER_GB_SECOND_ARM = 0.0000133334
 PRICE_PER_REQUEST = 0.20 / 1_000_000
 
 GOAL_COLD_RATIO = 1.3
-GOAL_PEAK_MB = 128
-GOAL_CALLS_TO_SHIFT = 8
+GOAL_PEAK_MB = 64
+GOAL_CALLS_TO_SHIFT = 12
 GOAL_TRANSITIONS_TO_SHIFT = 10
 GOAL_COST = 0.01
 GOAL_EVENTS_PER_SECOND = 500
@@ -382,6 +383,184 @@ def timed_calls() -> Iterator[CallTiming]:
         BaseClient._make_api_call = original
 
 
+# ---------------------------------------------------------------------- calls on the path to the first change
+
+
+@dataclass
+class OwnedCall:
+    """One AWS call made inside one of our functions, with the invocation that made it."""
+
+    api: str
+    function: str
+    phase: str | None  # the notify function's phase, from its event
+    invocation: int  # which invocation (in order of start) made it
+    after_start: bool  # made after this invocation started an execution (beside the execution's path)
+    ok: bool
+    at: float
+
+
+@contextmanager
+def owned_calls() -> Iterator[list[OwnedCall]]:
+    """Attribute every AWS call made inside a function to its invocation (by thread: an invocation
+    runs its handler in the thread that invoked it; calls of concurrent branches do not mix)."""
+    from botocore.client import BaseClient
+
+    from failoverctl.sim.lambdas import LocalLambdas
+
+    calls: list[OwnedCall] = []
+    local = threading.local()
+    lock = threading.Lock()
+    counter = iter(range(1_000_000))
+    original_invoke = LocalLambdas.invoke
+    original_call = BaseClient._make_api_call
+
+    def invoke(self: Any, function_name: str, payload: Any) -> Any:
+        stack = local.__dict__.setdefault("stack", [])
+        phase = payload.get("phase") if isinstance(payload, dict) else None
+        with lock:
+            number = next(counter)
+        stack.append({"function": self.resolve_name(function_name), "phase": phase, "n": number, "started": False})
+        try:
+            return original_invoke(self, function_name, payload)
+        finally:
+            stack.pop()
+
+    def call(client: Any, operation_name: str, api_params: Any) -> Any:
+        stack = getattr(local, "stack", None)
+        owner = stack[-1] if stack else None
+        api = f"{client.meta.service_model.service_name}.{operation_name}"
+        ok = False
+        try:
+            result = original_call(client, operation_name, api_params)
+            ok = True
+            return result
+        finally:
+            if owner is not None:
+                with lock:
+                    calls.append(
+                        OwnedCall(api, owner["function"], owner["phase"], owner["n"], owner["started"], ok, time.monotonic())
+                    )
+                if ok and api == "stepfunctions.StartExecution":
+                    owner["started"] = True
+
+    LocalLambdas.invoke = invoke  # type: ignore[method-assign]
+    BaseClient._make_api_call = call  # type: ignore[method-assign]
+    try:
+        yield calls
+    finally:
+        LocalLambdas.invoke = original_invoke  # type: ignore[method-assign]
+        BaseClient._make_api_call = original_call  # type: ignore[method-assign]
+
+
+def beside_the_change(definition: dict[str, Any], change_state: str = "Execute Action") -> set[tuple[str, str | None]]:
+    """The tasks the state machine runs in a Parallel branch beside the branch that holds ``change_state``,
+    as (function logical id, phase of the event): nothing on the way to the change waits for them."""
+
+    def holds(states: dict[str, Any]) -> bool:
+        for name, state in states.items():
+            if name == change_state:
+                return True
+            inner = state.get("ItemProcessor") or state.get("Iterator")
+            if inner and holds(inner["States"]):
+                return True
+            if any(holds(b["States"]) for b in state.get("Branches", [])):
+                return True
+        return False
+
+    def tasks(states: dict[str, Any]) -> set[tuple[str, str | None]]:
+        out: set[tuple[str, str | None]] = set()
+        for state in states.values():
+            params = state.get("Parameters") or {}
+            function = str(params.get("FunctionName", ""))
+            if state.get("Type") == "Task" and function.startswith("${") and function.endswith("Arn}"):
+                payload = params.get("Payload") if isinstance(params.get("Payload"), dict) else {}
+                out.add((function[2:-4], payload.get("phase")))
+            inner = state.get("ItemProcessor") or state.get("Iterator")
+            if inner:
+                out |= tasks(inner["States"])
+            for branch in state.get("Branches", []):
+                out |= tasks(branch["States"])
+        return out
+
+    found: set[tuple[str, str | None]] = set()
+
+    def walk(states: dict[str, Any]) -> None:
+        for state in states.values():
+            branches = state.get("Branches", [])
+            if any(holds(b["States"]) for b in branches):
+                for branch in branches:
+                    if not holds(branch["States"]):
+                        found.update(tasks(branch["States"]))
+            for branch in branches:
+                walk(branch["States"])
+            inner = state.get("ItemProcessor") or state.get("Iterator")
+            if inner:
+                walk(inner["States"])
+
+    walk(definition["States"])
+    return found
+
+
+@dataclass
+class PathToChange:
+    """The AWS calls the first traffic-shifting change waits for, and those made beside it meanwhile."""
+
+    on_path: list[OwnedCall]
+    beside: list[OwnedCall]
+    first_change: OwnedCall | None
+
+
+def path_to_first_change(calls: list[OwnedCall], definition: dict[str, Any]) -> PathToChange:
+    """Split the calls made up to the first successful traffic-shifting call: on the path are those
+    the change waits for; beside it are those of tasks in a parallel branch (``beside_the_change``)
+    and a function's calls after it started the execution (the execution does not wait for them)."""
+    ordered = sorted(calls, key=lambda c: c.at)
+    change = next((c for c in ordered if c.ok and c.api.split(".")[-1] in TRAFFIC_SHIFTING), None)
+    if change is None:
+        return PathToChange([], [], None)
+    upto = ordered[: ordered.index(change) + 1]
+    side = beside_the_change(definition)
+    beside = [c for c in upto if c.after_start or (c.function, c.phase) in side]
+    on_path = [c for c in upto if c not in beside]
+    return PathToChange(on_path, beside, change)
+
+
+#: why each call on the path of primary-outage must come before the first change (function, API, n-th)
+WHY_FIRST: dict[tuple[str, str, int], str] = {
+    ("TriggerFunction", "dynamodb.PutItem", 1): "the idempotency record: a redelivered event must not start a "
+    "second execution",
+    ("TriggerFunction", "dynamodb.PutItem", 2): "the incident claim (conditional): other alarms of the same "
+    "incident must not start a second execution",
+    ("TriggerFunction", "stepfunctions.StartExecution", 1): "starts the execution that makes the change",
+    ("ValidateFunction", "dynamodb.BatchGetItem", 1): "the group's state and the global settings in one read: "
+    "pause flags, cooldown and the active side decide whether to act at all",
+    ("ValidateFunction", "cloudwatch.DescribeAlarms", 1): "anti-flap: the trigger alarm must still be firing "
+    "after the confirmation period",
+    ("ValidateFunction", "route53.GetHealthCheckStatus", 1): "the target side's health checks: never fail over to "
+    "an unhealthy side",
+    ("ValidateFunction", "cloudwatch.DescribeAlarms", 2): "the target side's alarms (in the target's region, so a "
+    "call of its own)",
+    ("ValidateFunction", "route53.ListResourceRecordSets", 1): "already on the target side? A second alarm after "
+    "the change must not fail over again",
+    ("ValidateFunction", "dynamodb.PutItem", 1): "the group lock (conditional write): one failover of a group at "
+    "a time",
+    ("ValidateFunction", "dynamodb.PutItem", 2): "a slot of the global rate limit (conditional write): a storm "
+    "across groups needs a person",
+    ("ExecuteFunction", "route53.ListResourceRecordSets", 1): "the action reads the record first: idempotent "
+    "(unchanged if already switched) and the undo is the value it read",
+    ("ExecuteFunction", "route53.ChangeResourceRecordSets", 1): "the change itself",
+}
+
+
+def why_first(path: list[OwnedCall]) -> list[tuple[OwnedCall, str]]:
+    seen: dict[tuple[str, str], int] = {}
+    out = []
+    for call in path:
+        n = seen[(call.function, call.api)] = seen.get((call.function, call.api), 0) + 1
+        out.append((call, WHY_FIRST.get((call.function, call.api, n), "(no reason recorded in bench/run.py)")))
+    return out
+
+
 # ---------------------------------------------------------------------- critical path and drill time
 
 
@@ -405,6 +584,8 @@ class CriticalPath:
     sim_in_handlers_seconds: float
     apis_to_shift: list[str]
     calls_by_function: dict[str, int]
+    path: list[tuple[OwnedCall, str]] = field(default_factory=list)
+    beside: list[OwnedCall] = field(default_factory=list)
 
 
 def _ours(calls: list[Any]) -> list[Any]:
@@ -425,7 +606,7 @@ def critical_path(name: str) -> CriticalPath:
         group = world.plan.group(scenario.group)
         ctx = scenario.prepare(world, group)
         events = scenario.events(world, group, ctx) if scenario.events else [fire_trigger(world, group)]
-        with timed_calls() as timing:
+        with timed_calls() as timing, owned_calls() as owned:
             mark, first_invocation = len(world.sim.calls), len(world.lambdas.invocations)
             started = time.perf_counter()
             arns: list[str] = []
@@ -440,6 +621,7 @@ def critical_path(name: str) -> CriticalPath:
         invocations = list(world.lambdas.invocations)[first_invocation:]
         history = world.history(arns[0])
         passed = not scenario.expect.problems(_report(scenario, report, world, group), world, ctx)
+        to_change = path_to_first_change(list(owned), json.loads(ASL.read_text(encoding="utf-8")))
 
     entered = [e["stateEnteredEventDetails"]["name"] for e in history if e["type"].endswith("StateEntered")]
     shift_index = next(
@@ -474,7 +656,7 @@ def critical_path(name: str) -> CriticalPath:
     return CriticalPath(
         scenario=name,
         passed=passed,
-        calls_to_shift=None if shift_index is None else shift_index + 1,
+        calls_to_shift=len(to_change.on_path) if to_change.first_change else None,
         transitions_to_shift=transitions_to_shift,
         calls_to_verified=calls_to_verified,
         transitions_to_verified=transitions_to_verified,
@@ -488,20 +670,17 @@ def critical_path(name: str) -> CriticalPath:
         handler_seconds=sum(inv.duration_ms for inv in invocations) / 1000,
         handler_cold_seconds=sum(inv.duration_ms for inv in invocations if inv.cold) / 1000,
         sim_in_handlers_seconds=sum(s for _, s in ours),
-        apis_to_shift=[c.api for c in calls[: (shift_index or 0) + 1]] if shift_index is not None else [],
-        calls_by_function=_by_function(calls[: (shift_index or 0) + 1] if shift_index is not None else [], invocations),
+        apis_to_shift=[c.api for c in to_change.on_path],
+        calls_by_function=_count_by_function(to_change.on_path),
+        path=why_first(to_change.on_path),
+        beside=to_change.beside,
     )
 
 
-def _by_function(calls: list[Any], invocations: list[Any]) -> dict[str, int]:
-    """Which function made each call (by the invocation whose run covers the call's time)."""
+def _count_by_function(calls: list[OwnedCall]) -> dict[str, int]:
     out: dict[str, int] = {}
     for call in calls:
-        owner = next(
-            (inv.function for inv in invocations if inv.started <= call.at <= inv.started + inv.duration_ms / 1000),
-            "outside a function",
-        )
-        out[owner] = out.get(owner, 0) + 1
+        out[call.function] = out.get(call.function, 0) + 1
     return out
 
 

@@ -8,7 +8,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from failover.approval import create_approval, signing_key
 from failover.deps import Deps, default_deps
-from failover.notify.service import deliver
+from failover.notify.service import deliver, record_started_decision
 from failover.observability import logger, metrics, tracer
 
 
@@ -44,6 +44,8 @@ def process(event: Any, deps: Deps | None = None) -> dict[str, Any]:
         execution_id=event.get("execution_id") if isinstance(event, dict) else None,
         store=deps.store,
     )
+    if phase == "started":
+        record_started_decision(deps.store, state)
     return {
         "phase": phase,
         "records": [r.to_json() for r in records],

@@ -41,10 +41,8 @@ def process(event: Any, deps: Deps | None = None) -> dict[str, Any]:
             "checks": [c.to_json() for c in decision.checks],
         },
     )
-    if data.request.incident_id:
-        deps.store.add_event(
-            data.request.incident_id, "decision", f"{decision.outcome}: {decision.reason}", decision=decision.to_json()
-        )
+    if decision.outcome != "proceed":  # proceed: recorded beside the first stage, off the path to the change
+        deps.store.record_decision(data.request.incident_id, decision.to_json())
     return result.to_json()
 
 

@@ -129,11 +129,12 @@ class Gate:
             return GateResult(decision, run_for(group, decision))
 
         lock_taken = False
-        state = self.store.group_state(group.name)  # read once: pause, cooldown and active side
+        # read once, in one call: pause flags, cooldown and active side, and the global pause
+        state, settings = self.store.group_state_and_settings(group.name)
         active: str | None = state.get("active_side")
 
         # 1. automation enabled
-        enabled = self._enabled_check(group, request, automatic, state)
+        enabled = self._enabled_check(group, request, automatic, state, settings)
         checks.append(enabled)
         if not enabled.ok:
             return decide(Outcome.SKIP, enabled.detail)
@@ -259,8 +260,14 @@ class Gate:
 
     # ------------------------------------------------------------------------------------
 
-    def _enabled_check(self, group: Group, request: FailoverRequest, automatic: bool, state: dict[str, Any]) -> Check:
-        settings = self.store.global_settings()
+    def _enabled_check(
+        self,
+        group: Group,
+        request: FailoverRequest,
+        automatic: bool,
+        state: dict[str, Any],
+        settings: dict[str, Any],
+    ) -> Check:
         values = {
             "plan_paused": self.plan.settings.paused,
             "global_paused": bool(settings.get("paused")),

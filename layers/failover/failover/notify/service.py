@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from failover.clients import Clients
 from failover.config import Env
 from failover.models import NotificationRecord
@@ -22,7 +24,7 @@ from failover.observability import logger
 if TYPE_CHECKING:
     from failover.notify import slack as slack_mod
 
-__all__ = ["ApprovalLinks", "DeliveryRecord", "deliver"]
+__all__ = ["ApprovalLinks", "DeliveryRecord", "deliver", "record_started_decision"]
 
 
 class DeliveryRecord(NotificationRecord):
@@ -111,6 +113,22 @@ def _send_sns(incident: Incident, env: Env, clients: Clients) -> NotificationRec
         return NotificationRecord(
             channel="sns", phase=incident.phase, ok=False, detail=clip(f"{type(err).__name__}: {err}", 1000)
         )
+
+
+def record_started_decision(store: Any, state: Mapping[str, Any] | None) -> None:
+    """With the started notification (beside the first stage), the gate's proceed decision goes into
+    the timeline at the time it was made (``Store.record_decision``). Best effort, like the
+    notification: a failed write is logged, never raised into the failover."""
+    state = state or {}
+    request = state.get("request") if isinstance(state.get("request"), Mapping) else {}
+    gate = state.get("gate") if isinstance(state.get("gate"), Mapping) else {}
+    decision = gate.get("decision") if isinstance(gate.get("decision"), Mapping) else None
+    if decision is None or not request.get("incident_id"):
+        return
+    try:
+        store.record_decision(str(request["incident_id"]), decision)
+    except (BotoCoreError, ClientError):
+        logger.exception("could not add the decision to the timeline", extra={"incident_id": request["incident_id"]})
 
 
 def _send_slack(
