@@ -119,16 +119,19 @@ def record_started_decision(store: Any, state: Mapping[str, Any] | None) -> None
     """With the started notification (beside the first stage), the gate's proceed decision goes into
     the timeline at the time it was made (``Store.record_decision``). Best effort, like the
     notification: a failed write is logged, never raised into the failover."""
-    state = state or {}
-    request = state.get("request") if isinstance(state.get("request"), Mapping) else {}
-    gate = state.get("gate") if isinstance(state.get("gate"), Mapping) else {}
-    decision = gate.get("decision") if isinstance(gate.get("decision"), Mapping) else None
-    if decision is None or not request.get("incident_id"):
+    request = _mapping((state or {}).get("request"))
+    decision = _mapping(_mapping((state or {}).get("gate")).get("decision"))
+    incident_id = request.get("incident_id")
+    if not decision or not incident_id:
         return
     try:
-        store.record_decision(str(request["incident_id"]), decision)
+        store.record_decision(str(incident_id), decision)
     except (BotoCoreError, ClientError):
-        logger.exception("could not add the decision to the timeline", extra={"incident_id": request["incident_id"]})
+        logger.exception("could not add the decision to the timeline", extra={"incident_id": incident_id})
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
 
 
 def _send_slack(
