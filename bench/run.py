@@ -214,9 +214,9 @@ def record_first_invocations() -> dict[str, FirstInvocation]:
     import copy
     import pickle
 
-    from aws_lambda_powertools.utilities import parameters
     from botocore import handlers
 
+    from failover.approval import forget_cached_secrets
     from failoverctl.drill import run_scenario
     from failoverctl.scenarios import SCENARIOS
     from failoverctl.sim.lambdas import LocalLambdas
@@ -233,7 +233,7 @@ def record_first_invocations() -> dict[str, FirstInvocation]:
             first = name in self.definitions and name not in recorded
             if first:
                 # a fresh container has nothing cached: what another function fetched is fetched again
-                parameters.clear_caches()
+                forget_cached_secrets()
                 plan = Path(os.environ["PLAN_FILE"]).read_text(encoding="utf-8")
                 recorded[name] = FirstInvocation(copy.deepcopy(payload), plan)
         stack.append(name if first else None)

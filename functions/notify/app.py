@@ -25,7 +25,7 @@ def process(event: Any, deps: Deps | None = None) -> dict[str, Any]:
         group = deps.plan.group(str(request.get("group")))
         approval = create_approval(
             deps.store,
-            signing_key(deps.env.approval_secret_arn),
+            signing_key(deps.env.approval_secret_arn, clients=deps.clients),
             task_token=str(event["task_token"]),
             execution_id=str(event.get("execution_id")),
             group=group.name,
