@@ -2,7 +2,7 @@
 
 Every client comes from one boto3 session per ``Clients`` (one per warm Lambda container): the
 session resolves credentials and loads the endpoint and service data once, not once per client.
-Standard retries (up to 5 attempts, exponential backoff with jitter, retries on throttling and
+Standard retries (up to 5 retries after the first attempt, exponential backoff with jitter, on throttling and
 transient errors) are the mode AWS recommends; the adaptive mode's client-side rate limiting would
 only slow a failover that runs a few dozen calls.
 

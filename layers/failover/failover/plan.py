@@ -296,8 +296,12 @@ def compiled_path(path: str | os.PathLike[str]) -> Path:
     return p.with_name(p.stem + COMPILED_SUFFIX)
 
 
-def compile_plan(path: str | os.PathLike[str], out_dir: str | os.PathLike[str]) -> Path:
-    """Validate the plan at ``path`` and write its data as JSON into ``out_dir`` (the build's step)."""
+def compile_plan(path: str | os.PathLike[str], out_dir: str | os.PathLike[str]) -> Path | None:
+    """Validate the plan at ``path`` and write its data as JSON into ``out_dir`` (the build's step).
+
+    None, and nothing written, for a plan whose data JSON cannot hold (a YAML date in a hook's
+    payload): the functions then read that plan's YAML.
+    """
     p = Path(path)
     raw = p.read_bytes()
     text = raw.decode("utf-8")
@@ -305,7 +309,11 @@ def compile_plan(path: str | os.PathLike[str], out_dir: str | os.PathLike[str]) 
     parse_plan(data, str(p))
     out = compiled_path(Path(out_dir) / p.name)
     document = {"source_sha256": hashlib.sha256(raw).hexdigest(), "plan": data}
-    out.write_text(json.dumps(document, sort_keys=True, separators=(",", ":")), encoding="utf-8")
+    try:
+        text = json.dumps(document, sort_keys=True, separators=(",", ":"))
+    except TypeError:
+        return None
+    out.write_text(text, encoding="utf-8")
     return out
 
 

@@ -26,13 +26,15 @@ def main(args: list[str]) -> int:
     for path in args:
         try:
             plan = load_plan(path)
-            if out_dir is not None:
-                compile_plan(path, out_dir)
+            compiled = compile_plan(path, out_dir) if out_dir is not None else None
         except PlanError as err:
             sys.stderr.write(f"{err.message}\n")
             status = 1
             continue
-        sys.stdout.write(f"{path}: valid ({len(plan.groups)} group(s))\n")
+        note = (
+            "; not compiled: JSON cannot hold its data, the functions read the YAML" if out_dir and not compiled else ""
+        )
+        sys.stdout.write(f"{path}: valid ({len(plan.groups)} group(s)){note}\n")
     return status
 
 
