@@ -969,7 +969,8 @@ def render(cold: list[ColdStart], paths: list[CriticalPath], storms: list[Storm]
                 f"{label.removeprefix('baseline + ')} +{c.peak_mb - baseline.peak_mb:.0f} MB"
                 for label, c in extras.items()
             )
-            + f"; over the goal: {', '.join(f'{c.function} {c.peak_mb:.0f} MB' for c in functions_only if c.peak_mb > GOAL_PEAK_MB)}"
+            + "; over the goal: "
+            + ", ".join(f"{c.function} {c.peak_mb:.0f} MB" for c in functions_only if c.peak_mb > GOAL_PEAK_MB)
             ", each with the service models of the clients it needs (the finalize function's S3 client, for the "
             "report, has the largest)"
         )
