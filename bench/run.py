@@ -971,7 +971,7 @@ def render(cold: list[ColdStart], paths: list[CriticalPath], storms: list[Storm]
             )
             + "; over the goal: "
             + ", ".join(f"{c.function} {c.peak_mb:.0f} MB" for c in functions_only if c.peak_mb > GOAL_PEAK_MB)
-            ", each with the service models of the clients it needs (the finalize function's S3 client, for the "
+            + ", each with the service models of the clients it needs (the finalize function's S3 client, for the "
             "report, has the largest)"
         )
         + " |"
