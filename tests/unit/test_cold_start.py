@@ -97,3 +97,29 @@ def test_the_gate_state_and_the_global_settings_come_in_one_read(world: Any) -> 
     assert (state["paused_by"], state["active_side"]) == ("bob", "primary")
     assert (settings["paused"], settings["paused_reason"]) == (True, "maintenance")
     assert store.group_state_and_settings("nothing") == ({}, settings)
+
+
+class _Timeline:
+    def __init__(self) -> None:
+        self.decisions: list[tuple[str, dict[str, Any]]] = []
+
+    def record_decision(self, incident_id: str, decision: dict[str, Any]) -> None:
+        self.decisions.append((incident_id, dict(decision)))
+
+
+@pytest.mark.parametrize(("outcome", "recorded"), [("proceed", 1), ("approval", 0), ("skip", 0)])
+def test_the_started_notice_records_only_a_proceed_decision(outcome: str, recorded: int) -> None:
+    from failover.notify.service import record_started_decision
+
+    timeline = _Timeline()
+    decision = {"outcome": outcome, "reason": "r", "decided_at": "2026-01-01T00:00:00.000Z"}
+    state = {"request": {"incident_id": "web-1"}, "gate": {"decision": decision}}
+    record_started_decision(timeline, state)
+    assert timeline.decisions == [("web-1", decision)] * recorded
+
+
+def test_a_decision_is_placed_at_its_own_time(world: Any) -> None:
+    store: Store = world.store
+    store.add_event("web-2", "action", "changed")
+    store.record_decision("web-2", {"outcome": "proceed", "reason": "ok", "decided_at": "2000-01-01T00:00:00.000Z"})
+    assert [e["kind"] for e in store.timeline("web-2")] == ["decision", "action"]

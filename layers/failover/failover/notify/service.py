@@ -122,8 +122,8 @@ def record_started_decision(store: Any, state: Mapping[str, Any] | None) -> None
     request = _mapping((state or {}).get("request"))
     decision = _mapping(_mapping((state or {}).get("gate")).get("decision"))
     incident_id = request.get("incident_id")
-    if not decision or not incident_id:
-        return
+    if decision.get("outcome") != "proceed" or not incident_id:
+        return  # an approval decision was recorded by the gate's function, before the wait
     try:
         store.record_decision(str(incident_id), decision)
     except (BotoCoreError, ClientError):
