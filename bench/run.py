@@ -49,6 +49,9 @@ PRICE_PER_TRANSITION = 0.025 / 1000
 PRICE_PER_GB_SECOND_ARM = 0.0000133334
 PRICE_PER_REQUEST = 0.20 / 1_000_000
 
+#: the machine's one-minute load average when the run began (shared machines make slow runs)
+LOAD_AT_START = os.getloadavg()[0]
+
 GOAL_COLD_RATIO = 1.3
 GOAL_PEAK_MB = 64
 GOAL_CALLS_TO_SHIFT = 12
@@ -929,6 +932,8 @@ def render(cold: list[ColdStart], paths: list[CriticalPath], storms: list[Storm]
         f"| Date | {now} |",
         f"| Command | `{COMMAND}` |",
         f"| Simulated AWS | moto on this machine: one DynamoDB GetItem costs {call_ms:.2f} ms here |",
+        f"| Load | {LOAD_AT_START:.1f} (load average over one minute when the run began; the figures in ms "
+        "grow with it, the ratios to the baseline much less) |",
         "",
         "## Goals",
         "",
