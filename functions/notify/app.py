@@ -11,7 +11,7 @@ from failover.deps import default_deps
 from failover.models import parse_input
 from failover.observability import logger, metrics, tracer
 from failover.state import ExecutionState
-from failover.steps.notify.service import deliver
+from failover.steps.notify.service import deliver, record_started_decision
 
 
 def process(event: Any) -> dict[str, Any]:
@@ -28,7 +28,7 @@ def process(event: Any) -> dict[str, Any]:
         timeout = waiting.timing.approval_timeout_seconds if waiting.timing else None
         approval = create_approval(
             deps.store,
-            signing_key(deps.env.approval_secret_arn),
+            signing_key(deps.env.approval_secret_arn, clients=deps.clients),
             task_token=str(event["task_token"]),
             execution_id=str(event.get("execution_id")),
             group=group.name,
@@ -45,6 +45,8 @@ def process(event: Any) -> dict[str, Any]:
         execution_id=event.get("execution_id") if isinstance(event, dict) else None,
         store=deps.store,
     )
+    if phase == "started":
+        record_started_decision(deps.store, state)
     return {
         "phase": phase,
         "records": [r.to_json() for r in records],

@@ -259,8 +259,8 @@ def _execute_statement(sid: str) -> Statement:
 
 
 def _containers_params() -> dict[str, list[str]]:
-    from failover.params import template_parameters
     from failover.plan import load_plan
+    from failoverctl.planning.params import template_parameters
 
     return template_parameters(load_plan(ROOT / "plans" / "region-evacuation-containers.yaml"), account="123456789012")
 

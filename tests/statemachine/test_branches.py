@@ -4,9 +4,11 @@ interpreter, with every function run in-process: each branch of the state machin
 from __future__ import annotations
 
 import json
+import threading
 from typing import Any
 
 import pytest
+from bench.run import ASL, beside_the_change, owned_calls, path_to_first_change
 
 from failoverctl.drill import ExecutionReport, execution_report
 from failoverctl.sim.extensions.route53 import resolve
@@ -45,17 +47,23 @@ def stale_dns(world: Any, answers_before_fresh: int | None) -> dict[str, int]:
     return calls
 
 
+#: states of the started-notification branch, which runs beside the first stage's actions: their
+#: order against the actions' states depends on the interpreter's scheduling
+NOTICE_BRANCH = {"Started Notified?", "Notify Started", "Notice Failed", "Notified Before"}
+
+
 def test_proceed_path(world: Any) -> None:
     report = start(world)
     assert report.status == "SUCCEEDED"
-    assert report.state_names == [
+    assert [n for n in report.state_names if n not in NOTICE_BRANCH] == [
         "Wait For Confirmation",
         "Validate Request",
         "Choose Path",
-        "Notify Started",
         "Begin Failover",
         "Run Stage",
+        "Run Actions",
         "Execute Action",
+        "Merge Stage Results",
         "Record Stage",
         "Stage Failed?",
         "Wait Before Verify",
@@ -65,6 +73,9 @@ def test_proceed_path(world: Any) -> None:
         "Notify Succeeded",
         "Succeeded",
     ]
+    assert [n for n in report.state_names if n in NOTICE_BRANCH] == ["Started Notified?", "Notify Started"]
+    assert report.final["notifications"]["started"]["records"][0]["channel"] == "sns"
+    assert [r["action"] for r in report.final["stage_results"]] == ["route53_records"]
     assert report.final["cursor"]["done"] is True
     assert report.final["closed"]["incident"]["outcome"] == "succeeded"
     assert world.store.lock("web") == {}
@@ -168,3 +179,75 @@ def test_every_arn_is_a_substitution() -> None:
     import re
 
     assert set(re.findall(r"\$\{(\w+)\}", text)) == set(subs)
+
+
+# ---------------------------------------------------------------------- the path to the first change
+
+
+def _tasks(states: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    out = []
+    for name, state in states.items():
+        out.append((name, state))
+        inner = state.get("ItemProcessor") or {}
+        out += _tasks(inner.get("States", {}))
+        for branch in state.get("Branches", []):
+            out += _tasks(branch["States"])
+    return out
+
+
+def test_the_started_notice_is_a_branch_beside_the_stage_actions() -> None:
+    definition = json.loads(ASL.read_text())
+    run_stage = definition["States"]["Run Stage"]
+    assert run_stage["Type"] == "Parallel"
+    branches = {b["StartAt"]: b["States"] for b in run_stage["Branches"]}
+    assert "Execute Action" in branches["Run Actions"]["Run Actions"]["ItemProcessor"]["States"]
+    notice = branches["Started Notified?"]["Notify Started"]
+    # the only task that notifies "started", and nothing on the way to the change waits for it
+    started = [
+        n
+        for n, s in _tasks(definition["States"])
+        if (s.get("Parameters") or {}).get("Payload", {}).get("phase") == "started"
+    ]
+    assert started == ["Notify Started"]
+    assert ("NotifyFunction", "started") in beside_the_change(definition)
+    # its failure never fails the branch (a failed branch would stop the stage's actions)
+    assert notice["Catch"][0]["ErrorEquals"] == ["States.ALL"]
+    assert branches["Started Notified?"][notice["Catch"][0]["Next"]].get("End") is True
+
+
+def test_the_first_change_does_not_wait_for_the_started_notice(world: Any) -> None:
+    stage_done = threading.Event()
+    seen: dict[str, bool] = {}
+
+    def hold_the_notice(name: str, payload: Any) -> None:
+        if name == "NotifyFunction" and isinstance(payload, dict) and payload.get("phase") == "started":
+            # on the path, the stage could not run while the notice waits: the wait would time out
+            seen["stage_ran_meanwhile"] = stage_done.wait(timeout=30)
+
+    def after(inv: Any) -> None:
+        if inv.function == "ExecuteFunction":
+            stage_done.set()
+
+    world.lambdas.before.append(hold_the_notice)
+    world.lambdas.after.append(after)
+    report = start(world)
+    assert report.status == "SUCCEEDED"
+    assert seen == {"stage_ran_meanwhile": True}
+    assert report.final["notifications"]["started"]["records"]
+
+
+def test_at_most_12_aws_calls_come_before_the_first_change(world: Any) -> None:
+    with owned_calls() as calls:
+        report = start(world)
+    assert report.status == "SUCCEEDED"
+    path = path_to_first_change(list(calls), json.loads(ASL.read_text()))
+    assert path.first_change is not None
+    assert path.first_change.api == "route53.ChangeResourceRecordSets"
+    apis = [f"{c.function}:{c.api}" for c in path.on_path]
+    assert len(apis) <= 12, apis
+    assert not [a for a in apis if a.startswith("NotifyFunction")], apis
+    # the decision reaches the timeline all the same, at the time it was made, before the change
+    timeline = world.store.timeline(report.final["request"]["incident_id"])
+    kinds = [e["kind"] for e in timeline]
+    assert "decision" in kinds
+    assert kinds.index("decision") < kinds.index("action")

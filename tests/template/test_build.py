@@ -49,6 +49,18 @@ def test_layer_holds_the_library_and_every_plan_but_not_the_runtime_sdk(built: P
     assert not (built / "python" / "botocore").exists(), "boto3/botocore come with the Lambda runtime"
 
 
+def test_the_layer_ships_compiled_plans_and_bytecode(built: Path) -> None:
+    from failover.plan import compiled_path, load_plan
+
+    for plan in (built / "plans").glob("*.yaml"):
+        assert compiled_path(plan).is_file(), plan
+        assert load_plan(plan) == load_plan(ROOT / "plans" / plan.name)
+    # a read-only layer cannot cache bytecode: it is built in, checked by hash, not by timestamp
+    pyc = built / "python" / "failover" / "__pycache__" / f"gate.cpython-{sys.version_info[0]}{sys.version_info[1]}.pyc"
+    assert pyc.is_file()
+    assert int.from_bytes(pyc.read_bytes()[4:8], "little") & 0b11 == 0b01  # hash-based, unchecked
+
+
 def test_functions_are_built_with_their_handlers(built: Path) -> None:
     for name in ("TriggerFunction", "ValidateFunction", "ExecuteFunction", "ApproveFunction"):
         assert (ROOT / ".aws-sam" / "build" / name / "app.py").is_file()

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from failover import rto
-from failover.lint import has_errors, lint_plan
-from failover.params import template_parameters
 from failover.plan import load_plan
+from failoverctl.planning import rto
+from failoverctl.planning.lint import has_errors, lint_plan
+from failoverctl.planning.params import template_parameters
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = ROOT / "plans" / "region-evacuation-containers.yaml"

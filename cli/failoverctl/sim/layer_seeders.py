@@ -33,7 +33,7 @@ from failover.actions.specs import (
     ElastiCacheGlobalDatastoreSpec,
     LambdaEventSourceMappingsSpec,
 )
-from failover.clients import Clients
+from failover.infra.clients import Clients
 from failoverctl.sim.aws import SimAWS
 from failoverctl.sim.extensions import docdb as docdb_ext
 from failoverctl.sim.extensions import elasticache_global as elasticache_ext

@@ -166,13 +166,42 @@ def decide(
     return {**output, "execution_id": item.get("execution_id"), "group": item.get("group")}
 
 
-def signing_key(secret_arn: str | None, max_age: int = 300) -> bytes:
-    """The HMAC key from Secrets Manager (cached by Powertools parameters)."""
+def signing_key(secret_arn: str | None, max_age: int = 300, clients: Clients | None = None) -> bytes:
+    """The HMAC key from Secrets Manager (cached by Powertools parameters).
+
+    Fetched with ``clients``' Secrets Manager client when given (the function's one session), else
+    with the client Powertools makes for itself.
+    """
     if not secret_arn:
         raise ApprovalError("no approval signing key is configured (APPROVAL_SECRET_ARN)", reason="config")
     from aws_lambda_powertools.utilities import parameters
 
-    value = parameters.get_secret(secret_arn, max_age=max_age)
+    if clients is None:
+        value = parameters.get_secret(secret_arn, max_age=max_age)
+    else:
+        value = _secrets_provider(clients).get(secret_arn, max_age=max_age)
     if isinstance(value, bytes):
         return value
     return str(value).encode()
+
+
+_PROVIDERS: dict[int, Any] = {}
+
+
+def forget_cached_secrets() -> None:
+    """Drop every cached signing key, as a fresh container starts (drills and benchmarks)."""
+    from aws_lambda_powertools.utilities import parameters
+
+    _PROVIDERS.clear()
+    parameters.clear_caches()
+
+
+def _secrets_provider(clients: Clients) -> Any:
+    """One Powertools secrets provider (and its cache) per ``Clients``, on that session's client."""
+    from aws_lambda_powertools.utilities import parameters
+
+    provider = _PROVIDERS.get(id(clients))
+    if provider is None or provider.client is not clients.get("secretsmanager"):
+        provider = parameters.SecretsProvider(boto3_client=clients.get("secretsmanager"))
+        _PROVIDERS[id(clients)] = provider
+    return provider

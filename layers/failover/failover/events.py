@@ -12,9 +12,9 @@ Sources:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Literal
 
-from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from failover.errors import UnknownGroupError
@@ -93,6 +93,27 @@ def _obj(value: Any) -> dict[str, Any]:
 def _short(errors: ValidationError) -> str:
     first = errors.errors(include_url=False)[0]
     return f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}"
+
+
+class EventBridgeModel(BaseModel):
+    """The EventBridge envelope, as Powertools' ``EventBridgeModel`` reads it.
+
+    Defined here because importing that one model imports Powertools' whole parser model package
+    (some thirty event sources) at every cold start of the trigger.
+    """
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    version: str
+    id: str
+    source: str
+    account: str
+    time: datetime
+    region: str
+    resources: list[str]
+    detail_type: str = Field(alias="detail-type")
+    detail: dict[str, Any]
+    replay_name: str | None = Field(default=None, alias="replay-name")
 
 
 def parse_event(event: Any, plan: Plan) -> FailoverRequest | Ignored:

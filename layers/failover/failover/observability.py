@@ -1,4 +1,9 @@
-"""The Powertools objects, created once: one Logger, one Tracer, one Metrics for every function."""
+"""The Powertools objects, created once: one Logger, one Tracer, one Metrics for every function.
+
+The Tracer patches only what the functions call out with: botocore (every AWS call) and
+``http.client`` (the Slack webhook posts). Patching everything the X-Ray SDK supports would import
+``requests``, ``sqlite3`` and the rest at every cold start for nothing.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,8 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 
 SERVICE = "failover"
 NAMESPACE = "Failover"
+#: what the X-Ray SDK instruments: AWS calls and the Slack webhook posts (urllib over http.client)
+TRACED_MODULES = ("botocore", "httplib")
 
 
 class _Stdout(io.TextIOBase):
@@ -23,5 +30,5 @@ class _Stdout(io.TextIOBase):
 
 
 logger = Logger(service=SERVICE, stream=_Stdout())  # type: ignore[arg-type]
-tracer = Tracer(service=SERVICE)
+tracer = Tracer(service=SERVICE, patch_modules=TRACED_MODULES)
 metrics = Metrics(namespace=NAMESPACE, service=SERVICE)

@@ -2,17 +2,22 @@
 
 A plan is a YAML file in ``plans/``. It is validated here before deploy (``failoverctl plan check``
 and at ``sam build``) so that a bad plan fails the build, not a failover at 3 a.m.
+
+``sam build`` also writes each plan's data as JSON beside it (``<name>.compiled.json``, with the
+SHA-256 of the YAML it came from): a cold function reads that instead of importing and running the
+YAML parser. A compiled file that does not match its YAML byte for byte is ignored.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from failover.actions.specs import REGION_RE, ActionSpec
@@ -268,21 +273,72 @@ def parse_plan(data: Any, source: str = "plan") -> Plan:
 
 
 def load_plan_text(text: str, source: str = "plan") -> Plan:
+    return parse_plan(_yaml_data(text, source), source)
+
+
+def _yaml_data(text: str, source: str) -> Any:
+    import yaml  # only where no compiled plan matches: the CLI, drills, tests and the build
+
     try:
-        data = yaml.safe_load(text)
+        return yaml.safe_load(text)
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         raise PlanError(f"{source}: not valid YAML{where}: {getattr(err, 'problem', err)}") from None
-    return parse_plan(data, source)
+
+
+COMPILED_SUFFIX = ".compiled.json"
+
+
+def compiled_path(path: str | os.PathLike[str]) -> Path:
+    """Where the build writes the compiled form of the plan at ``path``."""
+    p = Path(path)
+    return p.with_name(p.stem + COMPILED_SUFFIX)
+
+
+def compile_plan(path: str | os.PathLike[str], out_dir: str | os.PathLike[str]) -> Path | None:
+    """Validate the plan at ``path`` and write its data as JSON into ``out_dir`` (the build's step).
+
+    None, and nothing written, for a plan whose data JSON cannot hold (a YAML date in a hook's
+    payload): the functions then read that plan's YAML.
+    """
+    p = Path(path)
+    raw = p.read_bytes()
+    text = raw.decode("utf-8")
+    data = _yaml_data(text, str(p))
+    parse_plan(data, str(p))
+    out = compiled_path(Path(out_dir) / p.name)
+    document = {"source_sha256": hashlib.sha256(raw).hexdigest(), "plan": data}
+    try:
+        text = json.dumps(document, sort_keys=True, separators=(",", ":"))
+    except TypeError:
+        return None
+    out.write_text(text, encoding="utf-8")
+    return out
+
+
+def _compiled_data(path: Path, raw: bytes) -> Any | None:
+    """The compiled plan's data if the build wrote one for exactly these YAML bytes, else None."""
+    try:
+        document = json.loads(compiled_path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(document, dict) or document.get("source_sha256") != hashlib.sha256(raw).hexdigest():
+        return None
+    return document.get("plan")
 
 
 def load_plan(path: str | os.PathLike[str]) -> Plan:
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        raw = p.read_bytes()
     except OSError as err:
         raise PlanError(f"{p}: cannot read the plan: {err.strerror}") from None
+    data = _compiled_data(p, raw)
+    if data is not None:
+        return parse_plan(data, str(p))
+    try:
+        text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise PlanError(f"{p}: the plan is not UTF-8 text") from None
     return load_plan_text(text, str(p))

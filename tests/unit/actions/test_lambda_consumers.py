@@ -10,10 +10,10 @@ from tests.unit.actions.helpers import PRIMARY_REGION, SECONDARY_REGION, make_ct
 
 from failover.actions import build_action
 from failover.actions.base import ActionContext
-from failover.clients import Clients
-from failover.lint import lint_plan
+from failover.infra.clients import Clients
 from failover.models import ActionStatus
 from failover.plan import parse_plan
+from failoverctl.planning.lint import lint_plan
 
 OTHER_ACCOUNT = "210987654321"  # the plan names queues of another account; the seeder maps them
 

@@ -9,7 +9,7 @@ import pytest
 from tests.unit.actions.helpers import make_ctx
 
 from failover.actions import build_action
-from failover.clients import Clients
+from failover.infra.clients import Clients
 from failover.models import ActionStatus
 from failover.plan import load_plan, load_plan_text
 from failoverctl.sim.layer_seeders import SEEDERS as LAYER_SEEDERS

@@ -1,4 +1,10 @@
-"""boto3 clients per service and region, built on first use with standard retries (five attempts).
+"""boto3 clients per service and region, built on first use with the standard retry mode.
+
+Every client comes from one boto3 session per ``Clients`` (one per warm Lambda container): the
+session resolves credentials and loads the endpoint and service data once, not once per client.
+Standard retries (up to 5 retries after the first attempt, exponential backoff with jitter, on throttling and
+transient errors) are the mode AWS recommends; the adaptive mode's client-side rate limiting would
+only slow a failover that runs a few dozen calls.
 
 An action acts from the region it targets: it asks for the client of that region. Route 53's
 control plane is global (us-east-1); its client is asked for without a region.
@@ -18,7 +24,7 @@ _RETRIES = Config(retries={"max_attempts": 5, "mode": "standard"}, connect_timeo
 
 
 class Clients:
-    """A cache of boto3 clients. Pass one to the library; tests pass their own."""
+    """A cache of boto3 clients from one session. Pass one to the library; tests pass their own."""
 
     def __init__(self, default_region: str = "us-east-1", session: boto3.session.Session | None = None) -> None:
         self.default_region = default_region
@@ -27,25 +33,33 @@ class Clients:
         self._resources: dict[tuple[str, str], Any] = {}
         self._lock = threading.Lock()
 
+    def session(self) -> boto3.session.Session:
+        """The one session every client comes from, created on first use (the caller holds the lock)."""
+        if self._session is None:
+            self._session = boto3.session.Session()
+        return self._session
+
     def get(self, service: str, region: str | None = None, endpoint_url: str | None = None) -> Any:
         region = GLOBAL_SERVICES.get(service) or region or self.default_region
         key = (service, region, endpoint_url)
         with self._lock:
             client = self._cache.get(key)
             if client is None:
-                session = self._session or boto3.session.Session()
-                client = session.client(service, region_name=region, endpoint_url=endpoint_url, config=_RETRIES)
+                client = self.session().client(service, region_name=region, endpoint_url=endpoint_url, config=_RETRIES)
                 self._cache[key] = client
             return client
 
     def resource(self, service: str, region: str | None = None) -> Any:
-        """A boto3 resource (used for DynamoDB's typed API) with the same retry configuration."""
+        """A boto3 resource (used for DynamoDB's typed API) with the same retry configuration.
+
+        It keeps its own low-level client: the resource converts Python values to DynamoDB's typed
+        attributes on that client, which a caller of ``get`` (typed attributes already) must not meet.
+        """
         region = region or self.default_region
         key = (service, region)
         with self._lock:
             res = self._resources.get(key)
             if res is None:
-                session = self._session or boto3.session.Session()
-                res = session.resource(service, region_name=region, config=_RETRIES)
+                res = self.session().resource(service, region_name=region, config=_RETRIES)
                 self._resources[key] = res
             return res

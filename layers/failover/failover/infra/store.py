@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import itertools
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -82,7 +83,8 @@ class Claim:
 class Store:
     def __init__(self, table_name: str, clients: Clients, region: str | None = None) -> None:
         self.table_name = table_name
-        self.table = clients.resource("dynamodb", region).Table(table_name)
+        self.dynamodb = clients.resource("dynamodb", region)
+        self.table = self.dynamodb.Table(table_name)
 
     # ---------------------------------------------------------------- group state
 
@@ -128,6 +130,26 @@ class Store:
             if "LastEvaluatedKey" not in resp:
                 return sorted(names)
             kwargs["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
+
+    def group_state_and_settings(self, group: str) -> tuple[dict[str, Any], dict[str, Any]]:
+        """``group_state`` and ``global_settings`` in one strongly consistent read (BatchGetItem)."""
+        state_key = {"pk": f"GROUP#{group}", "sk": "STATE"}
+        settings_key = {"pk": "GLOBAL", "sk": "SETTINGS"}
+        keys: list[dict[str, str]] = [state_key, settings_key]
+        found: dict[tuple[str, str], dict[str, Any]] = {}
+        for _ in range(5):  # DynamoDB may leave keys unprocessed under load: ask again for those
+            resp = self.dynamodb.batch_get_item(RequestItems={self.table_name: {"Keys": keys, "ConsistentRead": True}})
+            for item in resp.get("Responses", {}).get(self.table_name, []):
+                found[(item["pk"], item["sk"])] = _plain(item)
+            keys = resp.get("UnprocessedKeys", {}).get(self.table_name, {}).get("Keys", [])
+            if not keys:
+                break
+        else:
+            return self.group_state(group), self.global_settings()
+        return (
+            found.get((state_key["pk"], state_key["sk"]), {}),
+            found.get((settings_key["pk"], settings_key["sk"]), {}),
+        )
 
     # ---------------------------------------------------------------- the group lock
 
@@ -339,8 +361,9 @@ class Store:
         )
         return [_plain(i) for i in resp.get("Items", [])]
 
-    def add_event(self, incident_id: str, kind: str, detail: str, **data: Any) -> None:
-        at = iso()
+    def add_event(self, incident_id: str, kind: str, detail: str, *, at: str | None = None, **data: Any) -> None:
+        """Add to the incident's timeline; ``at`` (ISO time, default now) places the entry in it."""
+        at = at or iso()
         self.table.put_item(
             Item=_dynamo(
                 {
@@ -352,6 +375,22 @@ class Store:
                     "data": data,
                 }
             )
+        )
+
+    def record_decision(self, incident_id: str | None, decision: Mapping[str, Any]) -> None:
+        """The gate's decision in the incident's timeline, placed at the time it was made.
+
+        A proceed decision is recorded beside the first stage (with the started notification): the
+        first traffic change does not wait for this write. The gate's function records the others.
+        """
+        if not incident_id:
+            return
+        self.add_event(
+            incident_id,
+            "decision",
+            f"{decision.get('outcome')}: {decision.get('reason')}",
+            at=str(decision["decided_at"]) if decision.get("decided_at") else None,
+            decision=dict(decision),
         )
 
     def timeline(self, incident_id: str) -> list[dict[str, Any]]:

@@ -122,7 +122,7 @@ def handle(event: Any, deps: Deps) -> dict[str, Any]:
 
 def _confirm_page(event: dict[str, Any], deps: Deps) -> dict[str, Any]:
     token = _mapping(event.get("queryStringParameters")).get("token")
-    claims = verify_token(signing_key(deps.env.approval_secret_arn), token)
+    claims = verify_token(signing_key(deps.env.approval_secret_arn, clients=deps.clients), token)
     item = deps.store.approval(claims.approval_id)
     if not item:
         raise ApprovalError("no such approval request", reason="unknown")
@@ -143,7 +143,7 @@ def _confirm_page(event: dict[str, Any], deps: Deps) -> dict[str, Any]:
 
 def _form(event: dict[str, Any], headers: dict[str, str], deps: Deps) -> dict[str, Any]:
     fields = parse_qs(_body(event), max_num_fields=10)
-    claims = verify_token(signing_key(deps.env.approval_secret_arn), _first(fields, "token"))
+    claims = verify_token(signing_key(deps.env.approval_secret_arn, clients=deps.clients), _first(fields, "token"))
     who = (_first(fields, "by") or "").strip()[:120] or "unnamed link holder"
     source_ip = _http(event).get("sourceIp", "unknown")
     result = decide(

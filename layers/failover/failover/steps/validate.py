@@ -106,10 +106,8 @@ def validate(payload: Any, plan: Plan, env: Env, clients: Clients, store: Store)
             "checks": [c.to_json() for c in decision.checks],
         },
     )
-    if request.incident_id:
-        store.add_event(
-            request.incident_id, "decision", f"{decision.outcome}: {decision.reason}", decision=decision.to_json()
-        )
+    if decision.outcome != Outcome.PROCEED:  # proceed: recorded beside the first stage, off the path to the change
+        store.record_decision(request.incident_id, decision.to_json())
     return state.to_json()
 
 
@@ -141,11 +139,12 @@ class Gate:
             return GateResult(decision=decision, run=run_for(group, decision))
 
         lock_taken = False
-        state = self.store.group_state(group.name)  # read once: pause, cooldown and active side
+        # read once, in one call: pause flags, cooldown and active side, and the global pause
+        state, settings = self.store.group_state_and_settings(group.name)
         active: str | None = state.get("active_side")
 
         # 1. automation enabled
-        enabled = self._enabled_check(group, request, automatic, state)
+        enabled = self._enabled_check(group, request, automatic, state, settings)
         checks.append(enabled)
         if not enabled.ok:
             return decide(Outcome.SKIP, enabled.detail)
@@ -271,8 +270,14 @@ class Gate:
 
     # ------------------------------------------------------------------------------------
 
-    def _enabled_check(self, group: Group, request: FailoverRequest, automatic: bool, state: dict[str, Any]) -> Check:
-        settings = self.store.global_settings()
+    def _enabled_check(
+        self,
+        group: Group,
+        request: FailoverRequest,
+        automatic: bool,
+        state: dict[str, Any],
+        settings: dict[str, Any],
+    ) -> Check:
         values = {
             "plan_paused": self.plan.settings.paused,
             "global_paused": bool(settings.get("paused")),

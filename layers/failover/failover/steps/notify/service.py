@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import BotoCoreError, ClientError
 
 from failover.config import Env
 from failover.errors import UnknownGroupError
@@ -19,12 +21,13 @@ from failover.models import NotificationRecord
 from failover.observability import logger
 from failover.steps.notify.messages import ApprovalLinks, Incident, clip
 from failover.steps.notify.redact import Redactor
-from failover.steps.notify.slack_blocks import build_message
 from failover.steps.notify.slack_secret import webhook_url
-from failover.steps.notify.slack_webhook import RetryPolicy, SlackWebhook
 from failover.steps.notify.sns import publish
 
-__all__ = ["ApprovalLinks", "DeliveryRecord", "deliver"]
+if TYPE_CHECKING:
+    from failover.steps.notify.slack_webhook import RetryPolicy
+
+__all__ = ["ApprovalLinks", "DeliveryRecord", "deliver", "record_started_decision"]
 
 
 class DeliveryRecord(NotificationRecord):
@@ -115,6 +118,25 @@ def _send_sns(incident: Incident, env: Env, clients: Clients) -> NotificationRec
         )
 
 
+def record_started_decision(store: Any, state: Mapping[str, Any] | None) -> None:
+    """With the started notification (beside the first stage), the gate's proceed decision goes into
+    the timeline at the time it was made (``Store.record_decision``). Best effort, like the
+    notification: a failed write is logged, never raised into the failover."""
+    request = _mapping((state or {}).get("request"))
+    decision = _mapping(_mapping((state or {}).get("gate")).get("decision"))
+    incident_id = request.get("incident_id")
+    if decision.get("outcome") != "proceed" or not incident_id:
+        return  # an approval decision was recorded by the gate's function, before the wait
+    try:
+        store.record_decision(str(incident_id), decision)
+    except (BotoCoreError, ClientError):
+        logger.exception("could not add the decision to the timeline", extra={"incident_id": incident_id})
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
 def _send_slack(
     incident: Incident,
     env: Env,
@@ -130,6 +152,10 @@ def _send_slack(
             skipped=True,
             detail="skipped: no Slack webhook secret configured",
         )
+    # slack_sdk is imported where Slack is configured, not at every cold start of every function
+    from failover.steps.notify.slack_blocks import build_message
+    from failover.steps.notify.slack_webhook import SlackWebhook
+
     url: str | None = None
     try:
         url = webhook_url(env.slack_secret_arn, clients=clients)

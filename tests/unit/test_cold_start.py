@@ -1,0 +1,125 @@
+"""What keeps a cold start short: one boto3 session per ``Clients``, the plan read from its compiled
+form when the build wrote one for exactly that YAML, one read of the gate's state."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from failover.infra.clients import Clients
+from failover.infra.store import Store
+from failover.plan import compile_plan, compiled_path, load_plan
+from failover.plancheck import main as plancheck
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "plans" / "example.yaml"
+
+
+def test_every_client_comes_from_one_session(monkeypatch: pytest.MonkeyPatch) -> None:
+    made: list[Any] = []
+    original = boto3.session.Session
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        session = original(*args, **kwargs)
+        made.append(session)
+        return session
+
+    monkeypatch.setattr(boto3.session, "Session", counting)
+    clients = Clients("us-east-1")
+    clients.get("sts")
+    clients.get("dynamodb")
+    clients.get("cloudwatch", "us-west-2")
+    clients.resource("dynamodb")
+    assert len(made) == 1
+    assert clients.get("sts") is clients.get("sts")
+    assert clients.get("cloudwatch", "us-west-2").meta.region_name == "us-west-2"
+    assert clients.get("route53", "eu-west-1") is clients.get("route53")  # one global control plane
+
+
+def test_the_clients_retry_in_the_standard_mode() -> None:
+    config = Clients().get("sts").meta.config
+    assert config.retries == {"mode": "standard", "total_max_attempts": 6}  # five retries
+
+
+def test_a_compiled_plan_is_read_instead_of_the_yaml(tmp_path: Path) -> None:
+    plan = shutil.copy(EXAMPLE, tmp_path / "example.yaml")
+    compiled = compile_plan(plan, tmp_path)
+    assert compiled == compiled_path(plan) == tmp_path / "example.compiled.json"
+    assert load_plan(plan) == load_plan(EXAMPLE)
+    # the functions take the compiled data as it is: change it (hash kept) and they read the change
+    document = json.loads(compiled.read_text())
+    document["plan"]["groups"][0]["description"] = "from the compiled plan"
+    compiled.write_text(json.dumps(document))
+    assert load_plan(plan).groups[0].description == "from the compiled plan"
+
+
+def test_a_compiled_plan_of_other_yaml_is_ignored(tmp_path: Path) -> None:
+    plan = shutil.copy(EXAMPLE, tmp_path / "example.yaml")
+    compile_plan(plan, tmp_path)
+    Path(plan).write_text(EXAMPLE.read_text().replace("cooldown_seconds: 3600", "cooldown_seconds: 60", 1))
+    assert load_plan(plan).groups[0].safety.cooldown_seconds == 60
+
+
+def test_plancheck_compiles_only_valid_plans(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(EXAMPLE.read_text().replace("confirmation_seconds: 60", "confirmation_seconds: -1", 1))
+    out = tmp_path / "out"
+    out.mkdir()
+    assert plancheck(["--compile", str(out), str(EXAMPLE), str(bad)]) == 1
+    assert sorted(p.name for p in out.iterdir()) == ["example.compiled.json"]
+    assert "confirmation_seconds" in capsys.readouterr().err
+
+
+def test_a_plan_that_json_cannot_hold_is_not_compiled_and_read_as_yaml(tmp_path: Path) -> None:
+    plan = tmp_path / "mixed.yaml"
+    text = (ROOT / "tests" / "plans" / "mixed.yaml").read_text()
+    plan.write_text(
+        text.replace("type: lambda_hook\n", "type: lambda_hook\n            payload: {since: 2026-01-01}\n", 1)
+    )
+    assert compile_plan(plan, tmp_path) is None
+    assert not compiled_path(plan).exists()
+    hooks = [s for _, _, s in load_plan(plan).groups[0].iter_actions() if s.type == "lambda_hook"]
+    assert str(hooks[0].payload["since"]) == "2026-01-01"
+
+
+def test_the_gate_state_and_the_global_settings_come_in_one_read(world: Any) -> None:
+    store: Store = world.store
+    store.set_paused(None, True, "alice", "maintenance")
+    store.set_paused("web", True, "bob")
+    before = world.sim.count_calls()
+    state, settings = store.group_state_and_settings("web")
+    assert world.sim.count_calls() - before == 1
+    assert (state["paused_by"], state["active_side"]) == ("bob", "primary")
+    assert (settings["paused"], settings["paused_reason"]) == (True, "maintenance")
+    assert store.group_state_and_settings("nothing") == ({}, settings)
+
+
+class _Timeline:
+    def __init__(self) -> None:
+        self.decisions: list[tuple[str, dict[str, Any]]] = []
+
+    def record_decision(self, incident_id: str, decision: dict[str, Any]) -> None:
+        self.decisions.append((incident_id, dict(decision)))
+
+
+@pytest.mark.parametrize(("outcome", "recorded"), [("proceed", 1), ("approval", 0), ("skip", 0)])
+def test_the_started_notice_records_only_a_proceed_decision(outcome: str, recorded: int) -> None:
+    from failover.steps.notify.service import record_started_decision
+
+    timeline = _Timeline()
+    decision = {"outcome": outcome, "reason": "r", "decided_at": "2026-01-01T00:00:00.000Z"}
+    state = {"request": {"incident_id": "web-1"}, "gate": {"decision": decision}}
+    record_started_decision(timeline, state)
+    assert timeline.decisions == [("web-1", decision)] * recorded
+
+
+def test_a_decision_is_placed_at_its_own_time(world: Any) -> None:
+    store: Store = world.store
+    store.add_event("web-2", "action", "changed")
+    store.record_decision("web-2", {"outcome": "proceed", "reason": "ok", "decided_at": "2000-01-01T00:00:00.000Z"})
+    assert [e["kind"] for e in store.timeline("web-2")] == ["decision", "action"]
