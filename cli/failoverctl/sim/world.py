@@ -33,6 +33,7 @@ from failoverctl.sim.extensions.route53 import set_health
 from failoverctl.sim.iam import IamEnforcer
 from failoverctl.sim.iam import enforce as enforce_iam
 from failoverctl.sim.lambdas import LocalLambdas
+from failoverctl.sim.limits import enforce as enforce_limits
 from failoverctl.template import (
     ACCOUNT,
     Resolver,
@@ -118,6 +119,7 @@ class World:
         self.clients = Clients(default_region=REGION)
         try:
             self.build()
+            enforce_limits(self.sim, self.lambdas, self._state_machine_functions())
             if self.enforce_iam:
                 self.iam = enforce_iam(self)
         except BaseException:
@@ -230,6 +232,10 @@ class World:
         from failover.store import Store
 
         self.store = Store(table, self.clients)
+
+    def _state_machine_functions(self) -> set[str]:
+        subs = self.template["Resources"]["FailoverStateMachine"]["Properties"].get("DefinitionSubstitutions", {})
+        return {v["Fn::GetAtt"][0] for v in subs.values() if isinstance(v, dict) and "Fn::GetAtt" in v}
 
     def _set_function_env(self) -> None:
         env: dict[str, str] = {}
