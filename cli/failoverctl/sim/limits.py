@@ -250,3 +250,50 @@ def enforce(sim: SimAWS, lambdas: Any, state_machine_functions: set[str]) -> Non
         return result_error(result, invoked_by_state_machine=name in state_machine_functions)
 
     lambdas.faults.append(on_result)
+
+
+# ------------------------------------------------------------------ what a plan would need
+
+#: Bytes a failover's state carries, measured on drills (``docs/simulator.md``) and rounded up by about
+#: a quarter: the request, decision and bookkeeping; each completed action (result, detail, undo);
+#: each verification attempt (its record) and each action's checks in it. Every attempt is kept.
+STATE_BASE_BYTES = 8_000
+STATE_BYTES_PER_ACTION = 1_500
+STATE_BYTES_PER_ATTEMPT = 300
+STATE_BYTES_PER_CHECK = 300
+
+
+def largest_state_bytes(group: Any) -> int:
+    """A bound on the largest state payload of one execution of ``group``: every stage verifying
+    only on its last attempt."""
+    attempts = group.verification.attempts
+    actions = sum(len(stage.actions) for stage in group.stages)
+    verifying = sum(attempts * (STATE_BYTES_PER_ATTEMPT + STATE_BYTES_PER_CHECK * len(s.actions)) for s in group.stages)
+    return STATE_BASE_BYTES + STATE_BYTES_PER_ACTION * actions + verifying
+
+
+def plan_problems(plan: Any) -> list[str]:
+    """The quotas a run of each group would break, one line each naming the quota (empty: none)."""
+    problems: list[str] = []
+    payload = QUOTAS["sfn_payload"]
+    records, characters = QUOTAS["route53_records"], QUOTAS["route53_characters"]
+    for group in plan.groups:
+        size = largest_state_bytes(group)
+        if size > payload.value:
+            problems.append(
+                f"group {group.name}: a run may carry about {size} bytes of state "
+                f"({sum(len(s.actions) for s in group.stages)} actions, {group.verification.attempts} verification "
+                f"attempts per stage), over the {payload.name} quota of {payload.value} bytes ({payload.source}); "
+                "lower verification.attempts or split the group"
+            )
+        for _stage, name, spec in group.iter_actions():
+            if spec.type != "route53_records":
+                continue
+            values = [v for side in (spec.primary, spec.secondary) for v in (side.values or [])]
+            if 2 * len(values) > records.value or 2 * sum(len(v) for v in values) > characters.value:
+                problems.append(
+                    f"group {group.name}, action {name}: its change batch (UPSERT counts twice) would exceed the "
+                    f"{records.name} quota of {records.value} records or {characters.value} characters "
+                    f"({records.source})"
+                )
+    return problems
