@@ -187,7 +187,10 @@ def run_scenario(
     started = time.monotonic()
     report = DrillReport(scenario=scenario.name, summary=scenario.summary, expected=scenario.expect.to_json())
     plan_path = plan or ROOT / scenario.plan
-    with SlackServer() if slack else _NoSlack() as server, World(plan_path, slack_url=server.url, template=template) as world:
+    with (
+        SlackServer() if slack else _NoSlack() as server,
+        World(plan_path, slack_url=server.url, template=template) as world,
+    ):
         scenario.prepare_slack(server)
         names = [g.name for g in world.plan.groups]
         chosen = group or (scenario.group if scenario.group in names else names[0])

@@ -144,7 +144,9 @@ def test_health_check_status_of_unknown_and_calculated_health_checks(sim: Any) -
 
 def test_dns_answer_for_an_unknown_zone(sim: Any) -> None:
     r53 = boto3.session.Session().client("route53")
-    error = error_of(lambda: r53.test_dns_answer(HostedZoneId="ZNOSUCHZONE", RecordName="a.example.com", RecordType="A"))
+    error = error_of(
+        lambda: r53.test_dns_answer(HostedZoneId="ZNOSUCHZONE", RecordName="a.example.com", RecordType="A")
+    )
     assert error["Code"] == "NoSuchHostedZone"
 
 
@@ -154,7 +156,9 @@ def test_dns_answer_for_an_unknown_zone(sim: Any) -> None:
 def test_a_function_may_not_publish_into_an_aws_namespace_or_non_finite_values(sim: Any) -> None:
     cw = boto3.session.Session().client("cloudwatch", region_name="us-east-1")
     with acting_as("ExecuteFunction"):
-        reserved = error_of(lambda: cw.put_metric_data(Namespace="AWS/RDS", MetricData=[{"MetricName": "m", "Value": 1}]))
+        reserved = error_of(
+            lambda: cw.put_metric_data(Namespace="AWS/RDS", MetricData=[{"MetricName": "m", "Value": 1}])
+        )
         assert reserved["Code"] == "InvalidParameterValue"
         nan = error_of(
             lambda: cw.put_metric_data(Namespace="Failover/web", MetricData=[{"MetricName": "m", "Value": math.nan}])
@@ -173,12 +177,22 @@ def test_a_function_may_not_publish_into_an_aws_namespace_or_non_finite_values(s
 def test_an_alarm_follows_the_newest_datapoint_of_its_metric(sim: Any) -> None:
     cw = boto3.session.Session().client("cloudwatch", region_name="eu-west-1")
     cw.put_metric_alarm(
-        AlarmName="lag", Namespace="Failover/db", MetricName="lag", Statistic="Maximum", Period=60,
-        EvaluationPeriods=1, Threshold=5.0, ComparisonOperator="GreaterThanThreshold",
+        AlarmName="lag",
+        Namespace="Failover/db",
+        MetricName="lag",
+        Statistic="Maximum",
+        Period=60,
+        EvaluationPeriods=1,
+        Threshold=5.0,
+        ComparisonOperator="GreaterThanThreshold",
     )
     cw.put_metric_data(Namespace="Failover/db", MetricData=[{"MetricName": "lag", "Value": 9.0}])
     assert cw.describe_alarms(AlarmNames=["lag"])["MetricAlarms"][0]["StateValue"] == "ALARM"
     cw.put_metric_data(Namespace="Failover/db", MetricData=[{"MetricName": "lag", "Value": 1.0}])
     assert cw.describe_alarms(AlarmNames=["lag"])["MetricAlarms"][0]["StateValue"] == "OK"
     # an alarm in another region never sees this region's datapoints
-    assert not boto3.session.Session().client("cloudwatch", region_name="us-east-1").describe_alarms(AlarmNames=["lag"])["MetricAlarms"]
+    assert (
+        not boto3.session.Session()
+        .client("cloudwatch", region_name="us-east-1")
+        .describe_alarms(AlarmNames=["lag"])["MetricAlarms"]
+    )

@@ -28,7 +28,9 @@ ZONE_STATEMENT = {
     "Effect": "Allow",
     "Action": "route53:ChangeResourceRecordSets",
     "Resource": "arn:aws:route53:::hostedzone/Z1",
-    "Condition": {"ForAllValues:StringEquals": {"route53:ChangeResourceRecordSetsNormalizedRecordNames": ["a.example.com"]}},
+    "Condition": {
+        "ForAllValues:StringEquals": {"route53:ChangeResourceRecordSetsNormalizedRecordNames": ["a.example.com"]}
+    },
 }
 
 
@@ -49,7 +51,9 @@ def change(*names: str) -> dict[str, Any]:
 def test_a_record_change_is_allowed_only_for_the_zone_and_the_names_the_policy_names() -> None:
     # Given a policy scoped to one zone and one record name
     ok = request_for("route53.ChangeResourceRecordSets", change("A.example.com."), "us-east-1", "123456789012")
-    other_name = request_for("route53.ChangeResourceRecordSets", change("a.example.com", "b.example.com"), "us-east-1", "1")
+    other_name = request_for(
+        "route53.ChangeResourceRecordSets", change("a.example.com", "b.example.com"), "us-east-1", "1"
+    )
     # Then the record's normalized name is allowed, a batch with another name is not
     assert ok.action == "route53:ChangeResourceRecordSets"
     assert ok.resources == ["arn:aws:route53:::hostedzone/Z1"]
@@ -73,8 +77,12 @@ def test_wildcards_follow_iam_rules_and_an_explicit_deny_wins() -> None:
 
 
 def test_a_condition_key_the_request_lacks_fails_a_plain_operator_and_passes_if_exists() -> None:
-    plain = {"Effect": "Allow", "Action": "cloudwatch:PutMetricData", "Resource": "*",
-             "Condition": {"StringEquals": {"cloudwatch:namespace": ["Failover/web"]}}}
+    plain = {
+        "Effect": "Allow",
+        "Action": "cloudwatch:PutMetricData",
+        "Resource": "*",
+        "Condition": {"StringEquals": {"cloudwatch:namespace": ["Failover/web"]}},
+    }
     if_exists = {**plain, "Condition": {"StringEqualsIfExists": {"cloudwatch:namespace": ["Failover/web"]}}}
     assert evaluate([plain], "cloudwatch:PutMetricData", "*", {}) == "implicit-deny"
     assert evaluate([if_exists], "cloudwatch:PutMetricData", "*", {}) == "allow"
@@ -137,8 +145,19 @@ def test_a_call_outside_the_functions_policy_fails_as_aws_fails_it(world: World)
     with acting_as("ValidateFunction"), pytest.raises(ClientError) as caught:
         r53.change_resource_record_sets(
             HostedZoneId=zone,
-            ChangeBatch={"Changes": [{"Action": "UPSERT", "ResourceRecordSet": {
-                "Name": "app.example.com", "Type": "CNAME", "TTL": 60, "ResourceRecords": [{"Value": "x.example.com"}]}}]},
+            ChangeBatch={
+                "Changes": [
+                    {
+                        "Action": "UPSERT",
+                        "ResourceRecordSet": {
+                            "Name": "app.example.com",
+                            "Type": "CNAME",
+                            "TTL": 60,
+                            "ResourceRecords": [{"Value": "x.example.com"}],
+                        },
+                    }
+                ]
+            },
         )
     error = caught.value.response["Error"]
     assert error["Code"] == "AccessDenied"

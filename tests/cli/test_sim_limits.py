@@ -110,9 +110,9 @@ def test_lambda_invoke_payloads_over_the_quota_are_refused(world: World) -> None
         "RequestTooLargeException"
     )
     event = json.dumps({"x": "a" * (256 * KIB)})
-    assert code_of(lambda: lam.invoke(FunctionName="TriggerFunction", InvocationType="Event", Payload=event.encode())) == (
-        "RequestTooLargeException"
-    )
+    assert code_of(
+        lambda: lam.invoke(FunctionName="TriggerFunction", InvocationType="Event", Payload=event.encode())
+    ) == ("RequestTooLargeException")
 
 
 # ------------------------------------------------------------------ SNS
@@ -191,7 +191,10 @@ def test_dynamodb_items_over_400_kb_are_refused_on_put_and_update(world: World) 
     ddb.put_item(TableName=table, Item={**key, "v": {"S": "a" * 300_000}})
     code = code_of(
         lambda: ddb.update_item(
-            TableName=table, Key=key, UpdateExpression="SET w = :w", ExpressionAttributeValues={":w": {"S": "b" * 120_000}}
+            TableName=table,
+            Key=key,
+            UpdateExpression="SET w = :w",
+            ExpressionAttributeValues={":w": {"S": "b" * 120_000}},
         )
     )
     assert code == "ValidationException"

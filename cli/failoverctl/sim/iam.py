@@ -154,13 +154,18 @@ def _values(value: Any) -> list[str]:
 _OPERATORS: dict[str, Callable[[str, str], bool]] = {
     "StringEquals": lambda want, got: want == got,
     "StringEqualsIgnoreCase": lambda want, got: want.lower() == got.lower(),
-    "StringLike": lambda want, got: _wildcard(want, got),
+    "StringLike": _wildcard,
     "ArnEquals": lambda want, got: want == got,
-    "ArnLike": lambda want, got: _wildcard(want, got),
+    "ArnLike": _wildcard,
     "Bool": lambda want, got: want.lower() == got.lower(),
 }
-_NEGATED = {"StringNotEquals": "StringEquals", "StringNotLike": "StringLike", "ArnNotEquals": "ArnEquals",
-            "ArnNotLike": "ArnLike", "StringNotEqualsIgnoreCase": "StringEqualsIgnoreCase"}
+_NEGATED = {
+    "StringNotEquals": "StringEquals",
+    "StringNotLike": "StringLike",
+    "ArnNotEquals": "ArnEquals",
+    "ArnNotLike": "ArnLike",
+    "StringNotEqualsIgnoreCase": "StringEqualsIgnoreCase",
+}
 
 
 def condition_holds(operator: str, key_values: dict[str, Any], context: dict[str, list[str]]) -> bool:
@@ -193,9 +198,7 @@ def condition_holds(operator: str, key_values: dict[str, Any], context: dict[str
     return True
 
 
-def evaluate(
-    statements: list[dict[str, Any]], action: str, resource: str, context: dict[str, list[str]]
-) -> str:
+def evaluate(statements: list[dict[str, Any]], action: str, resource: str, context: dict[str, list[str]]) -> str:
     """``allow``, ``explicit-deny`` or ``implicit-deny``, by IAM's evaluation logic for one identity policy."""
     allowed = False
     for raw in statements:
@@ -258,7 +261,9 @@ def _queue_arn(url: str, region: str, account: str) -> str:
 
 
 def _secret_arn(secret_id: str, region: str, account: str) -> str:
-    return secret_id if secret_id.startswith("arn:") else f"arn:aws:secretsmanager:{region}:{account}:secret:{secret_id}"
+    return (
+        secret_id if secret_id.startswith("arn:") else f"arn:aws:secretsmanager:{region}:{account}:secret:{secret_id}"
+    )
 
 
 def _record_names(params: dict[str, Any]) -> dict[str, list[str]]:
@@ -294,7 +299,10 @@ def _rds_resources(op: str, p: dict[str, Any], region: str, account: str) -> lis
     if op in ("FailoverDBCluster", "PromoteReadReplicaDBCluster"):
         return [arn("cluster", p.get("DBClusterIdentifier"))]
     if op in ("SwitchoverGlobalCluster", "FailoverGlobalCluster"):
-        return [arn("global-cluster", p.get("GlobalClusterIdentifier")), arn("cluster", p.get("TargetDbClusterIdentifier"))]
+        return [
+            arn("global-cluster", p.get("GlobalClusterIdentifier")),
+            arn("cluster", p.get("TargetDbClusterIdentifier")),
+        ]
     return ["*"]
 
 
@@ -360,7 +368,9 @@ def request_for(api: str, params: dict[str, Any], region: str, account: str) -> 
     elif service == "autoscaling":
         name = p.get("AutoScalingGroupName")
         resources = (
-            [f"arn:aws:autoscaling:{region}:{account}:autoScalingGroup:00000000-0000-0000-0000-000000000000:autoScalingGroupName/{name}"]
+            [
+                f"arn:aws:autoscaling:{region}:{account}:autoScalingGroup:00000000-0000-0000-0000-000000000000:autoScalingGroupName/{name}"
+            ]
             if name and op != "DescribeAutoScalingGroups"
             else ["*"]
         )
@@ -426,7 +436,9 @@ class IamEnforcer:
             with self._lock:
                 self.denials.append(denial)
             role = f"arn:aws:sts::{self.account}:assumed-role/{self.stack}-{function}Role/{self.stack}-{function}"
-            kind = "an explicit deny in an identity-based policy" if denial.explicit else "no identity-based policy allows"
+            kind = (
+                "an explicit deny in an identity-based policy" if denial.explicit else "no identity-based policy allows"
+            )
             raise SimClientError(
                 code,
                 f"User: {role} is not authorized to perform: {request.action} on resource: {resource} "

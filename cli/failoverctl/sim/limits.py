@@ -30,54 +30,74 @@ class Quota:
 KIB = 1024
 QUOTAS: dict[str, Quota] = {
     "sfn_payload": Quota(
-        "Step Functions execution input, state input/output and task result", 256 * KIB, "bytes (UTF-8)",
+        "Step Functions execution input, state input/output and task result",
+        256 * KIB,
+        "bytes (UTF-8)",
         "StartExecution: ValidationException; a state or task result: States.DataLimitExceeded",
         "Step Functions developer guide, Step Functions service quotas (Quotas related to payloads)",
     ),
     "lambda_sync_payload": Quota(
-        "Lambda synchronous invocation request and response payload", 6 * KIB * KIB, "bytes",
+        "Lambda synchronous invocation request and response payload",
+        6 * KIB * KIB,
+        "bytes",
         "request: RequestTooLargeException (413); response: Function.ResponseSizeTooLarge",
         "Lambda developer guide, Lambda quotas (Invocation payload)",
     ),
     "lambda_async_payload": Quota(
-        "Lambda asynchronous invocation payload", 256 * KIB, "bytes",
+        "Lambda asynchronous invocation payload",
+        256 * KIB,
+        "bytes",
         "RequestTooLargeException (413)",
         "Lambda developer guide, Lambda quotas (Invocation payload)",
     ),
     "sns_message": Quota(
-        "SNS Publish message with its attributes", 256 * KIB, "bytes",
+        "SNS Publish message with its attributes",
+        256 * KIB,
+        "bytes",
         "InvalidParameter (Message too long)",
         "SNS API reference, Publish (Message); SNS developer guide, message size",
     ),
     "sns_subject": Quota(
-        "SNS Publish subject", 99, "ASCII characters, printable, no line breaks",
+        "SNS Publish subject",
+        99,
+        "ASCII characters, printable, no line breaks",
         "InvalidParameter (Subject)",
         "SNS API reference, Publish (Subject: less than 100 characters)",
     ),
     "eventbridge_entry": Quota(
-        "EventBridge PutEvents entries (the sum of the entries' sizes)", 256 * KIB, "bytes",
+        "EventBridge PutEvents entries (the sum of the entries' sizes)",
+        256 * KIB,
+        "bytes",
         "ValidationException",
         "EventBridge user guide, Calculating PutEvents event entry size; EventBridge quotas",
     ),
     "route53_records": Quota(
-        "Route 53 ChangeResourceRecordSets ResourceRecord elements (UPSERT counts twice)", 1000, "records",
+        "Route 53 ChangeResourceRecordSets ResourceRecord elements (UPSERT counts twice)",
+        1000,
+        "records",
         "InvalidChangeBatch",
         "Route 53 developer guide, Quotas on API requests (ChangeResourceRecordSets)",
     ),
     "route53_characters": Quota(
-        "Route 53 ChangeResourceRecordSets characters of Value elements (UPSERT counts twice)", 32000, "characters",
+        "Route 53 ChangeResourceRecordSets characters of Value elements (UPSERT counts twice)",
+        32000,
+        "characters",
         "InvalidChangeBatch",
         "Route 53 developer guide, Quotas on API requests (ChangeResourceRecordSets)",
     ),
     "dynamodb_item": Quota(
-        "DynamoDB item size (attribute names and values)", 400 * KIB, "bytes",
+        "DynamoDB item size (attribute names and values)",
+        400 * KIB,
+        "bytes",
         "ValidationException (Item size has exceeded the maximum allowed size), enforced by moto",
         "DynamoDB developer guide, Quotas (Item size)",
     ),
     "sfn_execution_name": Quota(
         "Step Functions execution name: 1-80 characters, no whitespace, brackets, wildcards or "
         "\" # % \\ ^ | ~ ` $ & , ; : /, no control characters; a Standard workflow's name is unique "
-        "for 90 days (same name and input while running: the running execution)", 80, "characters",
+        "for 90 days (same name and input while running: the running execution)",
+        80,
+        "characters",
         "InvalidName (characters), ValidationException (length); ExecutionAlreadyExists, enforced by moto",
         "Step Functions API reference, StartExecution (name); Step Functions quotas",
     ),
@@ -100,7 +120,7 @@ def _over(quota: str, size: int) -> bool:
 
 
 #: characters a Step Functions name must not contain (StartExecution ``name``), besides control characters
-_NAME_FORBIDDEN = set(" \t\n\r<>{}[]?*\"#%\\^|~`$&,;:/")
+_NAME_FORBIDDEN = set(' \t\n\r<>{}[]?*"#%\\^|~`$&,;:/')
 
 
 def execution_name_problem(name: str) -> str | None:

@@ -4,8 +4,9 @@ State: ``sim.state["arc.routing_controls"]`` maps a routing-control ARN to its n
 (``On``/``Off``); ``sim.state["arc.assertion_rules"]`` holds assertion safety rules ("at least N of
 these controls On"), which reject an update that would break them unless the caller overrides the
 rule, as ARC does; ``sim.state["arc.gating_rules"]`` holds gating safety rules ("these target
-controls change only while at least N of these gating controls are On"). A cluster endpoint of a region in ``sim.state["arc.unavailable_regions"]``
-answers ``EndpointTemporarilyUnavailableException``, so callers must try the next endpoint.
+controls change only while at least N of these gating controls are On"). A cluster endpoint of a
+region in ``sim.state["arc.unavailable_regions"]`` answers ``EndpointTemporarilyUnavailableException``,
+so callers must try the next endpoint.
 """
 
 from __future__ import annotations

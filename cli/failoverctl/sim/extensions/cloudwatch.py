@@ -103,13 +103,16 @@ def check_put_metric_data(params: dict[str, Any], now: datetime | None = None) -
         raise SimClientError("InvalidParameterValue", f"The value {namespace} for parameter Namespace is invalid.")
     data = params.get("MetricData", [])
     if len(data) > 1000:
-        raise SimClientError("InvalidParameterValue", "The collection MetricData must not have a size greater than 1000.")
+        raise SimClientError(
+            "InvalidParameterValue", "The collection MetricData must not have a size greater than 1000."
+        )
     now = now or datetime.now(UTC)
     for index, item in enumerate(data, start=1):
         values = [item["Value"]] if "Value" in item else list(item.get("Values", []))
         if any(not math.isfinite(float(v)) for v in values):
             raise SimClientError(
-                "InvalidParameterValue", f"The value for parameter MetricData.member.{index}.Value is not a finite number."
+                "InvalidParameterValue",
+                f"The value for parameter MetricData.member.{index}.Value is not a finite number.",
             )
         if item.get("Timestamp"):
             stamp = _aware(item["Timestamp"])
