@@ -211,7 +211,7 @@ def run_scenario(
         report.extra.update(ctx.extra)
         if world.iam is not None:  # a call a function's policy does not allow fails every scenario
             report.extra["access_denied"] = [vars(d) for d in world.iam.denials]
-            report.problems.extend(d.describe() for d in world.iam.denials)
+            report.problems.extend(dict.fromkeys(d.describe() for d in world.iam.denials))
     report.wall_seconds = time.monotonic() - started
     return report
 
