@@ -170,13 +170,22 @@ def execution_report(world: World, arn: str) -> ExecutionReport:
 
 
 def run_scenario(
-    scenario: Scenario, *, slack: bool = True, plan: Path | None = None, group: str | None = None
+    scenario: Scenario,
+    *,
+    slack: bool = True,
+    plan: Path | None = None,
+    group: str | None = None,
+    template: Path | None = None,
 ) -> DrillReport:
-    """Run ``scenario``; ``plan`` and ``group`` replace the scenario's own (a team's plan, its group)."""
+    """Run ``scenario``; ``plan`` and ``group`` replace the scenario's own (a team's plan, its group),
+    ``template`` the project's ``template.yaml`` (its functions' policies are what the drill enforces)."""
     started = time.monotonic()
     report = DrillReport(scenario=scenario.name, summary=scenario.summary, expected=scenario.expect.to_json())
     plan_path = plan or ROOT / scenario.plan
-    with SlackServer() if slack else _NoSlack() as server, World(plan_path, slack_url=server.url) as world:
+    with (
+        SlackServer() if slack else _NoSlack() as server,
+        World(plan_path, slack_url=server.url, template=template) as world,
+    ):
         scenario.prepare_slack(server)
         names = [g.name for g in world.plan.groups]
         chosen = group or (scenario.group if scenario.group in names else names[0])
@@ -195,6 +204,9 @@ def run_scenario(
             report.timeline = world.store.timeline(report.main.name)
         report.problems = scenario.expect.problems(report, world, ctx)
         report.extra.update(ctx.extra)
+        if world.iam is not None:  # a call a function's policy does not allow fails every scenario
+            report.extra["access_denied"] = [vars(d) for d in world.iam.denials]
+            report.problems.extend(dict.fromkeys(d.describe() for d in world.iam.denials))
     report.wall_seconds = time.monotonic() - started
     return report
 

@@ -63,6 +63,16 @@ def run_check(args: argparse.Namespace) -> int:
         else:
             error(err.message)
         return 1
+    from failoverctl.sim.limits import plan_problems
+
+    over_quota = plan_problems(plan)
+    if over_quota:
+        message = f"{args.file}: a run of this plan would break an AWS service quota"
+        if args.json:
+            error(message, as_json=True, code="QuotaExceeded", file=args.file, problems=over_quota)
+        else:
+            error("\n  - ".join([message, *over_quota]))
+        return 1
     groups = [
         {"name": g.name, "stages": len(g.stages), "actions": sum(len(s.actions) for s in g.stages)} for g in plan.groups
     ]

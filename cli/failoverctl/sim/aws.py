@@ -28,6 +28,9 @@ from botocore.awsrequest import AWSResponse
 from botocore.response import StreamingBody
 
 Handler = Callable[[dict[str, Any], str], dict[str, Any]]
+#: a guard sees every call (api, parameters, region) before anything answers it, and raises
+#: ``SimClientError`` to refuse it (IAM in ``sim/iam.py``, quotas in ``sim/limits.py``)
+Guard = Callable[[str, dict[str, Any], str], None]
 
 
 class SimClientError(Exception):
@@ -113,7 +116,7 @@ def _error_body(protocol: str, code: str, message: str) -> tuple[bytes, dict[str
 class CallRecord:
     api: str
     region: str
-    served_by: str  # "sim" | "moto" | "fault"
+    served_by: str  # "sim" | "moto" | "fault" | "refused"
     at: float = field(default_factory=time.monotonic)
 
 
@@ -122,6 +125,7 @@ class SimAWS:
 
     def __init__(self) -> None:
         self.handlers: dict[str, Handler] = {}
+        self.guards: list[Guard] = []
         self.faults: list[Fault] = []
         self.calls: list[CallRecord] = []
         self.enabled = False
@@ -147,6 +151,7 @@ class SimAWS:
         with self._lock:
             self.faults.clear()
             self.calls.clear()
+            self.guards.clear()
             self.state.clear()
 
     def inject(
@@ -185,6 +190,15 @@ class SimAWS:
             return None
         api = self._api_name(model)
         region = context.get("client_region") or "us-east-1"
+        try:
+            for guard in list(self.guards):
+                guard(api, context.get("sim_params", {}), region)
+        except SimClientError as err:
+            self._record(api, region, "refused")
+            return http_response(err.status), {
+                "Error": {"Code": err.code, "Message": err.message},
+                "ResponseMetadata": {"HTTPStatusCode": err.status},
+            }
         handler = self.handlers.get(api)
         if handler is None:
             return None

@@ -23,6 +23,7 @@ from types import ModuleType
 from typing import Any
 
 from failoverctl.sim.aws import SimAWS, SimClientError, streaming
+from failoverctl.sim.iam import acting_as
 from failoverctl.template import ACCOUNT, FunctionDef
 
 
@@ -136,7 +137,8 @@ class LocalLambdas:
                 self.capture_logs()  # standard output may have been replaced since (a test's capture)
                 _LOCAL.in_function = True
                 try:
-                    result = handler(json.loads(json.dumps(payload)), FakeContext(function_name=name))
+                    with acting_as(name):  # its calls are authorized against its own policy
+                        result = handler(json.loads(json.dumps(payload)), FakeContext(function_name=name))
                 finally:
                     _LOCAL.in_function = False
                 for f in list(self.faults):

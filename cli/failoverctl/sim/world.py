@@ -30,7 +30,10 @@ from failover.plan import Group, Plan, load_plan_text
 from failoverctl.sim.aws import SIM, SimAWS
 from failoverctl.sim.extensions import register_all
 from failoverctl.sim.extensions.route53 import set_health
+from failoverctl.sim.iam import IamEnforcer
+from failoverctl.sim.iam import enforce as enforce_iam
 from failoverctl.sim.lambdas import LocalLambdas
+from failoverctl.sim.limits import enforce as enforce_limits
 from failoverctl.template import (
     ACCOUNT,
     Resolver,
@@ -71,12 +74,16 @@ class World:
         slack_url: str | None = None,
         wait_scale: float = 0.0,
         sim: SimAWS = SIM,
+        iam: bool = True,
+        template: Path | None = None,
     ) -> None:
         self.plan_path = Path(plan_path)
         self.slack_url = slack_url
         self.wait_scale = wait_scale
         self.sim = sim
-        self.template = load_template()
+        self.enforce_iam = iam
+        self.iam: IamEnforcer | None = None
+        self.template = load_template(template) if template is not None else load_template()
         self.resolver = Resolver(self.template, region=REGION)
         self._mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
         self._saved_env: dict[str, str | None] = {}
@@ -112,6 +119,9 @@ class World:
         self.clients = Clients(default_region=REGION)
         try:
             self.build()
+            enforce_limits(self.sim, self.lambdas, self._state_machine_functions())
+            if self.enforce_iam:
+                self.iam = enforce_iam(self)
         except BaseException:
             self.__exit__(None, None, None)
             raise
@@ -199,7 +209,7 @@ class World:
         }
         definition = state_machine_definition(self.template, substitutions)
         self.state_machine_arn = self.clients.get("stepfunctions").create_state_machine(
-            name=f"{STACK}-FailoverStateMachine",
+            name=self.resolver.resolve(self.template["Resources"]["FailoverStateMachine"]["Properties"]["Name"]),
             definition=definition,
             roleArn=f"arn:aws:iam::{ACCOUNT}:role/{STACK}-StateMachineRole",
             type="STANDARD",
@@ -222,6 +232,10 @@ class World:
         from failover.infra.store import Store
 
         self.store = Store(table, self.clients)
+
+    def _state_machine_functions(self) -> set[str]:
+        subs = self.template["Resources"]["FailoverStateMachine"]["Properties"].get("DefinitionSubstitutions", {})
+        return {v["Fn::GetAtt"][0] for v in subs.values() if isinstance(v, dict) and "Fn::GetAtt" in v}
 
     def _set_function_env(self) -> None:
         env: dict[str, str] = {}

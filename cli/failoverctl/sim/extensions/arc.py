@@ -3,8 +3,10 @@
 State: ``sim.state["arc.routing_controls"]`` maps a routing-control ARN to its name and state
 (``On``/``Off``); ``sim.state["arc.assertion_rules"]`` holds assertion safety rules ("at least N of
 these controls On"), which reject an update that would break them unless the caller overrides the
-rule, as ARC does. A cluster endpoint of a region in ``sim.state["arc.unavailable_regions"]``
-answers ``EndpointTemporarilyUnavailableException``, so callers must try the next endpoint.
+rule, as ARC does; ``sim.state["arc.gating_rules"]`` holds gating safety rules ("these target
+controls change only while at least N of these gating controls are On"). A cluster endpoint of a
+region in ``sim.state["arc.unavailable_regions"]`` answers ``EndpointTemporarilyUnavailableException``,
+so callers must try the next endpoint.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from failoverctl.sim.aws import SimAWS, SimClientError
 
 CONTROLS = "arc.routing_controls"
 RULES = "arc.assertion_rules"
+GATING = "arc.gating_rules"
 UNAVAILABLE = "arc.unavailable_regions"
 STATES = ("On", "Off")
 
@@ -38,6 +41,18 @@ def add_assertion_rule(sim: SimAWS, arn: str, asserted_controls: list[str], *, m
     sim.state.setdefault(RULES, {})[arn] = {
         "name": name or arn.rsplit("/", 1)[-1],
         "controls": list(asserted_controls),
+        "min_on": min_on,
+    }
+
+
+def add_gating_rule(
+    sim: SimAWS, arn: str, gating_controls: list[str], target_controls: list[str], *, min_on: int = 1, name: str = ""
+) -> None:
+    """A gating rule: ``target_controls`` change only while at least ``min_on`` of ``gating_controls`` are On."""
+    sim.state.setdefault(GATING, {})[arn] = {
+        "name": name or arn.rsplit("/", 1)[-1],
+        "gating": list(gating_controls),
+        "targets": list(target_controls),
         "min_on": min_on,
     }
 
@@ -86,6 +101,18 @@ def _update(sim: SimAWS, updates: dict[str, str], overrides: list[str]) -> None:
                 "ConflictException",
                 f"The update would violate safety rule {rule['name']} ({rule_arn}): at least {rule['min_on']} "
                 f"of its routing controls must be On",
+                409,
+            )
+    for rule_arn, rule in sim.state.get(GATING, {}).items():
+        changed = {arn for arn in set(rule["targets"]) & set(updates) if controls[arn]["state"] != updates[arn]}
+        if rule_arn in overrides or not changed:
+            continue
+        on = sum(1 for arn in rule["gating"] if after.get(arn) == "On")
+        if on < rule["min_on"]:
+            raise SimClientError(
+                "ConflictException",
+                f"The update would violate safety rule {rule['name']} ({rule_arn}): its target routing controls "
+                f"change only while at least {rule['min_on']} of its gating controls are On",
                 409,
             )
     for arn, state in updates.items():

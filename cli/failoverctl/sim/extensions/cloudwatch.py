@@ -11,12 +11,14 @@ follows its alarm (unhealthy while it is in ``ALARM``), which is what makes the 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from failoverctl.sim.aws import SimAWS
+from failoverctl.sim.aws import SimAWS, SimClientError
 from failoverctl.sim.extensions import route53 as route53_ext
+from failoverctl.sim.iam import current_function
 
 ACCOUNT = "123456789012"
 LINKS = "cloudwatch.metric_health_checks"
@@ -91,8 +93,41 @@ def _aware(ts: Any) -> datetime:
     return ts if ts.tzinfo else ts.replace(tzinfo=UTC)
 
 
+def check_put_metric_data(params: dict[str, Any], now: datetime | None = None) -> None:
+    """What CloudWatch's PutMetricData refuses (API reference and user guide, "Publish custom metrics"):
+    a namespace starting with ``AWS/`` (reserved for AWS services), more than 1,000 metrics in one
+    request, a value that is not a finite number, a timestamp more than two weeks old or more than
+    two hours ahead."""
+    namespace = str(params.get("Namespace", ""))
+    if namespace.startswith("AWS/"):
+        raise SimClientError("InvalidParameterValue", f"The value {namespace} for parameter Namespace is invalid.")
+    data = params.get("MetricData", [])
+    if len(data) > 1000:
+        raise SimClientError(
+            "InvalidParameterValue", "The collection MetricData must not have a size greater than 1000."
+        )
+    now = now or datetime.now(UTC)
+    for index, item in enumerate(data, start=1):
+        values = [item["Value"]] if "Value" in item else list(item.get("Values", []))
+        if any(not math.isfinite(float(v)) for v in values):
+            raise SimClientError(
+                "InvalidParameterValue",
+                f"The value for parameter MetricData.member.{index}.Value is not a finite number.",
+            )
+        if item.get("Timestamp"):
+            stamp = _aware(item["Timestamp"])
+            if stamp < now - timedelta(days=14) or stamp > now + timedelta(hours=2):
+                raise SimClientError(
+                    "InvalidParameterValue",
+                    f"The parameter MetricData.member.{index}.Timestamp must specify a time no more than two weeks "
+                    "in the past and no more than two hours in the future.",
+                )
+
+
 def _put_metric_data(sim: SimAWS) -> Any:
     def handler(params: dict[str, Any], region: str) -> dict[str, Any]:
+        if current_function() is not None:  # the drill itself plays AWS's services (AWS/RDS lag), functions do not
+            check_put_metric_data(params)
         data = [dict(item) for item in params.get("MetricData", [])]
         for item in data:
             # moto keeps naive UTC timestamps

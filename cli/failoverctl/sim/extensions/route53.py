@@ -68,8 +68,12 @@ def is_healthy(sim: SimAWS, health_check_id: str) -> bool:
 def _get_health_check_status(sim: SimAWS) -> Any:
     def handler(params: dict[str, Any], region: str) -> dict[str, Any]:
         hc_id = params["HealthCheckId"]
-        if _health_check(hc_id) is None and hc_id not in sim.state.get("route53.health", {}):
+        hc = _health_check(hc_id)
+        if hc is None and hc_id not in sim.state.get("route53.health", {}):
             raise SimClientError("NoSuchHealthCheck", f"No health check exists with the ID {hc_id}", 404)
+        if hc is not None and str(getattr(hc, "type_", "")).upper() == "CALCULATED":
+            # Route 53 API reference, GetHealthCheckStatus: not for calculated health checks
+            raise SimClientError("InvalidInput", "You can't get the status of a calculated health check", 400)
         share = healthy_percent(sim, hc_id)
         healthy_count = round(len(CHECKER_REGIONS) * share / 100.0)
         now = datetime.now(UTC)
