@@ -8,4 +8,5 @@ COMMAND_MODULES = [
     "failoverctl.commands.approvals",
     "failoverctl.commands.redrive",
     "failoverctl.commands.notify",
+    "failoverctl.commands.local",
 ]

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Builds, on this machine, the Lambda base image that `sam local invoke --skip-pull-image` runs the
+# arm64 Python 3.13 functions on, under the public image's name, for machines that reach no
+# container registry: a Debian arm64 root file system (Python 3.13 from Debian), the runtime
+# interface client and the AWS SDK from the package index (requirements.txt), and the runtime
+# bootstrap of the public image (bootstrap, bootstrap.py, lambda-entrypoint.sh). Everything is
+# byte-compiled: under arm64 emulation, imports from source take minutes.
+#
+# Cached twice: the image carries a label with the hash of this recipe (a second run with the same
+# recipe returns at once), and the root file system is kept as a tarball in $CACHE so a new Docker
+# engine only re-imports it. DEBIAN_MIRROR overrides the Debian mirror (default: the host's apt one).
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+IMAGE="${LAMBDA_BASE_IMAGE:-public.ecr.aws/lambda/python:3.13-arm64}"
+SUITE=trixie  # Debian 13: Python 3.13
+CACHE="${FAILOVER_LOCAL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/failover-local}"
+PYTHON="${PYTHON:-python3.13}"
+log() { printf 'base-image: %s\n' "$*" >&2; }
+
+recipe="$(cd "$HERE" && cat build.sh bootstrap bootstrap.py lambda-entrypoint.sh requirements.txt | sha256sum | cut -c1-16)"
+have="$(docker image inspect --format '{{index .Config.Labels "failover.local.recipe"}}' "$IMAGE" 2>/dev/null || true)"
+if [ "$have" = "$recipe" ]; then
+  log "$IMAGE is up to date (recipe $recipe)"
+  exit 0
+fi
+
+mkdir -p "$CACHE"
+tarball="$CACHE/lambda-python3.13-arm64-$recipe.tar"
+if [ ! -s "$tarball" ]; then
+  "$PYTHON" -c 'import sys; assert sys.version_info[:2] == (3, 13)' || { log "$PYTHON is not Python 3.13"; exit 1; }
+  mirror="${DEBIAN_MIRROR:-$({ cat /etc/apt/sources.list /etc/apt/sources.list.d/*.sources /etc/apt/sources.list.d/*.list 2>/dev/null || true; } \
+    | grep -oE '^(URIs:|deb) +[a-z]+://[^ ]+' | awk '{print $2}' | grep '/debian/*$' | head -n 1)}"
+  [ -n "$mirror" ] || { log "no Debian mirror found in the apt sources; set DEBIAN_MIRROR"; exit 1; }
+  work="$(mktemp -d "$CACHE/rootfs.XXXXXX")"
+  trap 'rm -rf "$work"' EXIT
+  rootfs="$work/rootfs"
+  start=$SECONDS
+  log "debian $SUITE arm64 root file system (mmdebstrap, maintainer scripts under emulation)"
+  mmdebstrap --quiet --mode=root --variant=minbase --architectures=arm64 \
+    --include=python3.13,ca-certificates,libstdc++6 \
+    --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-exclude=/usr/share/man/*' \
+    --dpkgopt='path-exclude=/usr/share/locale/*' \
+    "$SUITE" "$rootfs" "deb $mirror $SUITE main" </dev/null
+  log "runtime: $(wc -l <"$HERE/requirements.txt") lines of requirements as linux aarch64 wheels"
+  mkdir -p "$rootfs/var/runtime" "$rootfs/var/task" "$rootfs/var/lang/bin" "$rootfs/opt" "$rootfs/usr/local/bin"
+  "$PYTHON" -m pip install --quiet --disable-pip-version-check --no-compile --no-deps --only-binary=:all: \
+    --platform manylinux2014_aarch64 --platform manylinux_2_28_aarch64 --implementation cp --python-version 3.13 \
+    --target "$rootfs/var/runtime" -r "$HERE/requirements.txt"
+  install -m 0755 "$HERE/bootstrap" "$rootfs/var/runtime/bootstrap"
+  install -m 0644 "$HERE/bootstrap.py" "$rootfs/var/runtime/bootstrap.py"
+  install -m 0755 "$HERE/lambda-entrypoint.sh" "$rootfs/lambda-entrypoint.sh"
+  ln -sf /usr/bin/python3.13 "$rootfs/var/lang/bin/python3.13"
+  ln -sf python3.13 "$rootfs/var/lang/bin/python3"
+  ln -sf python3.13 "$rootfs/var/lang/bin/python"
+  # bytecode is the same on every architecture: compile on the host, not under emulation
+  log "byte-compiling the standard library and the runtime"
+  for dir in usr/lib/python3.13 var/runtime; do
+    "$PYTHON" -m compileall -q -j 2 --invalidation-mode unchecked-hash -s "$rootfs" -p / \
+      -x '(/test/|/idlelib/|/lib2to3/tests/|bad_coding|badsyntax)' "$rootfs/$dir" >/dev/null || true
+  done
+  rm -rf "$rootfs/var/cache/apt/archives/"*.deb "$rootfs/var/lib/apt/lists/"*
+  tar -C "$rootfs" --numeric-owner -cf "$tarball.partial" .
+  mv "$tarball.partial" "$tarball"
+  find "$CACHE" -maxdepth 1 -name 'lambda-python3.13-arm64-*.tar' ! -name "$(basename "$tarball")" -delete
+  log "root file system built in $((SECONDS - start)) s"
+fi
+
+log "importing $IMAGE"
+docker import --platform linux/arm64 \
+  --change 'ENV LANG=C.UTF-8' \
+  --change 'ENV TZ=:/etc/localtime' \
+  --change 'ENV PATH=/var/lang/bin:/usr/local/bin:/usr/bin:/bin:/opt/bin' \
+  --change 'ENV LD_LIBRARY_PATH=/var/lang/lib:/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:/var/task:/var/task/lib:/opt/lib' \
+  --change 'ENV LAMBDA_TASK_ROOT=/var/task' \
+  --change 'ENV LAMBDA_RUNTIME_DIR=/var/runtime' \
+  --change 'WORKDIR /var/task' \
+  --change 'ENTRYPOINT ["/lambda-entrypoint.sh"]' \
+  --change "LABEL failover.local.recipe=$recipe" \
+  "$tarball" "$IMAGE" >/dev/null
+log "$IMAGE ready (recipe $recipe)"
