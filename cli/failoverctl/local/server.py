@@ -86,7 +86,9 @@ def serve(plan: Path, addresses: list[str], port: int, state_dir: Path, containe
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     with World(plan) as world:
-        app = _App(world, DomainDispatcherApplication(create_backend_app))
+        from failoverctl.local.extensions_app import ExtensionsApp
+
+        app = _App(world, ExtensionsApp(world.sim, DomainDispatcherApplication(create_backend_app)))
         servers: list[BaseWSGIServer] = [
             make_server(address, port, app, threaded=True)  # type: ignore[arg-type]
             for address in addresses
