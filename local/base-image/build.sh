@@ -33,18 +33,29 @@ if [ ! -s "$tarball" ]; then
     | grep -oE '^(URIs:|deb) +[a-z]+://[^ ]+' | awk '{print $2}' | grep '/debian/*$' | head -n 1)}"
   [ -n "$mirror" ] || { log "no Debian mirror found in the apt sources; set DEBIAN_MIRROR"; exit 1; }
   work="$(mktemp -d "$CACHE/rootfs.XXXXXX")"
-  trap 'rm -rf "$work"' EXIT
+  # an interrupted mmdebstrap can leave file systems mounted in the root file system: unmount
+  # them before removing it, and never cross into another file system while removing
+  cleanup() {
+    awk -v w="$work/" 'index($2, w) == 1 {print $2}' /proc/mounts | sort -r | xargs -r -n 1 umount -l || true
+    rm -rf --one-file-system "$work"
+  }
+  trap cleanup EXIT
   rootfs="$work/rootfs"
   start=$SECONDS
-  log "debian $SUITE arm64 root file system (mmdebstrap, maintainer scripts under emulation)"
-  mmdebstrap --quiet --mode=root --variant=minbase --architectures=arm64 \
-    --include=python3.13,ca-certificates,libstdc++6 \
+  # extracted, not configured: no maintainer script runs under emulation (the Python package's
+  # own byte-compilation alone takes most of an hour there); what configuring would create is
+  # created below
+  log "debian $SUITE arm64 root file system (mmdebstrap, packages extracted)"
+  mmdebstrap --quiet --mode=root --variant=extract --architectures=arm64 \
+    --include=python3.13,libstdc++6,bash,dash,coreutils,base-passwd \
     --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-exclude=/usr/share/man/*' \
     --dpkgopt='path-exclude=/usr/share/locale/*' \
     "$SUITE" "$rootfs" "deb $mirror $SUITE main" </dev/null
+  cp "$rootfs/usr/share/base-passwd/passwd.master" "$rootfs/etc/passwd"
+  cp "$rootfs/usr/share/base-passwd/group.master" "$rootfs/etc/group"
   log "runtime: $(wc -l <"$HERE/requirements.txt") lines of requirements as linux aarch64 wheels"
   mkdir -p "$rootfs/var/runtime" "$rootfs/var/task" "$rootfs/var/lang/bin" "$rootfs/opt" "$rootfs/usr/local/bin"
-  "$PYTHON" -m pip install --quiet --disable-pip-version-check --no-compile --no-deps --only-binary=:all: \
+  "$PYTHON" -m pip install --quiet --disable-pip-version-check --root-user-action=ignore --no-compile --no-deps --only-binary=:all: \
     --platform manylinux2014_aarch64 --platform manylinux_2_28_aarch64 --implementation cp --python-version 3.13 \
     --target "$rootfs/var/runtime" -r "$HERE/requirements.txt"
   install -m 0755 "$HERE/bootstrap" "$rootfs/var/runtime/bootstrap"

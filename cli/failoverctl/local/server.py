@@ -39,7 +39,7 @@ def snapshot(world: Any) -> dict[str, Any]:
     scan: dict[str, Any] = {"TableName": table}
     while True:
         page = ddb.scan(**scan)
-        records.extend(f"{i['pk']['S']}|{i['sk']['S']}" for i in page.get("Items", []))
+        records.extend("|".join(str(next(iter(i[k].values()))) for k in ("pk", "sk") if k in i) for i in page.get("Items", []))
         if "LastEvaluatedKey" not in page:
             break
         scan["ExclusiveStartKey"] = page["LastEvaluatedKey"]
@@ -50,11 +50,12 @@ def snapshot(world: Any) -> dict[str, Any]:
 
     topic_arn = world.resolver.physical["FailoverTopic"]
     topic = sns_backends[ACCOUNT][REGION].topics.get(topic_arn)
-    published = [json.loads(m) if m.startswith("{") else m for m in getattr(topic, "sent_notifications", [])]
+    subjects = [str(sent[2] or "") for sent in getattr(topic, "sent_notifications", [])]
     return {
         "executions": executions,
         "records": sorted(records),
-        "messages": len(published),
+        "messages": len(subjects),
+        "message_subjects": subjects,
         "calls": world.sim.count_calls(),
     }
 
