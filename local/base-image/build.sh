@@ -18,7 +18,10 @@ CACHE="${FAILOVER_LOCAL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/failover-local}"
 PYTHON="${PYTHON:-python3.13}"
 log() { printf 'base-image: %s\n' "$*" >&2; }
 
-recipe="$(cd "$HERE" && cat build.sh bootstrap bootstrap.py lambda-entrypoint.sh requirements.txt | sha256sum | cut -c1-16)"
+# bump ROOTFS_VERSION when the root file system steps below change (the tarball's cache key)
+ROOTFS_VERSION=2
+rootfs_recipe="$( (echo "$ROOTFS_VERSION $SUITE"; cd "$HERE" && cat bootstrap bootstrap.py lambda-entrypoint.sh requirements.txt) | sha256sum | cut -c1-16)"
+recipe="$( (echo "$rootfs_recipe"; cat "$HERE/build.sh") | sha256sum | cut -c1-16)"
 have="$(docker image inspect --format '{{index .Config.Labels "failover.local.recipe"}}' "$IMAGE" 2>/dev/null || true)"
 if [ "$have" = "$recipe" ]; then
   log "$IMAGE is up to date (recipe $recipe)"
@@ -26,7 +29,7 @@ if [ "$have" = "$recipe" ]; then
 fi
 
 mkdir -p "$CACHE"
-tarball="$CACHE/lambda-python3.13-arm64-$recipe.tar"
+tarball="$CACHE/lambda-python3.13-arm64-$rootfs_recipe.tar"
 if [ ! -s "$tarball" ]; then
   "$PYTHON" -c 'import sys; assert sys.version_info[:2] == (3, 13)' || { log "$PYTHON is not Python 3.13"; exit 1; }
   mirror="${DEBIAN_MIRROR:-$({ cat /etc/apt/sources.list /etc/apt/sources.list.d/*.sources /etc/apt/sources.list.d/*.list 2>/dev/null || true; } \
@@ -73,20 +76,30 @@ if [ ! -s "$tarball" ]; then
   rm -rf "$rootfs/var/cache/apt/archives/"*.deb "$rootfs/var/lib/apt/lists/"*
   tar -C "$rootfs" --numeric-owner -cf "$tarball.partial" .
   mv "$tarball.partial" "$tarball"
+  cleanup
+  trap - EXIT
   find "$CACHE" -maxdepth 1 -name 'lambda-python3.13-arm64-*.tar' ! -name "$(basename "$tarball")" -delete
   log "root file system built in $((SECONDS - start)) s"
 fi
 
-log "importing $IMAGE"
-docker import --platform linux/arm64 \
-  --change 'ENV LANG=C.UTF-8' \
-  --change 'ENV TZ=:/etc/localtime' \
-  --change 'ENV PATH=/var/lang/bin:/usr/local/bin:/usr/bin:/bin:/opt/bin' \
-  --change 'ENV LD_LIBRARY_PATH=/var/lang/lib:/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:/var/task:/var/task/lib:/opt/lib' \
-  --change 'ENV LAMBDA_TASK_ROOT=/var/task' \
-  --change 'ENV LAMBDA_RUNTIME_DIR=/var/runtime' \
-  --change 'WORKDIR /var/task' \
-  --change 'ENTRYPOINT ["/lambda-entrypoint.sh"]' \
-  --change "LABEL failover.local.recipe=$recipe" \
-  "$tarball" "$IMAGE" >/dev/null
+log "building $IMAGE from the root file system"
+# a build FROM scratch (not docker import, which leaves the image marked for this machine's
+# architecture) so the image says linux/arm64; no step runs a program
+context="$(mktemp -d "$CACHE/context.XXXXXX")"
+trap 'rm -rf --one-file-system "$context"' EXIT
+ln "$tarball" "$context/rootfs.tar" 2>/dev/null || cp "$tarball" "$context/rootfs.tar"
+cat >"$context/Dockerfile" <<DOCKERFILE
+FROM scratch
+ADD rootfs.tar /
+ENV LANG=C.UTF-8 \\
+    TZ=:/etc/localtime \\
+    PATH=/var/lang/bin:/usr/local/bin:/usr/bin:/bin:/opt/bin \\
+    LD_LIBRARY_PATH=/var/lang/lib:/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:/var/task:/var/task/lib:/opt/lib \\
+    LAMBDA_TASK_ROOT=/var/task \\
+    LAMBDA_RUNTIME_DIR=/var/runtime
+WORKDIR /var/task
+ENTRYPOINT ["/lambda-entrypoint.sh"]
+LABEL failover.local.recipe=$recipe
+DOCKERFILE
+DOCKER_BUILDKIT=0 docker build --quiet --platform linux/arm64 -t "$IMAGE" "$context" >/dev/null 2> >(grep -v -i -e deprecated -e buildx -e buildkit -e environment-variable -e '^ *$' >&2)
 log "$IMAGE ready (recipe $recipe)"

@@ -1,9 +1,10 @@
-"""``failoverctl local up|down|status``: the simulated AWS as a server for ``sam local invoke``.
+"""``failoverctl local up|down|status|reset``: the simulated AWS as a server for ``sam local invoke``.
 
 ``up`` starts it on 127.0.0.1 (and on the Docker bridge's gateway address, the one address of this
 machine that a function's container reaches), seeded from the plan like a drill, and writes the
 ``--env-vars`` file and the local template under ``.aws-sam-local/``. ``status`` shows what the
-invocations changed: executions started, records written, messages published. ``down`` stops it.
+invocations changed: executions started, records written, messages published. ``reset`` forgets
+the incidents (each group active on its primary again). ``down`` stops it.
 """
 
 from __future__ import annotations
@@ -26,8 +27,10 @@ DEFAULT_PORT = 4599
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
-    p = subparsers.add_parser("local", help="the simulated AWS as a server for sam local invoke (up, down, status)")
-    p.add_argument("action", choices=["up", "down", "status"])
+    p = subparsers.add_parser(
+        "local", help="the simulated AWS as a server for sam local invoke (up, down, status, reset)"
+    )
+    p.add_argument("action", choices=["up", "down", "status", "reset"])
     p.add_argument("--plan", default="plans/example.yaml", metavar="FILE")
     p.add_argument("--port", type=int, default=DEFAULT_PORT)
     p.add_argument(
@@ -147,10 +150,12 @@ def down(args: argparse.Namespace) -> int:
     return 0
 
 
-def fetch_status(state: dict[str, object]) -> dict[str, object]:
-    from failoverctl.local.server import STATUS_PATH
+def fetch_status(state: dict[str, object], *, reset: bool = False) -> dict[str, object]:
+    from failoverctl.local.server import RESET_PATH, STATUS_PATH
 
-    with urllib.request.urlopen(f"{state['endpoint']}{STATUS_PATH}", timeout=30) as response:  # noqa: S310 - loopback
+    url = f"{state['endpoint']}{RESET_PATH if reset else STATUS_PATH}"
+    request = urllib.request.Request(url, method="POST" if reset else "GET")  # noqa: S310 - loopback
+    with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 - loopback
         status: dict[str, object] = json.loads(response.read())
     return status
 
@@ -160,7 +165,7 @@ def status(args: argparse.Namespace) -> int:
     if state is None:
         error("local AWS is not running (make local, or failoverctl local up)")
         return 1
-    current = fetch_status(state)
+    current = fetch_status(state, reset=args.action == "reset")
     if args.json:
         emit_json(current)
         return 0
@@ -180,4 +185,4 @@ def status(args: argparse.Namespace) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    return {"up": up, "down": down, "status": status}[args.action](args)
+    return {"up": up, "down": down, "status": status, "reset": status}[args.action](args)

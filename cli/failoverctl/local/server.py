@@ -8,7 +8,9 @@ reads the very backends the world seeded. A function in a container calls this s
 functions in-process, as in a drill.
 
 ``GET /_failover/status`` answers what the local AWS holds: executions, table records, messages
-published to the topic, and the calls served.
+published to the topic, and the calls served. ``POST /_failover/reset`` forgets the incidents:
+running executions are stopped, the table is emptied and every group is active on its primary
+again, so each sample event meets the state it was written for.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Response
 
 STATUS_PATH = "/_failover/status"
+RESET_PATH = "/_failover/reset"
 
 
 def snapshot(world: Any) -> dict[str, Any]:
@@ -60,6 +63,26 @@ def snapshot(world: Any) -> dict[str, Any]:
     }
 
 
+def reset(world: Any) -> None:
+    """Stop running executions, empty the table, and make every group active on its primary."""
+    sfn = world.clients.get("stepfunctions")
+    running = sfn.list_executions(stateMachineArn=world.state_machine_arn, statusFilter="RUNNING")["executions"]
+    for item in running:
+        sfn.stop_execution(executionArn=item["executionArn"], error="LocalReset", cause="failoverctl local reset")
+    ddb = world.clients.get("dynamodb")
+    table = world.resolver.physical["IncidentTable"]
+    scan: dict[str, Any] = {"TableName": table}
+    while True:
+        page = ddb.scan(**scan)
+        for item in page.get("Items", []):
+            ddb.delete_item(TableName=table, Key={k: item[k] for k in ("pk", "sk") if k in item})
+        if "LastEvaluatedKey" not in page:
+            break
+        scan["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    for group in world.plan.groups:
+        world.store.set_active(group.name, "primary", None, failover=False)
+
+
 class _App:
     """moto's server application, with the status endpoint in front of it."""
 
@@ -69,8 +92,11 @@ class _App:
         self.lock = threading.Lock()
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
-        if environ.get("PATH_INFO") == STATUS_PATH and environ.get("REQUEST_METHOD") == "GET":
+        path, method = environ.get("PATH_INFO"), environ.get("REQUEST_METHOD")
+        if (path, method) in ((STATUS_PATH, "GET"), (RESET_PATH, "POST")):
             with self.lock:
+                if path == RESET_PATH:
+                    reset(self.world)
                 body = json.dumps(snapshot(self.world))
             return Response(body, mimetype="application/json")(environ, start_response)
         return self.moto_app(environ, start_response)
