@@ -41,12 +41,16 @@ if [ "$(uname -m)" != aarch64 ]; then
   fi
 fi
 
-# The Docker engine: started in the background when none answers, with its default bridge.
+# The Docker engine: started in the background when none answers, with its default bridge, and
+# without the userland proxy: published ports are then forwarded by the kernel, so a connection
+# to a container's port succeeds only once the container listens. sam local invoke waits for that
+# connection and then gives the Lambda emulator three quick tries; under arm64 emulation the
+# emulator needs longer than that to listen, and the proxy (which accepts at once) loses the race.
 if ! docker info >/dev/null 2>&1; then
   need_root "starting dockerd"
   log_file=/var/log/dockerd-local.log
   log "starting dockerd (log: $log_file)"
-  nohup dockerd >"$log_file" 2>&1 &
+  nohup dockerd --userland-proxy=false >"$log_file" 2>&1 &
   for _ in $(seq 1 60); do
     docker info >/dev/null 2>&1 && break
     sleep 1

@@ -106,6 +106,7 @@ def sam_local_invoke(function: str, event: Path, env_vars: Path = STATE_DIR / "e
     env = {
         **os.environ,
         "SAM_CLI_TELEMETRY": "0",
+        "SAM_CLI_CONTAINER_CONNECTION_TIMEOUT": os.environ.get("SAM_CLI_CONTAINER_CONNECTION_TIMEOUT", "300"),
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_SESSION_TOKEN": "testing",
