@@ -64,13 +64,8 @@ build: venv .venv-sam/.installed ## sam build (arm64 layer, plans validated)
 
 test: lint types template checkov unit ## everything CI runs: lint, types, template checks, checkov, tests
 
-LOCAL_DIR := .aws-sam-local
-
 local: venv .venv-sam/.installed ## the simulated AWS on 127.0.0.1 for sam local invoke, and the local build (.aws-sam-local/)
-	$(PY) -m failoverctl local up --plan $(or $(PLAN),plans/example.yaml)
-	PATH="$(dir $(PY313)):$$PATH" PYTHON="$(PY313)" $(SAM) build --template $(LOCAL_DIR)/template.yaml \
-		--build-dir $(LOCAL_DIR)/build --cache-dir $(LOCAL_DIR)/cache --cached
-	$(PY313) -m compileall -q -j 2 --invalidation-mode unchecked-hash $(LOCAL_DIR)/build > /dev/null
+	PY313="$(PY313)" PLAN="$(or $(PLAN),plans/example.yaml)" bash local/up.sh
 
 local-down: venv ## stop the local AWS that make local started
 	$(PY) -m failoverctl local down

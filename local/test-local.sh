@@ -19,7 +19,7 @@ echo "test-local: machine and base image ready after $((SECONDS - start)) s"
 
 .venv/bin/python -m failoverctl local down >/dev/null
 trap '.venv/bin/python -m failoverctl local down >/dev/null || true' EXIT
-make --no-print-directory local >/dev/null
+PY313="$PY313" bash local/up.sh >/dev/null
 echo "test-local: local AWS up and functions built after $((SECONDS - start)) s"
 
 status=0

@@ -34,7 +34,7 @@ def local_aws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, An
     cmd += ["--address", "127.0.0.1", "--port", str(port), "--state-dir", str(state_dir)]
     cmd += ["--container-endpoint", f"http://127.0.0.1:{port}"]
     log = (state_dir / "server.log").open("w")
-    process = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)  # noqa: S603
+    process = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
     try:
         deadline = time.monotonic() + 180
         while not (state_dir / "state.json").exists():

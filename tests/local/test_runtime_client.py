@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.local.runtime_api import RuntimeAPI
 
 from failoverctl.local.events import events_by_function
 from failoverctl.template import functions, load_template
-from tests.local.runtime_api import RuntimeAPI
 
 ROOT = Path(__file__).resolve().parents[2]
 FUNCTIONS = {f.logical_id: f for f in functions(load_template())}
@@ -45,7 +45,7 @@ def run_under_ric(function: str, event: Any, env: dict[str, str], state_dir: Pat
         }
         if "PLAN_FILE" in process_env:
             process_env["PLAN_FILE"] = str(state_dir / "plan-layer/plans/local.yaml")
-        process = subprocess.Popen(  # noqa: S603
+        process = subprocess.Popen(
             [sys.executable, "-m", "awslambdaric", definition.handler],
             cwd=definition.code_uri,
             env=process_env,
@@ -80,7 +80,7 @@ def test_each_function_answers_under_the_runtime_interface_client(function: str,
 
 def test_trigger_alarm_starts_an_execution_in_the_local_aws(local_aws: dict[str, Any]) -> None:
     def status() -> dict[str, Any]:
-        with urllib.request.urlopen(f"{local_aws['endpoint']}/_failover/status", timeout=30) as response:  # noqa: S310
+        with urllib.request.urlopen(f"{local_aws['endpoint']}/_failover/status", timeout=30) as response:
             data: dict[str, Any] = json.loads(response.read())
             return data
 

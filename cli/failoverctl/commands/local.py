@@ -18,6 +18,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from subprocess import DEVNULL, STDOUT
 
 from failoverctl.output import emit_json, error
 from failoverctl.template import ROOT
@@ -104,7 +105,7 @@ def up(args: argparse.Namespace) -> int:
     cmd += ["--port", str(args.port), "--state-dir", str(state_dir.resolve())]
     cmd += ["--container-endpoint", f"http://{container_address}:{args.port}"]
     log = (state_dir / "server.log").open("w")
-    process = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)  # noqa: S603
+    process = subprocess.Popen(cmd, stdout=log, stderr=STDOUT, stdin=DEVNULL, start_new_session=True)  # noqa: S603
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         if process.poll() is not None:

@@ -161,6 +161,4 @@ class ExtensionsApp:
             return Response(error_body, status=err.status, headers=headers)
         result.pop("ResponseMetadata", None)
         serialized = get_serializer_class(service, protocol)(op_model).serialize(result)
-        return Response(
-            serialized["body"], status=int(serialized["status_code"]), headers=dict(serialized["headers"])
-        )
+        return Response(serialized["body"], status=int(serialized["status_code"]), headers=dict(serialized["headers"]))

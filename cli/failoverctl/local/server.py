@@ -38,18 +38,20 @@ def snapshot(world: Any) -> dict[str, Any]:
         executions.append({"name": item["name"], "status": item["status"], "arn": item["executionArn"]})
     ddb = world.clients.get("dynamodb")
     table = world.resolver.physical["IncidentTable"]
-    records = []
+    records: list[str] = []
     scan: dict[str, Any] = {"TableName": table}
     while True:
         page = ddb.scan(**scan)
-        records.extend("|".join(str(next(iter(i[k].values()))) for k in ("pk", "sk") if k in i) for i in page.get("Items", []))
+        records.extend(
+            "|".join(str(next(iter(i[k].values()))) for k in ("pk", "sk") if k in i) for i in page.get("Items", [])
+        )
         if "LastEvaluatedKey" not in page:
             break
         scan["ExclusiveStartKey"] = page["LastEvaluatedKey"]
     from moto.sns.models import sns_backends
 
-    from failoverctl.template import ACCOUNT
     from failoverctl.sim.world import REGION
+    from failoverctl.template import ACCOUNT
 
     topic_arn = world.resolver.physical["FailoverTopic"]
     topic = sns_backends[ACCOUNT][REGION].topics.get(topic_arn)
@@ -116,10 +118,7 @@ def serve(plan: Path, addresses: list[str], port: int, state_dir: Path, containe
         from failoverctl.local.extensions_app import ExtensionsApp
 
         app = _App(world, ExtensionsApp(world.sim, DomainDispatcherApplication(create_backend_app)))
-        servers: list[BaseWSGIServer] = [
-            make_server(address, port, app, threaded=True)  # type: ignore[arg-type]
-            for address in addresses
-        ]
+        servers: list[BaseWSGIServer] = [make_server(address, port, app, threaded=True) for address in addresses]
         for server in servers:
             threading.Thread(target=server.serve_forever, daemon=True).start()
         write_state(state_dir, world, addresses, port, container_endpoint, os.getpid())
