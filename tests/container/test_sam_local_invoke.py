@@ -96,8 +96,8 @@ def expected() -> dict[tuple[str, str], tuple[Any, dict[str, Any]]]:
 
 
 def local_request(state: dict[str, Any], path: str, method: str = "GET") -> dict[str, Any]:
-    request = urllib.request.Request(f"{state['endpoint']}{path}", method=method)  # noqa: S310 - loopback
-    with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 - loopback
+    request = urllib.request.Request(f"{state['endpoint']}{path}", method=method)
+    with urllib.request.urlopen(request, timeout=60) as response:
         data: dict[str, Any] = json.loads(response.read())
         return data
 
@@ -115,7 +115,7 @@ def sam_local_invoke(function: str, event: Path, env_vars: Path = STATE_DIR / "e
     env.pop("AWS_PROFILE", None)
     cmd = [str(SAM), "local", "invoke", function, "--event", str(event), "--env-vars", str(env_vars)]
     cmd += ["--template", str(STATE_DIR / "build/template.yaml"), "--skip-pull-image", "--region", "us-east-1"]
-    done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900, check=False)  # noqa: S603
+    done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900, check=False)
     lines = [line for line in done.stdout.splitlines() if line.strip().startswith(("{", "["))]
     assert done.returncode == 0 and lines, f"sam local invoke failed ({done.returncode}):\n{done.stderr[-4000:]}"
     return json.loads(lines[-1]), done.stderr
