@@ -47,16 +47,22 @@ def essence(value: Any) -> Any:
     return value
 
 
+def kind(record: str) -> str:
+    """A table record's kind: ``GROUP|STATE``, ``INCIDENT|EVENT``... (ids, times and names dropped)."""
+    pk, _, sk = record.partition("|")
+    tag = re.match(r"[A-Z_]+(?=#|$)", sk)
+    return f"{pk.split('#', 1)[0]}|{tag.group(0) if tag else '*'}"
+
+
 def changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
     """What an invocation changed: new executions (by status), new records (by kind), messages."""
     old = {e["name"] for e in before["executions"]}
-    kind = re.compile(r"#[^|]*")
+    added = Counter(after["records"]) - Counter(before["records"])
     return {
         "executions": sorted(e["status"] for e in after["executions"] if e["name"] not in old),
-        "records": sorted((Counter(kind.sub("#", r) for r in after["records"]) - Counter(
-            kind.sub("#", r) for r in before["records"])).elements()),
+        "records": sorted(kind(r) for r in added.elements()),
         "messages": after["message_subjects"][len(before["message_subjects"]) :],
-    }  # fmt: skip
+    }
 
 
 def wait_settled(status: Any, timeout: float = 300) -> dict[str, Any]:
