@@ -12,7 +12,7 @@ export PYTHONPATH := layers/failover:cli:.
 export PYTHONDONTWRITEBYTECODE := 1
 SCENARIO ?= primary-outage
 
-.PHONY: help venv drill test lint format types template checkov unit build bench clean
+.PHONY: help venv drill test lint format types template checkov unit build bench clean local local-down test-local
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -63,6 +63,15 @@ build: venv .venv-sam/.installed ## sam build (arm64 layer, plans validated)
 	PATH="$(dir $(PY313)):$$PATH" PYTHON="$(PY313)" $(SAM) build --template template.yaml
 
 test: lint types template checkov unit ## everything CI runs: lint, types, template checks, checkov, tests
+
+local: venv .venv-sam/.installed ## the simulated AWS on 127.0.0.1 for sam local invoke, and the local build (.aws-sam-local/)
+	PY313="$(PY313)" PLAN="$(or $(PLAN),plans/example.yaml)" bash local/up.sh
+
+local-down: venv ## stop the local AWS that make local started
+	$(PY) -m failoverctl local down
+
+test-local: venv .venv-sam/.installed ## every function in its arm64 Lambda container (sam local invoke) with every sample event; installs Docker and emulation when missing
+	PY313="$(PY313)" bash local/test-local.sh
 
 bench: venv ## benchmarks; writes docs/performance.md
 	$(PY) -m bench.run --write docs/performance.md

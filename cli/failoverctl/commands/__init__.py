@@ -10,4 +10,5 @@ COMMAND_MODULES = [
     "failoverctl.commands.approvals",
     "failoverctl.commands.redrive",
     "failoverctl.commands.notify",
+    "failoverctl.commands.local",
 ]

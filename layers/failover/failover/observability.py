@@ -12,6 +12,10 @@ import sys
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 
+from failover.local_guard import check_local_endpoint
+
+check_local_endpoint()
+
 SERVICE = "failover"
 NAMESPACE = "Failover"
 #: what the X-Ray SDK instruments: AWS calls and the Slack webhook posts (urllib over http.client)
@@ -23,7 +27,9 @@ class _Stdout(io.TextIOBase):
     process that swaps ``sys.stdout`` (a test capture, a drill's log buffer) keeps its logs."""
 
     def write(self, text: str) -> int:
-        return int(sys.stdout.write(text))
+        # the Lambda runtime interface client replaces sys.stdout with a writer whose write returns None
+        sys.stdout.write(text)
+        return len(text)
 
     def flush(self) -> None:
         sys.stdout.flush()

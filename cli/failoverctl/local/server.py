@@ -1,0 +1,143 @@
+"""The simulated AWS as an HTTP server, for functions running in their Lambda containers.
+
+One process builds the same ``World`` a drill builds (moto with Step Functions executing
+definitions for real, the extension, the stack's resources as template.yaml defines them and the
+plan's resources) and serves moto's backends over HTTP with moto's own server application, which
+reads the very backends the world seeded. A function in a container calls this server through
+``AWS_ENDPOINT_URL``; the executions it starts run in this process, their Task states invoking the
+functions in-process, as in a drill.
+
+``GET /_failover/status`` answers what the local AWS holds: executions, table records, messages
+published to the topic, and the calls served. ``POST /_failover/reset`` forgets the incidents:
+running executions are stopped, the table is emptied and every group is active on its primary
+again, so each sample event meets the state it was written for.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import threading
+from pathlib import Path
+from typing import Any
+
+from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.wrappers import Response
+
+STATUS_PATH = "/_failover/status"
+RESET_PATH = "/_failover/reset"
+
+
+def snapshot(world: Any) -> dict[str, Any]:
+    """What the local AWS holds now (read in-process, so reading changes nothing)."""
+    sfn = world.clients.get("stepfunctions")
+    executions = []
+    for item in sfn.list_executions(stateMachineArn=world.state_machine_arn)["executions"]:
+        executions.append({"name": item["name"], "status": item["status"], "arn": item["executionArn"]})
+    ddb = world.clients.get("dynamodb")
+    table = world.resolver.physical["IncidentTable"]
+    records: list[str] = []
+    scan: dict[str, Any] = {"TableName": table}
+    while True:
+        page = ddb.scan(**scan)
+        records.extend(
+            "|".join(str(next(iter(i[k].values()))) for k in ("pk", "sk") if k in i) for i in page.get("Items", [])
+        )
+        if "LastEvaluatedKey" not in page:
+            break
+        scan["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    from moto.sns.models import sns_backends
+
+    from failoverctl.sim.world import REGION
+    from failoverctl.template import ACCOUNT
+
+    topic_arn = world.resolver.physical["FailoverTopic"]
+    topic = sns_backends[ACCOUNT][REGION].topics.get(topic_arn)
+    subjects = [str(sent[2] or "") for sent in getattr(topic, "sent_notifications", [])]
+    return {
+        "executions": executions,
+        "records": sorted(records),
+        "messages": len(subjects),
+        "message_subjects": subjects,
+        "calls": world.sim.count_calls(),
+    }
+
+
+def reset(world: Any) -> None:
+    """Stop running executions, empty the table, and make every group active on its primary."""
+    sfn = world.clients.get("stepfunctions")
+    running = sfn.list_executions(stateMachineArn=world.state_machine_arn, statusFilter="RUNNING")["executions"]
+    for item in running:
+        sfn.stop_execution(executionArn=item["executionArn"], error="LocalReset", cause="failoverctl local reset")
+    ddb = world.clients.get("dynamodb")
+    table = world.resolver.physical["IncidentTable"]
+    scan: dict[str, Any] = {"TableName": table}
+    while True:
+        page = ddb.scan(**scan)
+        for item in page.get("Items", []):
+            ddb.delete_item(TableName=table, Key={k: item[k] for k in ("pk", "sk") if k in item})
+        if "LastEvaluatedKey" not in page:
+            break
+        scan["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    for group in world.plan.groups:
+        world.store.set_active(group.name, "primary", None, failover=False)
+
+
+class _App:
+    """moto's server application, with the status endpoint in front of it."""
+
+    def __init__(self, world: Any, moto_app: Any) -> None:
+        self.world = world
+        self.moto_app = moto_app
+        self.lock = threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        path, method = environ.get("PATH_INFO"), environ.get("REQUEST_METHOD")
+        if (path, method) in ((STATUS_PATH, "GET"), (RESET_PATH, "POST")):
+            with self.lock:
+                if path == RESET_PATH:
+                    reset(self.world)
+                body = json.dumps(snapshot(self.world))
+            return Response(body, mimetype="application/json")(environ, start_response)
+        return self.moto_app(environ, start_response)
+
+
+def serve(plan: Path, addresses: list[str], port: int, state_dir: Path, container_endpoint: str) -> None:
+    """Build the world, serve it on every address, write ``state.json`` when ready, run until SIGTERM."""
+    from moto.server import DomainDispatcherApplication, create_backend_app
+
+    from failoverctl.local.files import write_state
+    from failoverctl.sim.world import World
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    with World(plan) as world:
+        from failoverctl.local.extensions_app import ExtensionsApp
+
+        app = _App(world, ExtensionsApp(world.sim, DomainDispatcherApplication(create_backend_app)))
+        servers: list[BaseWSGIServer] = [make_server(address, port, app, threaded=True) for address in addresses]
+        for server in servers:
+            threading.Thread(target=server.serve_forever, daemon=True).start()
+        write_state(state_dir, world, addresses, port, container_endpoint, os.getpid())
+        stop.wait()
+        for server in servers:
+            server.shutdown()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m failoverctl.local.server")
+    parser.add_argument("--plan", required=True, type=Path)
+    parser.add_argument("--address", action="append", required=True)
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--state-dir", required=True, type=Path)
+    parser.add_argument("--container-endpoint", required=True)
+    args = parser.parse_args(argv)
+    serve(args.plan, args.address, args.port, args.state_dir, args.container_endpoint)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
