@@ -88,6 +88,12 @@ class Scenario:
     slack: Callable[[Any], None] | None = None
     post: Callable[[World, Group, Context, list[str]], list[str]] | None = None
 
+    def expect_for(self, world: World, group: Group) -> Expect:
+        """What this scenario must produce on ``group``: its expectations, following the group's own policy."""
+        from failoverctl.scenarios.policy import follow_policy
+
+        return follow_policy(self, world, group)
+
     def prepare_slack(self, server: Any) -> None:
         if self.slack is not None:
             self.slack(server)
@@ -111,6 +117,8 @@ class Scenario:
                     "detail_type": event.get("detail-type"),
                     "rules": route.rules,
                     "results": route.results,
+                    "forwarded_by": route.forwarded_by,
+                    "undelivered": route.undelivered,
                 }
             )
             for result in route.results:
