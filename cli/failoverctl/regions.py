@@ -90,11 +90,12 @@ def default_forwarders(plan: Plan, region: str) -> list[Forwarder]:
     return [forwarder(region, names)] if names else []
 
 
-def delivery_findings(plan: Plan, direction: str = "failover") -> list[Finding]:
-    """Triggers emitted outside the region the stack runs in, and whether anything can bring them there."""
+def delivery_findings(plan: Plan) -> list[Finding]:
+    """Triggers emitted outside the region the stack runs in (the one each group fails over to), and
+    whether anything can bring them there. The stack stays where it was deployed when failing back."""
     out: list[Finding] = []
     for group in plan.groups:
-        home = stack_region(group, direction)
+        home = stack_region(group)
         for alarm in group.triggers.alarms:
             if alarm.region == home:
                 continue
