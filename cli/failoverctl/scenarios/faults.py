@@ -422,6 +422,8 @@ class Invokers:
         self.workers = workers
         self.in_flight: Counter[str] = Counter()
         self.retries = 0
+        self.running = 0
+        self.peak = 0  # most deliveries in flight at once
         self._cond = threading.Condition()
 
     def deliver(self, event: dict[str, Any]) -> Any:
@@ -432,10 +434,13 @@ class Invokers:
                     self.retries += 1
                     self._cond.wait_for(lambda: self.in_flight[event_id] == 0, timeout=60)
                 self.in_flight[event_id] += 1
+                self.running += 1
+                self.peak = max(self.peak, self.running)
             try:
                 routed = self.world.route(event)
             finally:
                 with self._cond:
+                    self.running -= 1
                     self.in_flight[event_id] -= 1
                     self._cond.notify_all()
             if not any(r.get("status") == "error" for r in routed.results):
