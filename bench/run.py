@@ -420,9 +420,7 @@ def storm_concurrent() -> Storm:
     from failoverctl.scenarios.faults import STORM_INVOKERS
 
     storm = storm_in_drill()
-    storm.label = (
-        f"{STORM_INVOKERS} parallel trigger invocations in the full drill (executions running alongside)"
-    )
+    storm.label = f"{STORM_INVOKERS} parallel trigger invocations in the full drill (executions running alongside)"
     return storm
 
 

@@ -30,8 +30,8 @@ def _home_region(event: dict[str, Any], plan: Path) -> str:
     from failoverctl.regions import stack_region
 
     loaded = load_plan(plan)
-    detail = event.get("detail") if isinstance(event.get("detail"), dict) else {}
-    alarm = detail.get("alarmName")
+    detail = event.get("detail")
+    alarm = detail.get("alarmName") if isinstance(detail, dict) else None
     group = next((g for g in loaded.groups if any(a.name == alarm for a in g.triggers.alarms)), loaded.groups[0])
     return stack_region(group)
 

@@ -45,9 +45,7 @@ class Forwarder:
 
     def forwards(self, event: dict[str, Any], stack_region: str) -> bool:
         return (
-            event.get("region") == self.region
-            and self.target_region == stack_region
-            and matches(self.pattern, event)
+            event.get("region") == self.region and self.target_region == stack_region and matches(self.pattern, event)
         )
 
 
@@ -68,8 +66,9 @@ def forwarder(
     for name, rule in template.get("Rules", {}).items():
         for assertion in rule.get("Assertions", []):
             if not resolver.resolve(assertion["Assert"]):
-                raise ForwarderRegionError(f"{path.name} cannot be deployed in {region}: {name}: "
-                                           f"{assertion.get('AssertDescription', '')}")
+                raise ForwarderRegionError(
+                    f"{path.name} cannot be deployed in {region}: {name}: {assertion.get('AssertDescription', '')}"
+                )
     rule = next(r for r in template["Resources"].values() if r.get("Type") == "AWS::Events::Rule")
     props = rule["Properties"]
     target = str(resolver.resolve(props["Targets"][0]["Arn"]))

@@ -101,7 +101,9 @@ def action(kind: str, n: int, p: str, s: str, account: str) -> dict[str, Any]:
         "elb_weights": {
             "region": s,
             "listener_arn": f"arn:aws:elasticloadbalancing:{s}:{account}:listener/app/{tag}/{'0' * 16}/{'0' * 16}",
-            "primary": {"target_group_arn": f"arn:aws:elasticloadbalancing:{s}:{account}:targetgroup/{tag}-p/{'1' * 16}"},
+            "primary": {
+                "target_group_arn": f"arn:aws:elasticloadbalancing:{s}:{account}:targetgroup/{tag}-p/{'1' * 16}"
+            },
             "secondary": {
                 "target_group_arn": f"arn:aws:elasticloadbalancing:{s}:{account}:targetgroup/{tag}-s/{'2' * 16}"
             },
@@ -117,14 +119,26 @@ def action(kind: str, n: int, p: str, s: str, account: str) -> dict[str, Any]:
             "primary": {"bucket": f"{tag}-{account}-p", "region": p},
             "secondary": {"bucket": f"{tag}-{account}-s", "region": s},
         },
-        "dynamodb_global_table": {"table_name": f"{tag}-sessions", "primary": {"region": p}, "secondary": {"region": s}},
+        "dynamodb_global_table": {
+            "table_name": f"{tag}-sessions",
+            "primary": {"region": p},
+            "secondary": {"region": s},
+        },
         "lambda_hook": {"function_arn": f"arn:aws:lambda:{s}:{account}:function:{tag}-warm-caches"},
     }
     return {"type": kind, "name": f"{tag}-{kind.replace('_', '-')}", **specs[kind]}
 
 
-def group(name: str, p: str, s: str, account: str, kinds: list[list[str]], policy: dict[str, Any], trigger_region: str,
-          start: int) -> dict[str, Any]:
+def group(
+    name: str,
+    p: str,
+    s: str,
+    account: str,
+    kinds: list[list[str]],
+    policy: dict[str, Any],
+    trigger_region: str,
+    start: int,
+) -> dict[str, Any]:
     n = iter(range(start, start + 100))
     doc: dict[str, Any] = {
         "name": name,

@@ -489,6 +489,41 @@ class StormScenario(Scenario):
             elif outcome == "lost":
                 lost.append({"event_id": event_id, "group": item.group, "result": result})
         calls = len(world.sim.calls) - mark
+        claims = {
+            g: int(
+                world.store.table.get_item(Key={"pk": f"GROUP#{g}", "sk": "CLAIM#failover"}, ConsistentRead=True)
+                .get("Item", {})
+                .get("events", 0)
+            )
+            for g in alarm_ids
+        }
+        executions = [arn for g in sorted(started) for arn in started[g]]
+        for arn in executions:
+            world.wait(arn, timeout=120)
+        sfn = world.clients.get("stepfunctions")
+        listed = sfn.list_executions(stateMachineArn=world.state_machine_arn, maxResults=1000)["executions"]
+        ctx.extra["storm"] = {
+            "events": len(events),
+            "groups": len(world.plan.groups),
+            "affected_groups": len(alarm_ids),
+            "mix": dict(sorted(kinds.items())),
+            "outcomes": dict(sorted(outcomes.items())),
+            "reasons": dict(sorted(reasons.items())),
+            "executions_started": {g: len(a) for g, a in sorted(started.items())},
+            "executions_listed": len(listed),
+            "claim_events": claims,
+            "distinct_alarm_events": {g: len(ids) for g, ids in sorted(alarm_ids.items())},
+            "lost": lost,
+            "invokers": invokers.workers,
+            "peak_in_flight": invokers.peak,
+            "async_retries": invokers.retries,
+            "routing_seconds": round(seconds, 3),
+            "events_per_second": round(len(events) / seconds, 1) if seconds else None,
+            "aws_calls_while_routing": calls,
+        }
+        return executions
+
+
 def _every_event_accounted_for(report: DrillReport, world: World, ctx: Context) -> list[str]:
     storm = ctx.extra["storm"]
     problems: list[str] = []

@@ -29,11 +29,13 @@ def _stages_in_order(report: DrillReport, world: World, ctx: Context) -> list[st
     planned = [(stage, name, spec.type) for stage, name, spec in group.iter_actions()]
     stage_names = [stage.name for stage in group.stages]
     actions = _actions(report)
-    by_stage = [(a.get("stage"), a.get("name"), a.get("status")) for a in actions]
+    by_stage = [(str(a.get("stage")), str(a.get("name")), str(a.get("status"))) for a in actions]
     if {(s, n) for s, n, _ in by_stage} != {(s, n) for s, n, _ in planned}:
         problems.append(f"expected every action of every stage, got {by_stage}")
     kinds = {n: t for _s, n, t in planned}
-    unchanged = [(n, st) for _s, n, st in by_stage if st != ("unchanged" if kinds.get(n) in NOTHING_TO_SWITCH else "changed")]
+    unchanged = [
+        (n, st) for _s, n, st in by_stage if st != ("unchanged" if kinds.get(n) in NOTHING_TO_SWITCH else "changed")
+    ]
     if unchanged:
         problems.append(f"every action should have changed something, got {unchanged}")
     stages = [a.get("stage") for a in actions]

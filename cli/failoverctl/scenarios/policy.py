@@ -70,9 +70,12 @@ def follow_policy(scenario: Scenario, world: World, group: Group) -> Expect:
             return dataclasses.replace(
                 expect, end_state="Succeeded", active_after=target, notified=["approval", "started", "succeeded"]
             )
-    elif _lag_over_budget(group, lag) and expect.outcome == "proceed":
-        if safety.on_rpo_breach == "skip" or safety.approval.mode == "never":
-            return skipped
+    elif (
+        _lag_over_budget(group, lag)
+        and expect.outcome == "proceed"
+        and (safety.on_rpo_breach == "skip" or safety.approval.mode == "never")
+    ):
+        return skipped
     return _finish(expect, group, scenario, source)
 
 

@@ -170,6 +170,7 @@ register(
         summary="Two alarms of one group fire at once: exactly one failover; the second joins the open incident.",
         setup=primary_down,
         events=two_alarms,
+        parallel=True,
         expect=Expect(notified=["started", "succeeded"], extra=_one_started_one_joined),
     )
 )

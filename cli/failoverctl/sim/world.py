@@ -218,7 +218,9 @@ class World:
         ]
         sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "false"})
         report_bucket = f"{STACK}-reports"
-        location = {} if self.region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": self.region}}
+        location = (
+            {} if self.region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": self.region}}
+        )
         self.clients.get("s3").create_bucket(Bucket=report_bucket, **location)
         sm = self.clients.get("secretsmanager")
         approval_secret = sm.create_secret(Name=f"{STACK}-approval-key", SecretString=secrets.token_hex(32))["ARN"]
@@ -229,7 +231,8 @@ class World:
             )["ARN"]
         self.resolver.parameters["SlackWebhookSecretArn"] = slack_secret
         fn_arn = {
-            f.logical_id: f"arn:aws:lambda:{self.region}:{ACCOUNT}:function:{f.logical_id}" for f in functions(self.template)
+            f.logical_id: f"arn:aws:lambda:{self.region}:{ACCOUNT}:function:{f.logical_id}"
+            for f in functions(self.template)
         }
         substitutions = {
             "ValidateFunctionArn": fn_arn["ValidateFunction"],
@@ -294,7 +297,7 @@ class World:
         for group in plan.groups:
             try:
                 self._build_group(group, r53, zones, health_checks)
-            except Exception as err:  # noqa: BLE001 - recorded per group and raised when that group is drilled
+            except Exception as err:
                 self.seed_problems[group.name] = self._seed_message(group, err)
         self.replacements.update(zones)
         self.replacements.update(health_checks)
@@ -680,7 +683,7 @@ class World:
                     checks = action.verify(ctx)
                     if checks and all(c.ok for c in checks):
                         side = target
-            except Exception:  # noqa: BLE001 - a resource that cannot be read serves no known side
+            except Exception:
                 side = "unknown"
             if side != "n/a":
                 sides.add(side)
