@@ -26,7 +26,7 @@ def _stages_in_order(report: DrillReport, world: World, ctx: Context) -> list[st
     """Every action of every stage of the drilled group changed, stage by stage, each verified before the next."""
     problems = []
     group = world.plan.group(str(((report.main.final.get("request") or {}) if report.main else {}).get("group")))
-    planned = [(stage, name, spec.type) for stage, name, spec in group.iter_actions()]
+    planned = [(stage.name, name, spec.type) for stage, name, spec in group.iter_actions()]
     stage_names = [stage.name for stage in group.stages]
     actions = _actions(report)
     by_stage = [(str(a.get("stage")), str(a.get("name")), str(a.get("status"))) for a in actions]

@@ -335,7 +335,8 @@ class World:
             try:
                 self._seed_action(group, spec, r53, zones, health_checks)
             except Exception as err:
-                err.failover_action = f"action '{name}' ({spec.type}) of stage '{stage}'"  # type: ignore[attr-defined]
+                where = f"action '{name}' ({spec.type}) of stage '{getattr(stage, 'name', stage)}'"
+                err.failover_action = where  # type: ignore[attr-defined]
                 raise
         self._seed_alarms(group, health_checks)
         self._seed_replication(group)
