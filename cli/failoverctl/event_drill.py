@@ -40,6 +40,8 @@ def run_event_file(path: Path, plan: Path, *, slack: bool = True, region: str | 
     event = load_event_file(path)
     report = DrillReport(scenario=f"event:{path.name}", summary=f"the pipeline from {path}", expected={})
     home = region or _home_region(event, plan)
+    if not str(event.get("source", "")).startswith("aws."):
+        event = {**event, "region": home}  # a request is put on the stack's own bus (PutEvents in its region)
     with SlackServer() as server, World(plan, slack_url=server.url if slack else None, region=home) as world:
         alarm = (event.get("detail") or {}).get("alarmName") if isinstance(event.get("detail"), dict) else None
         group = None

@@ -34,12 +34,12 @@ groups:
           - type: elb_weights
             name: broken-lb
             region: eu-central-1
-            listener_arn: arn:aws:elasticloadbalancing:eu-central-1:555555555555:listener/app/lb/0000000000000000/0000000000000000
+            listener_arn: ELB:listener/app/lb/0000000000000000/0000000000000000
             primary:
-              target_group_arn: arn:aws:elasticloadbalancing:eu-central-1:555555555555:targetgroup/a-target-group-name-far-too-long-for-elb/1111111111111111
+              target_group_arn: ELB:targetgroup/a-target-group-name-far-too-long-for-elb/1111111111111111
             secondary:
-              target_group_arn: arn:aws:elasticloadbalancing:eu-central-1:555555555555:targetgroup/b/2222222222222222
-"""
+              target_group_arn: ELB:targetgroup/b/2222222222222222
+""".replace("ELB:", "arn:aws:elasticloadbalancing:eu-central-1:555555555555:")
 
 
 @pytest.fixture(scope="module")
