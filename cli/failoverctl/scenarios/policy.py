@@ -44,6 +44,14 @@ def _nothing_changed_again(report: Any, world: World, ctx: Any) -> list[str]:
     return [f"every action had run already: none may change anything again, got {changed}"] if changed else []
 
 
+#: actions with no side to read (a hook has no state; a global table is active-active)
+NO_SIDE = {"lambda_hook", "dynamodb_global_table"}
+
+
+def has_a_side(group: Group) -> bool:
+    return any(spec.type not in NO_SIDE for _s, _n, spec in group.iter_actions())
+
+
 def _lag_over_budget(group: Group, lag: float) -> bool:
     budget = group.safety.rpo_budget_seconds
     return group.replication is not None and budget is not None and lag > budget
@@ -55,6 +63,13 @@ def _has_records(group: Group) -> bool:
 
 def follow_policy(scenario: Scenario, world: World, group: Group) -> Expect:
     """``scenario.expect`` adjusted to ``group``'s approval, automation, dry-run and RPO policy."""
+    expect = _follow(scenario, world, group)
+    if not has_a_side(group):
+        expect = dataclasses.replace(expect, active_after=None)  # no action says where traffic is
+    return expect
+
+
+def _follow(scenario: Scenario, world: World, group: Group) -> Expect:
     from failoverctl.scenarios.base import Expect
 
     expect: Expect = scenario.expect
