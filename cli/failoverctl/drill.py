@@ -208,6 +208,8 @@ def run_scenario(
         expect = scenario.expect_for(world, the_group)
         report = DrillReport(scenario=scenario.name, summary=scenario.summary, expected=expect.to_json())
         report.extra["stack_region"] = world.region
+        if world.accounts:
+            report.extra["accounts"] = world.accounts  # the plan's account ids -> the simulated account
         scenario.prepare_slack(server)
         ctx = scenario.prepare(world, the_group)
         report.active_before = world.active_side(the_group)
