@@ -26,7 +26,9 @@ groups:
             name: orders-db
             global_cluster_identifier: orders-global
             primary: { cluster_arn: "arn:aws:rds:eu-west-1:210987654321:cluster:orders-euw1", region: eu-west-1 }
-            secondary: { cluster_arn: "arn:aws:rds:eu-central-1:210987654321:cluster:orders-euc1", region: eu-central-1 }
+            secondary:
+              cluster_arn: "arn:aws:rds:eu-central-1:210987654321:cluster:orders-euc1"
+              region: eu-central-1
 """
 
 
