@@ -810,6 +810,16 @@ def storm_in_drill() -> Storm:
     )
 
 
+def storm_concurrent() -> Storm:
+    """The drill's storm as Lambda delivers it: the trigger invoked by parallel invokers (threads), each
+    request to the simulated AWS applied atomically, as DynamoDB applies a conditional write."""
+    from failoverctl.scenarios.faults import STORM_INVOKERS
+
+    storm = storm_in_drill()
+    storm.label = f"{STORM_INVOKERS} parallel trigger invocations in the full drill (executions running alongside)"
+    return storm
+
+
 def storm_trigger_only(deliver: Callable[[Any, dict[str, Any]], dict[str, Any] | None], label: str) -> Storm:
     """The storm's 1,000 events through the trigger alone: StartExecution answered without running the pipeline."""
     from failoverctl.scenarios import SCENARIOS
@@ -1178,7 +1188,7 @@ def main(argv: list[str] | None = None) -> int:
         print("alarm storm ...", flush=True)
         storms.append(storm_trigger_only(via_handler, "trigger function (as deployed, with idempotency)"))
         storms.append(storm_trigger_only(via_library, "trigger library alone (no idempotency layer)"))
-        storms.append(storm_in_drill())
+        storms.append(storm_concurrent())
     text = render(cold, paths, storms, call_ms)
     if args.write:
         Path(args.write).write_text(text, encoding="utf-8")

@@ -176,20 +176,38 @@ def run_scenario(
     plan: Path | None = None,
     group: str | None = None,
     template: Path | None = None,
+    region: str | None = None,
 ) -> DrillReport:
     """Run ``scenario``; ``plan`` and ``group`` replace the scenario's own (a team's plan, its group),
-    ``template`` the project's ``template.yaml`` (its functions' policies are what the drill enforces)."""
+    ``template`` the project's ``template.yaml`` (its functions' policies are what the drill enforces).
+
+    The stack runs in ``region``, by default the region the drilled group fails over to (where the
+    README says to deploy it); events of other regions reach it only through a forwarder.
+    """
+    from failover.plan import load_plan
+    from failoverctl.regions import stack_region
+
     started = time.monotonic()
-    report = DrillReport(scenario=scenario.name, summary=scenario.summary, expected=scenario.expect.to_json())
     plan_path = plan or ROOT / scenario.plan
+    names = [g.name for g in load_plan(plan_path).groups]
+    chosen = group or (scenario.group if scenario.group in names else names[0])
+    if chosen not in names:
+        from failover.errors import UnknownGroupError
+
+        raise UnknownGroupError(f"the plan has no group '{chosen}'; its groups: {', '.join(names)}", group=chosen)
+    home = region or stack_region(load_plan(plan_path).group(chosen))
     with (
         SlackServer() if slack else _NoSlack() as server,
-        World(plan_path, slack_url=server.url, template=template) as world,
+        World(plan_path, slack_url=server.url, region=home, template=template) as world,
     ):
-        scenario.prepare_slack(server)
-        names = [g.name for g in world.plan.groups]
-        chosen = group or (scenario.group if scenario.group in names else names[0])
+        world.check_seeded(chosen)
         the_group = world.plan.group(chosen)
+        expect = scenario.expect_for(world, the_group)
+        report = DrillReport(scenario=scenario.name, summary=scenario.summary, expected=expect.to_json())
+        report.extra["stack_region"] = world.region
+        if world.accounts:
+            report.extra["accounts"] = world.accounts  # the plan's account ids -> the simulated account
+        scenario.prepare_slack(server)
         ctx = scenario.prepare(world, the_group)
         report.active_before = world.active_side(the_group)
         executions = scenario.run(world, the_group, ctx)
@@ -202,7 +220,8 @@ def run_scenario(
         report.active_after = world.active_side(the_group, direction)
         if report.main is not None:
             report.timeline = world.store.timeline(report.main.name)
-        report.problems = scenario.expect.problems(report, world, ctx)
+        report.problems = expect.problems(report, world, ctx)
+        report.problems += [str(r["undelivered"]) for r in report.routes if r.get("undelivered")]
         report.extra.update(ctx.extra)
         if world.iam is not None:  # a call a function's policy does not allow fails every scenario
             report.extra["access_denied"] = [vars(d) for d in world.iam.denials]

@@ -24,10 +24,25 @@ def load_event_file(path: Path) -> dict[str, Any]:
     return data
 
 
-def run_event_file(path: Path, plan: Path, *, slack: bool = True) -> DrillReport:
+def _home_region(event: dict[str, Any], plan: Path) -> str:
+    """The region the stack of the group this event triggers runs in (the plan's first group otherwise)."""
+    from failover.plan import load_plan
+    from failoverctl.regions import stack_region
+
+    loaded = load_plan(plan)
+    detail = event.get("detail")
+    alarm = detail.get("alarmName") if isinstance(detail, dict) else None
+    group = next((g for g in loaded.groups if any(a.name == alarm for a in g.triggers.alarms)), loaded.groups[0])
+    return stack_region(group)
+
+
+def run_event_file(path: Path, plan: Path, *, slack: bool = True, region: str | None = None) -> DrillReport:
     event = load_event_file(path)
     report = DrillReport(scenario=f"event:{path.name}", summary=f"the pipeline from {path}", expected={})
-    with SlackServer() as server, World(plan, slack_url=server.url if slack else None) as world:
+    home = region or _home_region(event, plan)
+    if not str(event.get("source", "")).startswith("aws."):
+        event = {**event, "region": home}  # a request is put on the stack's own bus (PutEvents in its region)
+    with SlackServer() as server, World(plan, slack_url=server.url if slack else None, region=home) as world:
         alarm = (event.get("detail") or {}).get("alarmName") if isinstance(event.get("detail"), dict) else None
         group = None
         for g in world.plan.groups:
@@ -49,8 +64,11 @@ def run_event_file(path: Path, plan: Path, *, slack: bool = True) -> DrillReport
                 "detail_type": event.get("detail-type"),
                 "rules": route.rules,
                 "results": route.results,
+                "forwarded_by": route.forwarded_by,
+                "undelivered": route.undelivered,
             }
         ]
+        report.extra["stack_region"] = world.region
         executions = [r["execution_arn"] for r in route.results if r.get("status") == "started"]
         report.executions = [execution_report(world, arn) for arn in executions]
         report.sns = world.sns_messages()
@@ -66,4 +84,7 @@ def run_event_file(path: Path, plan: Path, *, slack: bool = True) -> DrillReport
             report.extra["reason"] = first.get("reason") or first.get("errorMessage")
         failed = [e for e in report.executions if e.status != "SUCCEEDED"]
         report.problems = [f"execution {e.name} ended {e.status}: {e.error}" for e in failed]
+        if route.undelivered:
+            report.extra["outcome"] = "not_delivered"
+            report.problems.append(route.undelivered)
     return report

@@ -168,7 +168,10 @@ def test_a_group_triggered_by_rds_events_is_drilled_through_the_rds_rule(
 ) -> None:
     plan = tmp_path / "orders.yaml"
     plan.write_text(RDS_ONLY_PLAN)
-    code, data = run_json(capsys, "drill", "--scenario", "primary-outage", "--plan", str(plan), "--json")
+    # RDS events stay in the region of the database (us-east-1): only a stack there sees them
+    code, data = run_json(
+        capsys, "drill", "--scenario", "primary-outage", "--plan", str(plan), "--region", "us-east-1", "--json"
+    )
     assert code == 0, data["problems"]
     assert data["routes"][0]["rules"] == ["RdsEventRule"]
     assert data["decision"]["outcome"] == "proceed"

@@ -31,7 +31,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.add_argument("--dry-run", action="store_true", help="with --live: rehearse without touching traffic")
     p.add_argument("--group", help="the group to drill (default: the scenario's, else the plan's first)")
     p.add_argument("--stack", help="with --live: the stack name")
-    p.add_argument("--region", help="with --live: the stack's region")
+    p.add_argument(
+        "--region",
+        help="the stack's region (default for a drill: the region the group fails over to; with --live: the "
+        "deployed stack's)",
+    )
     p.set_defaults(func=run)
     return p
 
@@ -57,7 +61,9 @@ def run(args: argparse.Namespace) -> int:
         if args.event:
             from failoverctl.event_drill import run_event_file
 
-            report = run_event_file(Path(args.event), Path(args.plan or "plans/example.yaml"), slack=not args.no_slack)
+            report = run_event_file(
+                Path(args.event), Path(args.plan or "plans/example.yaml"), slack=not args.no_slack, region=args.region
+            )
         else:
             scenario = SCENARIOS.get(args.scenario)
             if scenario is None:
@@ -74,6 +80,7 @@ def run(args: argparse.Namespace) -> int:
                 slack=not args.no_slack,
                 plan=Path(args.plan) if args.plan else None,
                 group=args.group,
+                region=args.region,
             )
     except FailoverError as err:
         error(err.message, as_json=args.json, code=type(err).__name__, **err.details)
@@ -115,8 +122,12 @@ def print_report(data: dict[str, Any]) -> None:
     out.write(f"  traffic before: {data.get('active_before')}\n\n")
     for route in data.get("routes", []):
         out.write(f"  event {route.get('detail_type')} ({route.get('event_id')})\n")
-        if not route.get("rules"):
+        if not route.get("rules") and not route.get("undelivered"):
             out.write("    no rule in template.yaml matches this event: nothing is invoked\n")
+        if route.get("forwarded_by"):
+            out.write(f"    forwarded by {route['forwarded_by']}\n")
+        if route.get("undelivered"):
+            out.write(f"    not delivered: {route['undelivered']}\n")
         for rule in route.get("rules", []):
             out.write(f"    rule {rule}\n")
         for result in route.get("results", []):

@@ -1,7 +1,8 @@
 """``failoverctl plan lint FILE``: what each group's failover path depends on that may be impaired.
 
 Lists, per group, every control-plane call and every dependency on us-east-1 or on the region
-being left (triggers included), with the data-plane alternative (see ``failoverctl.planning.lint``). Exit
+being left (triggers included), with the data-plane alternative (see ``failoverctl.planning.lint``), and every
+trigger emitted outside the region the stack runs in with the forwarder it needs (``failoverctl.regions``). Exit
 status: 0 when no finding is an ``error``, 1 otherwise (or when the plan is invalid).
 """
 
@@ -13,6 +14,7 @@ from failover.errors import PlanError
 from failover.plan import load_plan
 from failoverctl.output import emit_json, error
 from failoverctl.planning.lint import SEVERITY_ORDER, Finding, has_errors, lint_plan, summary
+from failoverctl.regions import delivery_findings
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -29,7 +31,7 @@ def run_lint(args: argparse.Namespace) -> int:
     except PlanError as err:
         error(err.message, as_json=args.json, code="PlanError", file=args.file)
         return 1
-    findings = lint_plan(plan, args.direction)
+    findings = lint_plan(plan, args.direction) + delivery_findings(plan)
     failed = has_errors(findings)
     if args.json:
         emit_json(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -87,6 +88,13 @@ class Scenario:
     approver: str | None = None  # "approve" | "deny" | None (nobody answers)
     slack: Callable[[Any], None] | None = None
     post: Callable[[World, Group, Context, list[str]], list[str]] | None = None
+    parallel: bool = False  # deliver the events at once, one invoker each (Lambda runs them concurrently)
+
+    def expect_for(self, world: World, group: Group) -> Expect:
+        """What this scenario must produce on ``group``: its expectations, following the group's own policy."""
+        from failoverctl.scenarios.policy import follow_policy
+
+        return follow_policy(self, world, group)
 
     def prepare_slack(self, server: Any) -> None:
         if self.slack is not None:
@@ -103,14 +111,20 @@ class Scenario:
         if self.approver:
             answer_approvals(world, self.approver, ctx)
         executions: list[str] = []
-        for event in events:
-            route = world.route(event)
+        if self.parallel and len(events) > 1:
+            with ThreadPoolExecutor(max_workers=len(events), thread_name_prefix="trigger-invoker") as pool:
+                routed = list(pool.map(world.route, events))
+        else:
+            routed = [world.route(event) for event in events]
+        for event, route in zip(events, routed, strict=True):
             ctx.routes.append(
                 {
                     "event_id": event.get("id"),
                     "detail_type": event.get("detail-type"),
                     "rules": route.rules,
                     "results": route.results,
+                    "forwarded_by": route.forwarded_by,
+                    "undelivered": route.undelivered,
                 }
             )
             for result in route.results:

@@ -170,6 +170,7 @@ register(
         summary="Two alarms of one group fire at once: exactly one failover; the second joins the open incident.",
         setup=primary_down,
         events=two_alarms,
+        parallel=True,
         expect=Expect(notified=["started", "succeeded"], extra=_one_started_one_joined),
     )
 )
@@ -185,11 +186,31 @@ def three_alarms(world: World, group: Group, ctx: Context) -> list[dict[str, Any
     return [fire_trigger(world, g) for g in world.plan.groups]
 
 
+def rate_limited_outcomes(world: World) -> list[str]:
+    """The gate's outcomes when every group of the plan fails at once (sorted): the first ``max_failovers``
+    groups that may proceed do, the rest wait for a person (or skip where approval is never asked);
+    groups that ask approval for every failover wait, groups that act on requests only skip."""
+    limit = world.plan.settings.rate_limit.max_failovers
+    out: list[str] = []
+    for g in world.plan.groups:
+        if not g.safety.automatic:
+            out.append("skip")
+        elif g.safety.approval.mode == "always":
+            out.append("approval")
+        elif limit > 0:
+            limit -= 1
+            out.append("proceed")
+        else:
+            out.append("skip" if g.safety.approval.mode == "never" else "approval")
+    return sorted(out)
+
+
 def _third_waits(report: DrillReport, world: World, ctx: Context) -> list[str]:
     outcomes = sorted(str(_decision(report, i).get("outcome")) for i in range(len(report.executions)))
     problems = []
-    if outcomes != ["approval", "proceed", "proceed"]:
-        problems.append(f"expected two to proceed and one to wait for a person, got {outcomes}")
+    expected = rate_limited_outcomes(world)
+    if outcomes != expected:
+        problems.append(f"expected the outcomes {expected} (rate limit and each group's policy), got {outcomes}")
     waiting = [e for i, e in enumerate(report.executions) if _decision(report, i).get("outcome") == "approval"]
     for e in waiting:
         rate: dict[str, Any] = next(
@@ -200,7 +221,8 @@ def _third_waits(report: DrillReport, world: World, ctx: Context) -> list[str]:
             ),
             {},
         )
-        if rate.get("ok") is not False:
+        group = world.plan.group(str((e.final.get("request") or {}).get("group")))
+        if group.safety.approval.mode != "always" and rate.get("ok") is not False:
             problems.append("the waiting group's decision does not name the rate limit")
     return problems
 

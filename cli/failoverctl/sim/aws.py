@@ -131,6 +131,9 @@ class SimAWS:
         self.enabled = False
         self.state: dict[str, Any] = {}
         self._lock = threading.RLock()
+        #: held for each request the simulated AWS serves (moto's backends are not thread-safe; AWS
+        #: applies each request, a conditional write included, atomically)
+        self.backend_lock = threading.RLock()
         self._installed = False
 
     # -- registration ------------------------------------------------------------------
@@ -142,6 +145,7 @@ class SimAWS:
     def install(self) -> None:
         if self._installed:
             return
+        serialise_moto(self.backend_lock)
         botocore_handlers.BUILTIN_HANDLERS.append(("before-parameter-build", self._keep_params))
         botocore_handlers.BUILTIN_HANDLERS.append(("before-call", self._before_call))
         botocore_handlers.BUILTIN_HANDLERS.insert(0, ("before-send", self._before_send))
@@ -216,7 +220,11 @@ class SimAWS:
                 }
         self._record(api, region, "sim")
         try:
-            parsed = handler(context.get("sim_params", {}), region)
+            if api in UNSERIALISED:
+                parsed = handler(context.get("sim_params", {}), region)
+            else:
+                with self.backend_lock:
+                    parsed = handler(context.get("sim_params", {}), region)
         except SimClientError as err:
             return http_response(err.status), {
                 "Error": {"Code": err.code, "Message": err.message},
@@ -307,6 +315,30 @@ def _request_protocol(request: Any, service: str) -> str:
         return "json"
     protocol = _protocol(service)
     return "query" if protocol in ("json", "smithy-rpc-v2-cbor") else protocol
+
+
+#: APIs served here that run code which itself calls AWS (a function invocation): not one request
+UNSERIALISED = frozenset({"lambda.Invoke"})
+
+
+def serialise_moto(lock: Any) -> None:
+    """Make moto serve one request at a time under ``lock``, from any thread (its backends are plain dicts).
+
+    moto answers every request through its ``BotocoreStubber`` (a ``before-send`` handler); the
+    wrapper is installed on the class so clients created before and after are both covered.
+    """
+    from moto.core.botocore_stubber import BotocoreStubber
+
+    call = BotocoreStubber.__call__
+    if getattr(call, "serialised", False):
+        return
+
+    def serialised(self: Any, event_name: str, request: Any, **kwargs: Any) -> Any:
+        with lock:
+            return call(self, event_name, request, **kwargs)
+
+    serialised.serialised = True  # type: ignore[attr-defined]
+    BotocoreStubber.__call__ = serialised  # type: ignore[method-assign]
 
 
 #: The one simulator of this process (botocore's built-in handler list is process-wide).

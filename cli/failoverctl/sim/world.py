@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import secrets
 import tempfile
 import time
@@ -24,9 +25,11 @@ import boto3
 from moto import mock_aws
 
 from failover.actions import ActionContext, build_action
+from failover.errors import FailoverError
 from failover.infra.clients import Clients
 from failover.models import Direction
 from failover.plan import Group, Plan, load_plan_text
+from failoverctl.regions import Forwarder, default_forwarders
 from failoverctl.sim.aws import SIM, SimAWS
 from failoverctl.sim.extensions import register_all
 from failoverctl.sim.extensions.route53 import set_health
@@ -46,8 +49,30 @@ from failoverctl.template import (
     table_key_schema,
 )
 
-REGION = "us-east-1"
+REGION = "us-east-1"  # the stack's region when none is given (plans and groups choose their own)
 STACK = "failover-drill"
+#: an account id in an ARN of the plan, or in an ``account_id`` field
+_ACCOUNT_RE = re.compile(r"(arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:)(\d{12})(?=[:/])|(account_id:\s*[\"']?)(\d{12})")
+
+
+class SeedError(FailoverError):
+    """A group's resources could not be created in the simulated AWS (the plan names something AWS would refuse)."""
+
+
+def simulated_account(text: str) -> tuple[str, dict[str, str]]:
+    """``text`` (a plan) with every account id it names mapped to the simulated account, and the mapping.
+
+    The drill runs in one simulated account; a team's plan may name any 12-digit account.
+    """
+    found: dict[str, str] = {}
+
+    def swap(m: re.Match[str]) -> str:
+        prefix, account = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+        if account != ACCOUNT:
+            found[account] = ACCOUNT
+        return prefix + ACCOUNT
+
+    return _ACCOUNT_RE.sub(swap, text), found
 
 
 def plan_parameters(plan: Plan) -> dict[str, Any]:
@@ -62,6 +87,8 @@ class RouteResult:
     event: dict[str, Any]
     rules: list[str]
     results: list[dict[str, Any]] = field(default_factory=list)
+    forwarded_by: str | None = None  # the forwarder that brought the event from its region
+    undelivered: str | None = None  # why an event that a rule of the stack matches never reached it
 
 
 class World:
@@ -76,6 +103,8 @@ class World:
         sim: SimAWS = SIM,
         iam: bool = True,
         template: Path | None = None,
+        region: str = REGION,
+        forwarders: list[Forwarder] | None = None,
     ) -> None:
         self.plan_path = Path(plan_path)
         self.slack_url = slack_url
@@ -83,8 +112,13 @@ class World:
         self.sim = sim
         self.enforce_iam = iam
         self.iam: IamEnforcer | None = None
+        self.region = region
+        self._forwarders = forwarders
+        self.forwarders: list[Forwarder] = []
+        self.seed_problems: dict[str, str] = {}
+        self.accounts: dict[str, str] = {}
         self.template = load_template(template) if template is not None else load_template()
-        self.resolver = Resolver(self.template, region=REGION)
+        self.resolver = Resolver(self.template, region=region)
         self._mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
         self._saved_env: dict[str, str | None] = {}
         self._tmp = tempfile.TemporaryDirectory(prefix="failover-drill-")
@@ -104,8 +138,8 @@ class World:
                 "AWS_ACCESS_KEY_ID": "testing",
                 "AWS_SECRET_ACCESS_KEY": "testing",
                 "AWS_SESSION_TOKEN": "testing",
-                "AWS_DEFAULT_REGION": REGION,
-                "AWS_REGION": REGION,
+                "AWS_DEFAULT_REGION": self.region,
+                "AWS_REGION": self.region,
             }
         )
         # moto's Step Functions interpreter logs every failed state at ERROR; the drill reports them itself
@@ -115,8 +149,8 @@ class World:
         self.sim.reset()
         register_all(self.sim)
         self.sim.enabled = True
-        boto3.setup_default_session(region_name=REGION)
-        self.clients = Clients(default_region=REGION)
+        boto3.setup_default_session(region_name=self.region)
+        self.clients = Clients(default_region=self.region)
         try:
             self.build()
             enforce_limits(self.sim, self.lambdas, self._state_machine_functions())
@@ -151,8 +185,9 @@ class World:
     # ------------------------------------------------------------------ building
 
     def build(self) -> None:
-        text = self.plan_path.read_text()
+        text, self.accounts = simulated_account(self.plan_path.read_text())
         plan = load_plan_text(text, str(self.plan_path))
+        self.forwarders = default_forwarders(plan, self.region) if self._forwarders is None else self._forwarders
         self._build_stack()
         self._build_plan_resources(plan)
         for placeholder, real in sorted(self.replacements.items(), key=lambda kv: -len(kv[0])):
@@ -164,6 +199,11 @@ class World:
         self._set_function_env()
         for group in self.plan.groups:
             self.store.set_active(group.name, "primary", None, failover=False)
+
+    def check_seeded(self, group: str) -> None:
+        """Raise ``SeedError`` when ``group``'s resources could not be created (other groups still drill)."""
+        if group in self.seed_problems:
+            raise SeedError(self.seed_problems[group], group=group)
 
     def _build_stack(self) -> None:
         schema = table_key_schema(self.template)
@@ -188,7 +228,10 @@ class World:
         ]
         sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "false"})
         report_bucket = f"{STACK}-reports"
-        self.clients.get("s3").create_bucket(Bucket=report_bucket)
+        location = (
+            {} if self.region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": self.region}}
+        )
+        self.clients.get("s3").create_bucket(Bucket=report_bucket, **location)
         sm = self.clients.get("secretsmanager")
         approval_secret = sm.create_secret(Name=f"{STACK}-approval-key", SecretString=secrets.token_hex(32))["ARN"]
         slack_secret = ""
@@ -198,7 +241,8 @@ class World:
             )["ARN"]
         self.resolver.parameters["SlackWebhookSecretArn"] = slack_secret
         fn_arn = {
-            f.logical_id: f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{f.logical_id}" for f in functions(self.template)
+            f.logical_id: f"arn:aws:lambda:{self.region}:{ACCOUNT}:function:{f.logical_id}"
+            for f in functions(self.template)
         }
         substitutions = {
             "ValidateFunctionArn": fn_arn["ValidateFunction"],
@@ -221,7 +265,7 @@ class World:
                 "ApprovalSigningSecret": approval_secret,
                 "FailoverStateMachine": self.state_machine_arn,
                 "ReportBucket": report_bucket,
-                "TriggerDeadLetterQueue": f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/{STACK}-dlq",
+                "TriggerDeadLetterQueue": f"https://sqs.{self.region}.amazonaws.com/{ACCOUNT}/{STACK}-dlq",
             }
         )
         for logical, arn in fn_arn.items():
@@ -265,56 +309,83 @@ class World:
         zones: dict[str, str] = {}
         health_checks: dict[str, str] = {}
         for group in plan.groups:
-            for side in (group.primary, group.secondary):
-                for hc in side.health_checks:
-                    if hc in health_checks:
-                        continue
-                    real = r53.create_health_check(
-                        CallerReference=f"{group.name}-{hc}",
-                        HealthCheckConfig={
-                            "Type": "HTTPS",
-                            "FullyQualifiedDomainName": f"{side.name}.{group.name}.health.example.com",
-                            "Port": 443,
-                            "ResourcePath": "/health",
-                            "RequestInterval": group.detection.health_check_interval_seconds,
-                            "FailureThreshold": group.detection.health_check_failure_threshold,
-                        },
-                    )["HealthCheck"]["Id"]
-                    health_checks[hc] = real
-                    set_health(self.sim, real, 100.0)
-            for _stage, _name, spec in group.iter_actions():
-                if spec.type == "route53_records":
-                    zone_id = zones.get(spec.hosted_zone_id)
-                    if zone_id is None:
-                        zone_name = spec.record_name.split(".", 1)[1]
-                        zone_id = r53.create_hosted_zone(Name=zone_name, CallerReference=f"{group.name}-{zone_name}")[
-                            "HostedZone"
-                        ]["Id"].split("/")[-1]
-                        zones[spec.hosted_zone_id] = zone_id
-                    self._seed_records(r53, zone_id, spec)
-                elif spec.type == "route53_health_check_invert":
-                    if spec.health_check_id not in health_checks:
-                        real = r53.create_health_check(
-                            CallerReference=f"{group.name}-invert-{spec.health_check_id}",
-                            HealthCheckConfig={
-                                "Type": "HTTPS",
-                                "FullyQualifiedDomainName": "primary.example.com",
-                                "Port": 443,
-                                "ResourcePath": "/",
-                            },
-                        )["HealthCheck"]["Id"]
-                        health_checks[spec.health_check_id] = real
-                        set_health(self.sim, real, 100.0)
-                else:
-                    from failoverctl.sim import seeders
-
-                    self.replacements.update(seeders.seed(spec, self.clients, self.sim, active="primary"))
-                    if spec.type == "lambda_hook":
-                        self._stand_in_hook(spec.function_arn)
-            self._seed_alarms(group, health_checks)
-            self._seed_replication(group)
+            try:
+                self._build_group(group, r53, zones, health_checks)
+            except Exception as err:
+                self.seed_problems[group.name] = self._seed_message(group, err)
         self.replacements.update(zones)
         self.replacements.update(health_checks)
+
+    def _seed_message(self, group: Group, err: Exception) -> str:
+        from botocore.exceptions import ClientError
+
+        action = getattr(err, "failover_action", None) or "its sides (health checks, alarms, replication metric)"
+        if isinstance(err, ClientError):
+            e = err.response.get("Error", {})
+            why = f"{e.get('Code')}: {e.get('Message')}"
+        else:
+            why = f"{type(err).__name__}: {err}"
+        return f"group '{group.name}' cannot be drilled: {action} could not be created in the simulated AWS ({why})"
+
+    def _build_group(self, group: Group, r53: Any, zones: dict[str, str], health_checks: dict[str, str]) -> None:
+        for side in (group.primary, group.secondary):
+            for hc in side.health_checks:
+                if hc in health_checks:
+                    continue
+                real = r53.create_health_check(
+                    CallerReference=f"{group.name}-{hc}",
+                    HealthCheckConfig={
+                        "Type": "HTTPS",
+                        "FullyQualifiedDomainName": f"{side.name}.{group.name}.health.example.com",
+                        "Port": 443,
+                        "ResourcePath": "/health",
+                        "RequestInterval": group.detection.health_check_interval_seconds,
+                        "FailureThreshold": group.detection.health_check_failure_threshold,
+                    },
+                )["HealthCheck"]["Id"]
+                health_checks[hc] = real
+                set_health(self.sim, real, 100.0)
+        for stage, name, spec in group.iter_actions():
+            try:
+                self._seed_action(group, spec, r53, zones, health_checks)
+            except Exception as err:
+                where = f"action '{name}' ({spec.type}) of stage '{getattr(stage, 'name', stage)}'"
+                err.failover_action = where  # type: ignore[attr-defined]
+                raise
+        self._seed_alarms(group, health_checks)
+        self._seed_replication(group)
+
+    def _seed_action(
+        self, group: Group, spec: Any, r53: Any, zones: dict[str, str], health_checks: dict[str, str]
+    ) -> None:
+        if spec.type == "route53_records":
+            zone_id = zones.get(spec.hosted_zone_id)
+            if zone_id is None:
+                zone_name = spec.record_name.split(".", 1)[1]
+                zone_id = r53.create_hosted_zone(Name=zone_name, CallerReference=f"{group.name}-{zone_name}")[
+                    "HostedZone"
+                ]["Id"].split("/")[-1]
+                zones[spec.hosted_zone_id] = zone_id
+            self._seed_records(r53, zone_id, spec)
+        elif spec.type == "route53_health_check_invert":
+            if spec.health_check_id not in health_checks:
+                real = r53.create_health_check(
+                    CallerReference=f"{group.name}-invert-{spec.health_check_id}",
+                    HealthCheckConfig={
+                        "Type": "HTTPS",
+                        "FullyQualifiedDomainName": "primary.example.com",
+                        "Port": 443,
+                        "ResourcePath": "/",
+                    },
+                )["HealthCheck"]["Id"]
+                health_checks[spec.health_check_id] = real
+                set_health(self.sim, real, 100.0)
+        else:
+            from failoverctl.sim import seeders
+
+            self.replacements.update(seeders.seed(spec, self.clients, self.sim, active="primary"))
+            if spec.type == "lambda_hook":
+                self._stand_in_hook(spec.function_arn)
 
     def _stand_in_hook(self, function_arn: str) -> None:
         """A team's hook function does not exist here: a stand-in answers its invokes, recording them."""
@@ -526,7 +597,7 @@ class World:
             "source": source,
             "account": ACCOUNT,
             "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "region": REGION,
+            "region": self.region,
             "resources": [],
             "detail": detail,
         }
@@ -537,9 +608,27 @@ class World:
         return rules(self.template, self.resolver)
 
     def route(self, event: dict[str, Any]) -> RouteResult:
-        """Deliver an event as EventBridge would: to every function whose rule pattern matches it."""
+        """Deliver an event as EventBridge would: to every function whose rule pattern matches it.
+
+        The stack's rules see only events of the stack's region; an event of another region arrives
+        only through a forwarder deployed there whose pattern matches it and whose target is this region.
+        """
         matched = [r for r in self.rules() if matches(r.pattern, event)]
-        result = RouteResult(event=event, rules=[r.name for r in matched])
+        emitted_in = str(event.get("region") or self.region)
+        forwarded_by: str | None = None
+        if emitted_in != self.region:
+            via = next((f for f in self.forwarders if f.forwards(event, self.region)), None)
+            if via is None:
+                result = RouteResult(event=event, rules=[])
+                if matched:
+                    result.undelivered = (
+                        f"event {event.get('id')} ({event.get('detail-type')}) was emitted in {emitted_in}; the "
+                        f"stack runs in {self.region} and no forwarder in {emitted_in} brings it there, so rule(s) "
+                        f"{', '.join(r.name for r in matched)} never see it: nothing happens"
+                    )
+                return result
+            forwarded_by = f"health-alarm-forwarder ({via.region} -> {via.target_region})"
+        result = RouteResult(event=event, rules=[r.name for r in matched], forwarded_by=forwarded_by)
         for rule in matched:
             inv = self.lambdas.invoke(rule.target, event)
             result.results.append(inv.result if inv.error is None else {"status": "error", **inv.error})
@@ -585,7 +674,12 @@ class World:
                 sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=m["ReceiptHandle"])
 
     def active_side(self, group: Group, direction: str = "failover") -> str:
-        """Which side the group's resources serve now, read from the resources themselves."""
+        """Which side the group's resources serve now, read the way the actions' own verification reads it.
+
+        Each action's observation says which side it serves; where that is neither side (a promoted
+        replica and its old source both accept writes), the action's verification toward the direction's
+        target decides, as it did when the stage was verified.
+        """
         source, target = group.sides_for(direction)
         ctx = ActionContext(
             direction=Direction(direction),
@@ -597,8 +691,13 @@ class World:
         )
         sides = set()
         for _stage, name, spec in group.iter_actions():
+            action = build_action(spec, name)
             try:
-                side = build_action(spec, name).observe(ctx).side
+                side = action.observe(ctx).side
+                if side not in ("n/a", source, target):
+                    checks = action.verify(ctx)
+                    if checks and all(c.ok for c in checks):
+                        side = target
             except Exception:
                 side = "unknown"
             if side != "n/a":

@@ -1,0 +1,152 @@
+"""Where the stack runs and which events reach it: EventBridge rules see only their own region's events.
+
+The failover stack is deployed in one region: the region being activated (the README's advice,
+after AWS's guidance for Region switch), or the region a person names. An event emitted in
+another region (an alarm's state change, an RDS event) reaches that stack only through a
+forwarding rule in its own region whose target is the stack's default bus. The project ships one:
+``templates/health-alarm-forwarder.yaml``, deployed in us-east-1 (its ``RunInUsEast1`` rule refuses
+any other region) with ``AlarmNames`` = the plan's us-east-1 trigger alarms and ``TargetRegion`` =
+the stack's region. Its rule pattern, its alarm names and its target region are read from the
+template here, so the drill forwards exactly what a deployed forwarder would.
+
+``delivery_findings`` is what ``failoverctl plan lint`` adds for it: every trigger alarm or RDS
+source that lives outside the stack's region, with the forwarder it needs or, when none can
+exist, an error (in AWS nothing would ever start a failover).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from failover.plan import Group, Plan
+from failoverctl.planning.lint import Finding
+from failoverctl.template import ROOT, Resolver, load_template, matches
+
+FORWARDER_TEMPLATE = ROOT / "templates" / "health-alarm-forwarder.yaml"
+FORWARDER_HOME = "us-east-1"
+
+
+def stack_region(group: Group, direction: str = "failover") -> str:
+    """The region the README tells users to deploy the stack in: the one this direction activates."""
+    _source, target = group.sides_for(direction)
+    return group.side(target).region
+
+
+@dataclass(frozen=True)
+class Forwarder:
+    """One deployed copy of the forwarder template: its region, rule pattern and target bus region."""
+
+    region: str
+    target_region: str
+    alarm_names: tuple[str, ...]
+    pattern: dict[str, Any] = field(hash=False, compare=False)
+
+    def forwards(self, event: dict[str, Any], stack_region: str) -> bool:
+        return (
+            event.get("region") == self.region and self.target_region == stack_region and matches(self.pattern, event)
+        )
+
+
+class ForwarderRegionError(ValueError):
+    """The forwarder template refuses to deploy in this region (its ``Rules`` assertion)."""
+
+
+def forwarder(
+    target_region: str, alarm_names: list[str], region: str = FORWARDER_HOME, path: Path = FORWARDER_TEMPLATE
+) -> Forwarder:
+    """The forwarder template deployed in ``region`` with these parameters, as CloudFormation resolves it."""
+    template = load_template(path)
+    resolver = Resolver(
+        template,
+        parameters={"TargetRegion": target_region, "AlarmNames": list(alarm_names) or [""]},
+        region=region,
+    )
+    for name, rule in template.get("Rules", {}).items():
+        for assertion in rule.get("Assertions", []):
+            if not resolver.resolve(assertion["Assert"]):
+                raise ForwarderRegionError(
+                    f"{path.name} cannot be deployed in {region}: {name}: {assertion.get('AssertDescription', '')}"
+                )
+    rule = next(r for r in template["Resources"].values() if r.get("Type") == "AWS::Events::Rule")
+    props = rule["Properties"]
+    target = str(resolver.resolve(props["Targets"][0]["Arn"]))
+    return Forwarder(
+        region=region,
+        target_region=target.split(":")[3],
+        alarm_names=tuple(alarm_names),
+        pattern=resolver.resolve(props["EventPattern"]),
+    )
+
+
+def default_forwarders(plan: Plan, region: str) -> list[Forwarder]:
+    """What the README tells a user to deploy: the us-east-1 forwarder for the plan's us-east-1 trigger
+    alarms, when the stack runs in another region."""
+    if region == FORWARDER_HOME:
+        return []
+    names = sorted({a.name for g in plan.groups for a in g.triggers.alarms if a.region == FORWARDER_HOME})
+    return [forwarder(region, names)] if names else []
+
+
+def delivery_findings(plan: Plan) -> list[Finding]:
+    """Triggers emitted outside the region the stack runs in (the one each group fails over to), and
+    whether anything can bring them there. The stack stays where it was deployed when failing back."""
+    out: list[Finding] = []
+    for group in plan.groups:
+        home = stack_region(group)
+        for alarm in group.triggers.alarms:
+            if alarm.region == home:
+                continue
+            if alarm.region == FORWARDER_HOME:
+                out.append(
+                    Finding(
+                        group=group.name,
+                        stage="trigger",
+                        action=alarm.name,
+                        plane="event",
+                        service="events",
+                        api="EventBridge delivery",
+                        region=alarm.region,
+                        severity="warning",
+                        message=f"trigger alarm '{alarm.name}' changes state in {alarm.region}; the stack runs in "
+                        f"{home} and sees it only through templates/health-alarm-forwarder.yaml deployed in "
+                        f"{FORWARDER_HOME} (TargetRegion={home}, AlarmNames including '{alarm.name}')",
+                        alternative=f"an alarm in {home} on a canary or probe of the primary",
+                    )
+                )
+            else:
+                out.append(
+                    Finding(
+                        group=group.name,
+                        stage="trigger",
+                        action=alarm.name,
+                        plane="event",
+                        service="events",
+                        api="EventBridge delivery",
+                        region=alarm.region,
+                        severity="error",
+                        message=f"trigger alarm '{alarm.name}' changes state in {alarm.region} but the stack runs "
+                        f"in {home}: EventBridge rules see only their own region's events and the forwarder "
+                        f"template runs only in {FORWARDER_HOME}, so this alarm never starts a failover",
+                        alternative=f"move the alarm to {home} (a canary there probing the primary), "
+                        f"or to {FORWARDER_HOME} behind the forwarder",
+                    )
+                )
+        if group.triggers.rds_source_ids and group.primary.region != home and not group.triggers.alarms:
+            out.append(
+                Finding(
+                    group=group.name,
+                    stage="trigger",
+                    action=",".join(group.triggers.rds_source_ids),
+                    plane="event",
+                    service="events",
+                    api="EventBridge delivery",
+                    region=group.primary.region,
+                    severity="error",
+                    message=f"the group is triggered only by RDS events, emitted in {group.primary.region}; the "
+                    f"stack runs in {home} and no forwarder brings RDS events there: nothing would start a failover",
+                    alternative=f"add a trigger alarm in {home}",
+                )
+            )
+    return out

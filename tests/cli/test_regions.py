@@ -1,0 +1,118 @@
+"""Regions are real: the stack sees its own region's events, and other regions' only through the forwarder."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from failover.plan import load_plan_text
+from failoverctl.cli import main
+from failoverctl.regions import ForwarderRegionError, delivery_findings, forwarder, stack_region
+
+ROOT = Path(__file__).resolve().parents[2]
+
+#: eu-west-1 -> eu-central-1, its trigger alarm in the region being left: no forwarder can bring it
+STRANDED = """
+version: 1
+groups:
+  - name: orders
+    primary: { name: dublin, region: eu-west-1 }
+    secondary: { name: frankfurt, region: eu-central-1, alarms: [{ name: orders-fra-errors, region: eu-central-1 }] }
+    triggers:
+      alarms: [{ name: orders-dublin-down, region: eu-west-1 }]
+    safety: { confirmation_seconds: 30, approval: { mode: never } }
+    stages:
+      - name: warm
+        actions:
+          - type: lambda_hook
+            function_arn: arn:aws:lambda:eu-central-1:987654321098:function:orders-warm
+"""
+
+
+def _alarm_event(name: str, region: str, state: str = "ALARM") -> dict[str, Any]:
+    return {
+        "id": f"evt-{name}-{state}",
+        "source": "aws.cloudwatch",
+        "detail-type": "CloudWatch Alarm State Change",
+        "region": region,
+        "account": "123456789012",
+        "detail": {"alarmName": name, "state": {"value": state}},
+    }
+
+
+def test_the_forwarder_template_forwards_only_its_alarms_and_only_from_us_east_1() -> None:
+    fwd = forwarder("us-west-2", ["web-primary-health"])
+
+    assert (fwd.region, fwd.target_region) == ("us-east-1", "us-west-2")
+    assert fwd.forwards(_alarm_event("web-primary-health", "us-east-1"), "us-west-2")
+    assert fwd.forwards(_alarm_event("web-primary-health", "us-east-1", "OK"), "us-west-2")
+    assert not fwd.forwards(_alarm_event("web-primary-health", "us-east-1", "INSUFFICIENT_DATA"), "us-west-2")
+    assert not fwd.forwards(_alarm_event("another-alarm", "us-east-1"), "us-west-2")
+    assert not fwd.forwards(_alarm_event("web-primary-health", "us-east-1"), "eu-central-1")
+    with pytest.raises(ForwarderRegionError, match="RunInUsEast1"):
+        forwarder("eu-central-1", ["orders-dublin-down"], region="eu-west-1")
+
+
+def test_plan_lint_reports_a_trigger_no_forwarder_can_bring(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    plan = tmp_path / "orders.yaml"
+    plan.write_text(STRANDED)
+
+    code = main(["plan", "lint", str(plan), "--json"])
+
+    doc = json.loads(capsys.readouterr().out)
+    assert code == 1
+    stranded = [f for f in doc["findings"] if f["api"] == "EventBridge delivery"]
+    assert [(f["action"], f["region"], f["severity"]) for f in stranded] == [
+        ("orders-dublin-down", "eu-west-1", "error")
+    ]
+    assert "eu-central-1" in stranded[0]["message"]
+    # a us-east-1 alarm of a stack elsewhere needs the forwarder: a warning that names it
+    example = load_plan_text((ROOT / "plans" / "example.yaml").read_text(), "example.yaml")
+    warned = delivery_findings(example)
+    assert warned and {f.severity for f in warned} == {"warning"}
+    assert all("health-alarm-forwarder" in f.message for f in warned)
+    assert stack_region(example.group("web")) == "us-west-2"
+
+
+def test_an_alarm_in_a_region_without_forwarder_starts_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given a plan whose trigger alarm changes state in eu-west-1 while the stack runs in eu-central-1
+    plan = tmp_path / "orders.yaml"
+    plan.write_text(STRANDED)
+
+    # When the primary fails
+    code = main(["drill", "--plan", str(plan), "--scenario", "primary-outage", "--json", "--no-slack"])
+
+    # Then, as in AWS, the event never reaches the stack's rules: no trigger, no execution; the drill says why
+    data = json.loads(capsys.readouterr().out)
+    assert code == 1
+    assert data["stack_region"] == "eu-central-1"
+    assert data["executions"] == []
+    assert data["routes"][0]["rules"] == []
+    assert data["routes"][0]["results"] == []
+    assert any("no forwarder in eu-west-1" in p for p in data["problems"])
+
+
+def test_us_east_1_alarms_reach_a_stack_elsewhere_only_through_the_forwarder() -> None:
+    from failoverctl.sim.world import World
+
+    with World(ROOT / "plans" / "example.yaml", region="us-west-2") as world:
+        event = world.alarm_event("web-primary-health", "us-east-1")
+        before = len(world.lambdas.invocations)
+        world.forwarders = []
+        stranded = world.route(event)
+        assert (stranded.rules, stranded.results) == ([], [])
+        assert stranded.undelivered and "us-east-1" in stranded.undelivered
+        assert len(world.lambdas.invocations) == before
+
+        world.forwarders = [forwarder("us-west-2", ["web-primary-health"])]
+        forwarded = world.route(world.alarm_event("admin-primary-health", "us-east-1"))
+        assert forwarded.results == [] and forwarded.undelivered  # not one of the forwarder's AlarmNames
+        delivered = world.route(event)
+        assert delivered.forwarded_by == "health-alarm-forwarder (us-east-1 -> us-west-2)"
+        assert delivered.rules
+        assert delivered.results and delivered.results[0].get("status") != "error"
