@@ -17,6 +17,7 @@ EXTENSION_MODULES = [
     "failoverctl.sim.extensions.s3control",
     "failoverctl.sim.extensions.cloudwatch",
     "failoverctl.sim.extensions.dynamodb",
+    "failoverctl.sim.extensions.inventory",
 ]
 
 
