@@ -12,6 +12,7 @@ SCENARIO_MODULES = [
     "failoverctl.scenarios.layers",
     "failoverctl.scenarios.notifications",
     "failoverctl.scenarios.faults",
+    "failoverctl.scenarios.readiness",
 ]
 
 for _name in SCENARIO_MODULES:
