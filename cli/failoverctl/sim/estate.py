@@ -23,7 +23,6 @@ from collections.abc import Iterator
 from typing import Any
 
 from failover.actions.specs import (
-    AsgCapacitySpec,
     AuroraGlobalSpec,
     DynamoDbGlobalTableSpec,
     ElbWeightsSpec,
@@ -44,6 +43,7 @@ EC2_VCPU_QUOTA = "L-1216C47A"  # Running On-Demand Standard (A, C, D, H, I, M, R
 PANEL = f"arn:aws:route53-recovery-control::{ACCOUNT}:controlpanel/5d3f6c0a9e2b4c71a8d0e6f1b2c3d4e5"
 CLUSTER = f"arn:aws:route53-recovery-control::{ACCOUNT}:cluster/9a8b7c6d-1e2f-4a5b-8c7d-6e5f4a3b2c1d"
 MRAP = f"arn:aws:s3::{ACCOUNT}:accesspoint/mfzwi23gnjvgw.mrap"
+AMI = "ami-12c6146b"  # any image id: the simulated EC2 starts instances from it without listing images
 FLEET = {"min_size": 3, "desired_capacity": 6, "max_size": 12}
 CLUSTER_REGIONS = ("us-east-1", "us-west-2", "eu-west-1", "ap-northeast-1", "ap-southeast-2")
 
@@ -116,6 +116,21 @@ def _alarm(
     cw.set_alarm_state(AlarmName=name, StateValue="OK", StateReason="seeded healthy")
 
 
+def _fleet(clients: Clients, region: str, name: str, running: bool) -> None:
+    """An Auto Scaling group on a t3.micro launch template: the primary's fleet running, the standby at zero."""
+    clients.get("ec2", region).create_launch_template(
+        LaunchTemplateName=f"{name}-template", LaunchTemplateData={"ImageId": AMI, "InstanceType": "t3.micro"}
+    )
+    clients.get("autoscaling", region).create_auto_scaling_group(
+        AutoScalingGroupName=name,
+        LaunchTemplate={"LaunchTemplateName": f"{name}-template"},
+        MinSize=FLEET["min_size"] if running else 0,
+        DesiredCapacity=FLEET["desired_capacity"] if running else 0,
+        MaxSize=FLEET["max_size"],
+        AvailabilityZones=[f"{region}a", f"{region}b"],
+    )
+
+
 def seed_estate(clients: Clients, sim: SimAWS = SIM) -> dict[str, Any]:
     """Create the estate; returns the identifiers AWS (moto) generated."""
     r53 = clients.get("route53")
@@ -170,15 +185,8 @@ def seed_estate(clients: Clients, sim: SimAWS = SIM) -> dict[str, Any]:
             }
         ],
     )
-    seeders.seed(
-        AsgCapacitySpec(
-            type="asg_capacity",
-            primary={"asg_name": "checkout-use1", "region": PRIMARY, **FLEET},
-            secondary={"asg_name": "checkout-usw2", "region": STANDBY, **FLEET},
-        ),
-        clients,
-        sim,
-    )
+    for region, name, running in ((PRIMARY, "checkout-use1", True), (STANDBY, "checkout-usw2", False)):
+        _fleet(clients, region, name, running)
     for region, name in ((PRIMARY, "checkout-use1"), (STANDBY, "checkout-usw2")):
         clients.get("autoscaling", region).create_or_update_tags(
             Tags=[
