@@ -167,7 +167,7 @@ def print_report(data: dict[str, Any]) -> None:
             out.write(f"    [{f.get('group')}] {f.get('kind')}: {f.get('resource')}: {f.get('detail')}\n")
     passed = data.get("passed")
     out.write(
-        f"\n  result: {data.get('execution_status')} ({data.get('end_state')}); traffic "
+        f"\n  result: {data.get('execution_status') or 'no execution'} ({data.get('end_state')}); traffic "
         f"{data.get('active_before')} -> {data.get('active_after')}; "
         f"{'as expected' if passed else 'NOT as expected'} ({data.get('wall_seconds')} s)\n"
     )

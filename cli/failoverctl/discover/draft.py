@@ -13,15 +13,18 @@ while they fire).
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from failover.actions import action_class
 from failoverctl.discover.render import Note, render
 from failoverctl.discover.scan import Found, Inventory
 
 DATA = {"aurora_global", "rds_instance_failover", "rds_cluster_failover", "dynamodb_global_table", "asg_capacity"}
 RPO_GUESS_SECONDS = 5
+VERIFY_INTERVAL = 15
 
 
 def group_key(name: str) -> str:
@@ -435,6 +438,12 @@ class Drafter:
             safety["rpo_budget_seconds"] = Note(RPO_GUESS_SECONDS, "guess: set your RPO; more lag needs a person")
             safety["on_rpo_breach"] = "approval"
         doc["safety"] = safety
+        slowest = max(action_class(a["type"]).typical_seconds for _, a, _ in d.actions)
+        attempts = max(10, math.ceil(slowest / VERIFY_INTERVAL) + 4)
+        doc["verification"] = Note(
+            {"attempts": attempts, "interval_seconds": VERIFY_INTERVAL},
+            f"covers the slowest action's typical {slowest:g} s",
+        )
         stages = []
         data = [a for kind, a, _ in d.actions if kind == "data"]
         traffic = [a for kind, a, _ in d.actions if kind == "traffic"]
