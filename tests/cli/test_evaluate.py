@@ -95,6 +95,7 @@ def test_the_plan_drift_drill_finds_every_kind() -> None:
     report = run_scenario(SCENARIOS["plan-drift"], slack=True)
     assert report.problems == []
     runs = report.extra["evaluation"]
+    assert report.extra["broken"] == sorted(KINDS)
     assert runs["intact"]["findings"] == []
     assert sorted({f["kind"] for f in runs["drifted"]["findings"]}) == sorted(KINDS)
     assert runs["drifted"]["notified"]["sns"].startswith("failed")  # the topic was deleted
