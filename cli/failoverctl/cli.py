@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 from importlib import import_module
 
+from failoverctl import __version__
 from failoverctl.commands import COMMAND_MODULES
 
 
@@ -16,6 +17,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="failoverctl",
         description="Event-driven failover automation for AWS: drills, plan checks and operations.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMAND_MODULES:
         import_module(name).register(sub)

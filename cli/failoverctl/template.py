@@ -13,7 +13,9 @@ from typing import Any
 
 import yaml
 
-ROOT = Path(__file__).resolve().parents[2]
+_CHECKOUT = Path(__file__).resolve().parents[2]
+# a checkout has template.yaml at its root; an installed package carries a copy under failoverctl/project
+ROOT = _CHECKOUT if (_CHECKOUT / "template.yaml").is_file() else Path(__file__).resolve().parent / "project"
 TEMPLATE = ROOT / "template.yaml"
 ACCOUNT = "123456789012"
 

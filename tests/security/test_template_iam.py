@@ -333,3 +333,62 @@ def test_a_plan_without_the_layer_deploys_none_of_its_writes(parameter: str, sid
     assert sids <= deployed(_containers_params())
     assert not sids & deployed({parameter: ["none"]})
     assert template["Parameters"][parameter]["Default"] == "none"
+
+
+# ---------------------------------------------------------------------- the scheduled plan evaluation
+
+#: the only calls of the evaluate function that change anything, and what each may change
+EVALUATE_WRITES = {
+    "dynamodb:PutItem": {"Fn::GetAtt": ["IncidentTable", "Arn"]},
+    "sns:Publish": {"Ref": "FailoverTopic"},
+    "iam:SimulatePrincipalPolicy": {"Fn::GetAtt": ["ExecuteFunctionRole", "Arn"]},
+    "kms:GenerateDataKey": {"Fn::GetAtt": ["FailoverKey", "Arn"]},
+    "kms:Decrypt": {"Fn::GetAtt": ["FailoverKey", "Arn"]},
+    "cloudwatch:PutMetricData": "*",
+    "cloudwatch:PutMetricAlarm": {
+        "Fn::Sub": "arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}"
+        ":alarm:${AWS::StackName}-readiness-*"
+    },
+}
+
+
+def test_the_evaluate_function_reads_and_writes_only_its_own_records() -> None:
+    """Given the evaluate function's statements, every write is one of its own (findings, notification,
+    metric, its alarms, the simulation of the execute role) on exactly that resource; the rest only reads."""
+    own = [s for s in IDENTITY if s.owner == "EvaluateFunction"]
+    assert own, "the evaluate function has a policy"
+    writes: set[str] = set()
+    for statement in own:
+        for action in statement.actions:
+            if not is_write(action):
+                continue
+            writes.add(action)
+            assert action in EVALUATE_WRITES, f"{statement.name}: unexpected write {action}"
+            assert statement.body["Resource"] == EVALUATE_WRITES[action], statement.name
+    assert writes >= {"sns:Publish", "iam:SimulatePrincipalPolicy", "cloudwatch:PutMetricAlarm", "dynamodb:PutItem"}
+    metric = next(s for s in own if "cloudwatch:PutMetricData" in s.actions)
+    assert metric.body["Condition"] == {"StringEquals": {"cloudwatch:namespace": "Failover"}}
+
+
+def test_the_evaluate_function_reads_scoped_where_aws_allows() -> None:
+    """Reads on every resource are only the ones AWS cannot scope (Describe of ELB, Auto Scaling, EC2; metric reads)."""
+    unscoped_reads = {
+        "elasticloadbalancing:DescribeListeners",
+        "elasticloadbalancing:DescribeRules",
+        "autoscaling:DescribeAutoScalingGroups",
+        "autoscaling:DescribeLaunchConfigurations",
+        "ec2:DescribeLaunchTemplateVersions",
+        "ec2:DescribeInstanceTypes",
+        "cloudwatch:GetMetricStatistics",
+        "cloudwatch:PutMetricData",
+    }
+    for statement in (s for s in IDENTITY if s.owner == "EvaluateFunction" and s.on_everything):
+        assert set(statement.actions) <= unscoped_reads, statement.name
+    scoped = {a for s in IDENTITY if s.owner == "EvaluateFunction" and not s.on_everything for a in s.actions}
+    assert {
+        "rds:DescribeDBInstances",
+        "dynamodb:DescribeTable",
+        "route53-recovery-cluster:GetRoutingControlState",
+        "servicequotas:GetServiceQuota",
+        "s3:GetMultiRegionAccessPointRoutes",
+    } <= scoped

@@ -171,9 +171,14 @@ def print_report(data: dict[str, Any]) -> None:
         for m in notes.get("slack", []):
             text = str(m.get("text", "")) if isinstance(m, dict) else str(m)
             out.write(f"    Slack {text[:150]}\n")
+    evaluation = data.get("evaluation") or {}
+    if evaluation.get("findings"):
+        out.write(f"\n  plan evaluation: {len(evaluation['findings'])} finding(s)\n")
+        for f in evaluation["findings"]:
+            out.write(f"    [{f.get('group')}] {f.get('kind')}: {f.get('resource')}: {f.get('detail')}\n")
     passed = data.get("passed")
     out.write(
-        f"\n  result: {data.get('execution_status')} ({data.get('end_state')}); traffic "
+        f"\n  result: {data.get('execution_status') or 'no execution'} ({data.get('end_state')}); traffic "
         f"{data.get('active_before')} -> {data.get('active_after')}; "
         f"{'as expected' if passed else 'NOT as expected'} ({data.get('wall_seconds')} s)\n"
     )

@@ -32,6 +32,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     params.add_argument("--account", default="*", help="account id for the ARNs the plan does not spell out")
     params.add_argument("--json", action="store_true", help="print one JSON object")
     params.set_defaults(func=run_params)
+    from failoverctl.commands import discover, evaluate
+
+    discover.add_parser(sub)
+    evaluate.add_parser(sub)
     return plan
 
 

@@ -13,6 +13,7 @@ SCENARIO_MODULES = [
     "failoverctl.scenarios.containers",
     "failoverctl.scenarios.notifications",
     "failoverctl.scenarios.faults",
+    "failoverctl.scenarios.readiness",
 ]
 
 for _name in SCENARIO_MODULES:

@@ -19,6 +19,7 @@ EXTENSION_MODULES = [
     "failoverctl.sim.extensions.dynamodb",
     "failoverctl.sim.extensions.docdb",
     "failoverctl.sim.extensions.elasticache_global",
+    "failoverctl.sim.extensions.inventory",
 ]
 
 
