@@ -28,7 +28,7 @@ from typing import Any
 from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
 
-from failover.errors import LockError
+from failover.errors import LockError, TransientError
 from failover.infra.clients import Clients
 from failover.models import iso
 
@@ -225,33 +225,47 @@ class Store:
     # ---------------------------------------------------------------- incident claims (dedupe)
 
     def claim_incident(self, group: str, direction: str, incident_id: str, window_seconds: int) -> Claim:
-        """Open an incident for (group, direction), or join the one already open in the window."""
-        now = int(time.time())
+        """Open an incident for (group, direction), or join the one already open in the window.
+
+        Deliveries race (Lambda invokes the trigger concurrently) and an incident may close between
+        a failed open and the join: the join is conditional on the claim still being there and
+        open, and a failed join opens a new claim again. The loop ends within a few rounds because
+        every round either opens or joins unless the claim changed in between.
+        """
         key = {"pk": f"GROUP#{group}", "sk": f"CLAIM#{direction}"}
-        try:
-            self.table.put_item(
-                Item={
-                    **key,
-                    "incident_id": incident_id,
-                    "created_at": iso(),
-                    "expires_at": now + window_seconds,
-                    "events": 1,
-                },
-                ConditionExpression="attribute_not_exists(pk) OR expires_at < :now",
-                ExpressionAttributeValues={":now": now},
-            )
-            return Claim(incident_id, True, 1)
-        except ClientError as err:
-            if not _conditional_failed(err):
-                raise
-        item = self.table.update_item(
-            Key=key,
-            UpdateExpression="ADD events :one",
-            ExpressionAttributeValues={":one": 1},
-            ReturnValues="ALL_NEW",
-        )["Attributes"]
-        item = _plain(item)
-        return Claim(str(item["incident_id"]), False, int(item.get("events", 0)), item.get("execution_arn"))
+        for _ in range(10):
+            now = int(time.time())
+            try:
+                self.table.put_item(
+                    Item={
+                        **key,
+                        "incident_id": incident_id,
+                        "created_at": iso(),
+                        "expires_at": now + window_seconds,
+                        "events": 1,
+                    },
+                    ConditionExpression="attribute_not_exists(pk) OR expires_at < :now",
+                    ExpressionAttributeValues={":now": now},
+                )
+                return Claim(incident_id, True, 1)
+            except ClientError as err:
+                if not _conditional_failed(err):
+                    raise
+            try:
+                item = self.table.update_item(
+                    Key=key,
+                    UpdateExpression="ADD events :one",
+                    ConditionExpression="attribute_exists(incident_id) AND expires_at >= :now",
+                    ExpressionAttributeValues={":one": 1, ":now": now},
+                    ReturnValues="ALL_NEW",
+                )["Attributes"]
+            except ClientError as err:
+                if not _conditional_failed(err):
+                    raise
+                continue  # closed or expired since the open failed: open a new one
+            item = _plain(item)
+            return Claim(str(item["incident_id"]), False, int(item.get("events", 0)), item.get("execution_arn"))
+        raise TransientError(f"the open incident of group '{group}' kept changing; the event is retried")
 
     def claim(self, group: str, direction: str) -> dict[str, Any]:
         """The open incident of (group, direction), with how many events joined it; {} when none."""
