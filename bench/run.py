@@ -490,12 +490,12 @@ def owned_calls() -> Iterator[list[OwnedCall]]:
                     owner["started"] = True
 
     LocalLambdas.invoke = invoke  # type: ignore[method-assign]
-    BaseClient._make_api_call = call  # type: ignore[method-assign]
+    BaseClient._make_api_call = call
     try:
         yield calls
     finally:
         LocalLambdas.invoke = original_invoke  # type: ignore[method-assign]
-        BaseClient._make_api_call = original_call  # type: ignore[method-assign]
+        BaseClient._make_api_call = original_call
 
 
 def beside_the_change(definition: dict[str, Any], change_state: str = "Execute Action") -> set[tuple[str, str | None]]:
@@ -519,8 +519,8 @@ def beside_the_change(definition: dict[str, Any], change_state: str = "Execute A
             params = state.get("Parameters") or {}
             function = str(params.get("FunctionName", ""))
             if state.get("Type") == "Task" and function.startswith("${") and function.endswith("Arn}"):
-                payload = params.get("Payload") if isinstance(params.get("Payload"), dict) else {}
-                out.add((function[2:-4], payload.get("phase")))
+                payload = params.get("Payload")
+                out.add((function[2:-4], payload.get("phase") if isinstance(payload, dict) else None))
             inner = state.get("ItemProcessor") or state.get("Iterator")
             if inner:
                 out |= tasks(inner["States"])

@@ -17,14 +17,13 @@ Instance sizes are compared by their size word (``large`` < ``xlarge`` < ``2xlar
 from __future__ import annotations
 
 import re
-import time
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from failover.actions.base import Action, ActionContext, Dependency, Observation, unchanged_or_dry_run
+from failover.actions.base import Action, ActionContext, Change, Dependency, Done, Observation
 from failover.actions.specs import AuroraCapacitySide, AuroraCapacitySpec
 from failover.errors import ActionError
-from failover.models import ActionResult, Check, iso
+from failover.models import Check
 
 _SIZES = {"nano": 0, "micro": 1, "small": 2, "medium": 3, "large": 4, "xlarge": 5}
 #: instance statuses of a reader that will serve (it exists and is not on its way out)
@@ -262,8 +261,7 @@ class AuroraCapacity(Action[AuroraCapacitySpec]):
                 DBInstanceClass=side.readers.instance_class,
             )
 
-    def apply(self, ctx: ActionContext) -> ActionResult:
-        started, started_at = time.monotonic(), iso()
+    def apply(self, ctx: ActionContext) -> Change | Done:
         side: AuroraCapacitySide = getattr(self.spec, ctx.target)
         state = self.read(ctx, side)
         change = self.desired_change(state, side)
@@ -276,15 +274,11 @@ class AuroraCapacity(Action[AuroraCapacitySpec]):
             return "; ".join(planned)
 
         readers = sum(1 for i in state.instances if not i.writer)
-        return unchanged_or_dry_run(
-            self,
-            ctx,
-            current=f"{side.cluster_identifier} min {state.min_acu} ACU, {readers} reader(s)",
-            planned=planned,
+        return Change(
+            f"{side.cluster_identifier} min {state.min_acu} ACU, {readers} reader(s)",
+            planned,
+            do_change,
             undo=self.undo_for(change, state, side),
-            started=started,
-            started_at=started_at,
-            do_change=do_change,
             region=side.region,
         )
 

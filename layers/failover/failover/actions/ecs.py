@@ -10,14 +10,13 @@ condition as the ECS ``services_stable`` waiter.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from failover.actions.base import Action, ActionContext, Dependency, Observation, unchanged_or_dry_run
+from failover.actions.base import Action, ActionContext, Change, Dependency, Done, Observation
 from failover.actions.specs import EcsServiceCapacitySpec, EcsServiceSide
 from failover.errors import ActionError
-from failover.models import ActionResult, Check, iso
+from failover.models import Check
 
 DIMENSION = "ecs:service:DesiredCount"
 
@@ -182,8 +181,7 @@ class EcsServiceCapacity(Action[EcsServiceCapacitySpec]):
                 cluster=side.cluster, service=side.service, desiredCount=change.desired
             )
 
-    def apply(self, ctx: ActionContext) -> ActionResult:
-        started, started_at = time.monotonic(), iso()
+    def apply(self, ctx: ActionContext) -> Change | Done:
         side: EcsServiceSide = getattr(self.spec, ctx.target)
         state = self.read(ctx, side)
         change = self.desired_change(state, side)
@@ -195,15 +193,11 @@ class EcsServiceCapacity(Action[EcsServiceCapacitySpec]):
             self.apply_change(ctx, change, side)
             return planned[0]
 
-        return unchanged_or_dry_run(
-            self,
-            ctx,
-            current=f"{side.cluster}/{side.service} desired {state.desired} running {state.running}",
-            planned=planned,
+        return Change(
+            f"{side.cluster}/{side.service} desired {state.desired} running {state.running}",
+            planned,
+            do_change,
             undo=self.undo_for(change, state, side),
-            started=started,
-            started_at=started_at,
-            do_change=do_change,
             region=side.region,
         )
 

@@ -9,13 +9,12 @@ and verification reads the datastore's members until the target's replication gr
 
 from __future__ import annotations
 
-import time
 from typing import Any, ClassVar
 
-from failover.actions.base import Action, ActionContext, Dependency, Observation, unchanged_or_dry_run
+from failover.actions.base import Action, ActionContext, Change, Dependency, Done, Observation
 from failover.actions.specs import ElastiCacheGlobalDatastoreSpec, ReplicationGroupSide
 from failover.errors import ActionError
-from failover.models import ActionResult, Check, iso
+from failover.models import Check
 
 
 class ElastiCacheGlobalDatastore(Action[ElastiCacheGlobalDatastoreSpec]):
@@ -94,8 +93,7 @@ class ElastiCacheGlobalDatastore(Action[ElastiCacheGlobalDatastoreSpec]):
         if member.get("Status") not in (None, "associated"):
             raise ActionError(f"{target.replication_group_id} ({target.region}) is {member.get('Status')}")
 
-    def apply(self, ctx: ActionContext) -> ActionResult:
-        started, started_at = time.monotonic(), iso()
+    def apply(self, ctx: ActionContext) -> Change | Done:
         target: ReplicationGroupSide = getattr(self.spec, ctx.target)
         source: ReplicationGroupSide = getattr(self.spec, ctx.source)
         datastore = self.datastore(ctx, target.region)
@@ -124,15 +122,11 @@ class ElastiCacheGlobalDatastore(Action[ElastiCacheGlobalDatastoreSpec]):
             )
             return planned[0]
 
-        return unchanged_or_dry_run(
-            self,
-            ctx,
-            current=f"primary {current.get('ReplicationGroupId') if current else None}",
-            planned=planned,
+        return Change(
+            f"primary {current.get('ReplicationGroupId') if current else None}",
+            planned,
+            do_change,
             undo=undo,
-            started=started,
-            started_at=started_at,
-            do_change=do_change,
             region=target.region,
         )
 

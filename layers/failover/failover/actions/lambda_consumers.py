@@ -12,16 +12,15 @@ reports the dependency on the region being left).
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from failover.actions.base import Action, ActionContext, Dependency, Observation, unchanged_or_dry_run
+from failover.actions.base import Action, ActionContext, Change, Dependency, Done, Observation
 from failover.actions.specs import ConsumerSide, LambdaEventSourceMappingsSpec
 from failover.errors import THROTTLING_CODES, ActionError
-from failover.models import ActionResult, Check, iso
+from failover.models import Check
 
 ON = {"Enabled", "Enabling"}
 OFF = {"Disabled", "Disabling"}
@@ -151,8 +150,7 @@ class LambdaEventSourceMappings(Action[LambdaEventSourceMappingsSpec]):
             UUID=mapping.uuid, FunctionName=mapping.function, Enabled=enabled
         )
 
-    def apply(self, ctx: ActionContext) -> ActionResult:
-        started, started_at = time.monotonic(), iso()
+    def apply(self, ctx: ActionContext) -> Change | Done:
         target_side: ConsumerSide = getattr(self.spec, ctx.target)
         target = self.read(ctx, target_side)
         source = self.read_source(ctx)
@@ -178,16 +176,12 @@ class LambdaEventSourceMappings(Action[LambdaEventSourceMappingsSpec]):
             )
             return "; ".join(planned) + note
 
-        return unchanged_or_dry_run(
-            self,
-            ctx,
-            current=f"{len(target)} {ctx.target} mapping(s) enabled"
+        return Change(
+            f"{len(target)} {ctx.target} mapping(s) enabled"
             + (f", {ctx.source} {source.unreachable}" if source.unreachable else f", {ctx.source} disabled"),
-            planned=planned,
+            planned,
+            do_change,
             undo=self.undo_for(disable, enable),
-            started=started,
-            started_at=started_at,
-            do_change=do_change,
             region=target_side.region,
         )
 
