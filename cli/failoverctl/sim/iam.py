@@ -324,7 +324,15 @@ def request_for(api: str, params: dict[str, Any], region: str, account: str) -> 
     context: dict[str, list[str]] = {}
     resources: list[str]
     if service == "dynamodb":
-        resources = [f"arn:aws:dynamodb:{region}:{account}:table/{p['TableName']}"] if "TableName" in p else ["*"]
+        # BatchGetItem / BatchWriteItem / TransactGetItems name their tables in the request items
+        tables = [p["TableName"]] if "TableName" in p else sorted(p.get("RequestItems") or {})
+        tables += [
+            str(op_item.get("TableName"))
+            for item in p.get("TransactItems") or []
+            for op_item in item.values()
+            if isinstance(op_item, dict) and op_item.get("TableName")
+        ]
+        resources = [f"arn:aws:dynamodb:{region}:{account}:table/{t}" for t in tables] or ["*"]
     elif service == "stepfunctions":
         target = p.get("stateMachineArn") or p.get("executionArn") or p.get("_stateMachineArn")
         resources = [str(target)] if target else ["*"]
