@@ -40,7 +40,13 @@ DEFINITION: dict[str, Any] = {
                     "reason": "all checks passed",
                     "checks": [{"name": "target healthy", "ok": True, "detail": "2 of 2 healthy"}],
                 },
-                "run": {},
+                "run": {
+                    "stage_count": 1,
+                    "verify_attempts": 10,
+                    "approval_on_timeout": "abort",
+                    "cursor": {"stage": {"name": "dns"}},
+                    "stages": [{"name": "dns"}],
+                },
             },
             "ResultPath": "$.gate",
             "Next": "Fail Over",
@@ -48,6 +54,7 @@ DEFINITION: dict[str, Any] = {
         "Fail Over": {
             "Type": "Pass",
             "Result": {
+                "stage": {"name": "dns"},
                 "completed": [
                     {
                         "action": "route53_records",
