@@ -30,7 +30,7 @@ def firing(world: Any) -> Any:
     return world
 
 
-def validated(world: Any, *, dry_run: bool = False) -> dict[str, Any]:
+def validated(world: Any, *, dry_run: bool = False, outcome: str = "proceed") -> dict[str, Any]:
     request = FailoverRequest(
         request_id="r-1",
         incident_id="web-failover-steps",
@@ -41,8 +41,8 @@ def validated(world: Any, *, dry_run: bool = False) -> dict[str, Any]:
     )
     state = {"request": request.to_json(), "timing": {"confirmation_seconds": 0}, "approval": None}
     out = validate({"state": state, "execution_id": EXECUTION}, world.plan, get_env(), world.clients, world.store)
-    assert out["gate"]["decision"]["outcome"] == "proceed"
-    return {**out, "cursor": out["gate"]["run"]["cursor"]}
+    assert out["gate"]["decision"]["outcome"] == outcome
+    return {**out, "cursor": (out["gate"].get("run") or {}).get("cursor")}
 
 
 def run_stage(world: Any, state: dict[str, Any]) -> dict[str, Any]:
@@ -72,6 +72,14 @@ def test_validate_returns_the_state_with_its_gate_and_keeps_what_it_does_not_kno
     assert again.gate is not None
     assert [s.name for s in again.gate.run.stages] == ["dns"]
     assert state["approval"] is None  # a key the state machine reads stays, even when empty
+    # a proceed decision goes into the timeline beside the first stage, with the started notice
+    assert state["gate"]["decision"]["outcome"] == "proceed"
+    assert [e["kind"] for e in firing.store.timeline("web-failover-steps")] == []
+
+
+def test_validate_records_a_skip_in_the_timeline_itself(firing: Any) -> None:
+    firing.set_side_health(firing.plan.group("web"), "secondary", 0.0)
+    validated(firing, outcome="skip")
     assert [e["kind"] for e in firing.store.timeline("web-failover-steps")] == ["decision"]
 
 

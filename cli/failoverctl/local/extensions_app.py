@@ -92,6 +92,15 @@ def identify(request: Request, body: bytes) -> tuple[str, str, str, dict[str, st
     return None
 
 
+def _parseable(service: str) -> bool:
+    """Whether the request's protocol can be parsed here (JSON, or a parser moto has); others (the
+    CBOR protocol of newer SDKs) are served by moto itself, without the extension."""
+    from moto.core.parse import PROTOCOL_PARSERS
+
+    protocol = str(_service_model(service).protocol)
+    return protocol == "json" or protocol in PROTOCOL_PARSERS
+
+
 class ExtensionsApp:
     def __init__(self, sim: SimAWS, moto_app: Any) -> None:
         self.sim = sim
@@ -106,7 +115,7 @@ class ExtensionsApp:
         if api is not None:
             service, operation, region, url_params = api
             handler = self.sim.handlers.get(f"{service}.{operation}")
-            if handler is not None and self.sim.enabled:
+            if handler is not None and self.sim.enabled and _parseable(service):
                 return self._serve(request, body, service, operation, region, url_params, handler)(
                     environ, start_response
                 )

@@ -239,6 +239,9 @@ _PREFIX = {
     "elbv2": "elasticloadbalancing",
     "s3control": "s3",
     "secretsmanager": "secretsmanager",
+    # DocumentDB and Neptune management APIs are authorised as rds: actions on rds ARNs
+    "docdb": "rds",
+    "neptune": "rds",
 }
 _ACTION = {"lambda.Invoke": "lambda:InvokeFunction", "lambda.InvokeAsync": "lambda:InvokeFunction"}
 
@@ -319,6 +322,7 @@ def _route53_resources(op: str, p: dict[str, Any]) -> list[str]:
 def request_for(api: str, params: dict[str, Any], region: str, account: str) -> Request:
     """The IAM action, resource ARNs and condition keys of one API call (AWS Service Authorization Reference)."""
     service, _, op = api.partition(".")
+    service = "rds" if service in ("docdb", "neptune") else service
     action = _ACTION.get(api) or f"{_PREFIX.get(service, service)}:{op}"
     p = params
     context: dict[str, list[str]] = {}

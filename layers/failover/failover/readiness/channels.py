@@ -47,7 +47,7 @@ def check_topic(topic_arn: str | None, clients: Clients) -> list[Finding]:
 def check_slack_secret(secret_arn: str | None, clients: Clients) -> list[Finding]:
     if not secret_arn:
         return []
-    from failover.notify.slack import parse_webhook_secret
+    from failover.steps.notify.slack_secret import parse_webhook_secret
 
     region = secret_arn.split(":")[3] if secret_arn.startswith("arn:") else None
     try:

@@ -158,7 +158,8 @@ def notify(
             out["sns"] = f"failed: {type(err).__name__}"
     if slack_secret_arn:
         from failover.errors import ConfigError
-        from failover.notify.slack import SlackWebhook, webhook_url
+        from failover.steps.notify.slack_secret import webhook_url
+        from failover.steps.notify.slack_webhook import SlackWebhook
 
         try:
             result = SlackWebhook(webhook_url(slack_secret_arn, clients=clients)).send({"text": text[:3000]})
