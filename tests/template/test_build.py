@@ -56,7 +56,14 @@ def test_the_layer_ships_compiled_plans_and_bytecode(built: Path) -> None:
         assert compiled_path(plan).is_file(), plan
         assert load_plan(plan) == load_plan(ROOT / "plans" / plan.name)
     # a read-only layer cannot cache bytecode: it is built in, checked by hash, not by timestamp
-    pyc = built / "python" / "failover" / "__pycache__" / f"gate.cpython-{sys.version_info[0]}{sys.version_info[1]}.pyc"
+    pyc = (
+        built
+        / "python"
+        / "failover"
+        / "steps"
+        / "__pycache__"
+        / f"validate.cpython-{sys.version_info[0]}{sys.version_info[1]}.pyc"
+    )
     assert pyc.is_file()
     assert int.from_bytes(pyc.read_bytes()[4:8], "little") & 0b11 == 0b01  # hash-based, unchecked
 

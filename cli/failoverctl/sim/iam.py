@@ -242,6 +242,7 @@ _PREFIX = {
     # DocumentDB and Neptune management APIs are authorised as rds: actions on rds ARNs
     "docdb": "rds",
     "neptune": "rds",
+    "service-quotas": "servicequotas",
 }
 _ACTION = {"lambda.Invoke": "lambda:InvokeFunction", "lambda.InvokeAsync": "lambda:InvokeFunction"}
 
@@ -299,7 +300,12 @@ def _rds_resources(op: str, p: dict[str, Any], region: str, account: str) -> lis
         return [arn("global-cluster", p.get("GlobalClusterIdentifier"))]
     if op in ("RebootDBInstance", "PromoteReadReplica"):
         return [arn("db", p.get("DBInstanceIdentifier"))]
-    if op in ("FailoverDBCluster", "PromoteReadReplicaDBCluster"):
+    if op == "ModifyDBInstance":
+        return [arn("db", p.get("DBInstanceIdentifier"))]
+    if op == "CreateDBInstance":  # the new instance, and the cluster it joins
+        made = [arn("db", p.get("DBInstanceIdentifier"))]
+        return made + ([arn("cluster", p["DBClusterIdentifier"])] if p.get("DBClusterIdentifier") else [])
+    if op in ("FailoverDBCluster", "PromoteReadReplicaDBCluster", "ModifyDBCluster"):
         return [arn("cluster", p.get("DBClusterIdentifier"))]
     if op in ("SwitchoverGlobalCluster", "FailoverGlobalCluster"):
         return [
@@ -317,6 +323,25 @@ def _route53_resources(op: str, p: dict[str, Any]) -> list[str]:
     if op == "GetChange":
         return [f"arn:aws:route53:::change/{str(p['Id']).rsplit('/', 1)[-1]}"]
     return ["*"]
+
+
+def _ecs_service_arn(cluster: str, service: str, region: str, account: str) -> str:
+    if service.startswith("arn:"):
+        return service
+    cluster_name = cluster.rsplit("/", 1)[-1]
+    return f"arn:aws:ecs:{region}:{account}:service/{cluster_name}/{service}"
+
+
+def _mapping_function(uuid: str, region: str, account: str) -> str | None:
+    """The function an event source mapping feeds (the lambda:FunctionArn condition key of its calls)."""
+    from moto.awslambda.models import lambda_backends
+
+    try:
+        mapping = lambda_backends[account][region].get_event_source_mapping(uuid)
+    except Exception:  # an unknown mapping: the call itself answers ResourceNotFoundException
+        return None
+    arn = getattr(mapping, "function_arn", None)
+    return str(arn) if arn else None
 
 
 def request_for(api: str, params: dict[str, Any], region: str, account: str) -> Request:
@@ -340,6 +365,29 @@ def request_for(api: str, params: dict[str, Any], region: str, account: str) -> 
     elif service == "stepfunctions":
         target = p.get("stateMachineArn") or p.get("executionArn") or p.get("_stateMachineArn")
         resources = [str(target)] if target else ["*"]
+    elif service == "iam" and p.get("PolicySourceArn"):
+        resources = [str(p["PolicySourceArn"])]
+    elif service == "service-quotas" and p.get("ServiceCode") and p.get("QuotaCode"):
+        resources = [f"arn:aws:servicequotas:{region}:{account}:{p['ServiceCode']}/{p['QuotaCode']}"]
+    elif service == "ecs" and p.get("service"):
+        resources = [_ecs_service_arn(str(p.get("cluster") or "default"), str(p["service"]), region, account)]
+    elif service == "elasticache" and op == "FailoverGlobalReplicationGroup":
+        resources = [
+            f"arn:aws:elasticache::{account}:globalreplicationgroup:{p.get('GlobalReplicationGroupId')}",
+            f"arn:aws:elasticache:{p.get('PrimaryRegion') or region}:{account}:replicationgroup:"
+            f"{p.get('PrimaryReplicationGroupId')}",
+        ]
+    elif service == "lambda" and op in ("UpdateEventSourceMapping", "GetEventSourceMapping") and p.get("UUID"):
+        resources = [f"arn:aws:lambda:{region}:{account}:event-source-mapping:{p['UUID']}"]
+        function_arn = _mapping_function(str(p["UUID"]), region, account)
+        if function_arn:
+            context["lambda:FunctionArn"] = [function_arn]
+    elif service == "application-autoscaling" and p.get("ResourceId"):
+        # AWS names a scalable target by an id it generates; the simulated one is derived from the target
+        import hashlib
+
+        ident = hashlib.sha256(f"{p.get('ServiceNamespace')}|{p['ResourceId']}|{p.get('ScalableDimension')}".encode())
+        resources = [f"arn:aws:application-autoscaling:{region}:{account}:scalable-target/{ident.hexdigest()[:28]}"]
     elif service == "sns":
         resources = [str(p.get("TopicArn") or p.get("TargetArn") or "*")]
     elif service == "sqs":

@@ -62,7 +62,7 @@ def timing_for(group: Group, request: FailoverRequest, wait_scale: float) -> dic
         "confirmation_seconds": int(confirm * wait_scale),
         "verify_interval_seconds": int(group.verification.interval_seconds * wait_scale),
         # a scaled-down drill still gives its approver a few seconds to answer
-        "approval_timeout_seconds": max(5, int(group.safety.approval.timeout_seconds * wait_scale)),
+        "approval_timeout_seconds": max(15, int(group.safety.approval.timeout_seconds * wait_scale)),
     }
 
 
