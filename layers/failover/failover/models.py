@@ -135,6 +135,8 @@ class ActionResult(Contract):
     changes: list[str] = Field(default_factory=list)
     undo: list[dict[str, Any]] = Field(default_factory=list)
     error: str | None = None
+    #: a change that running the action backwards cannot reverse: what re-protects the side it left
+    one_way: str | None = None
     plane: str | None = None
     region: str | None = None
     started_at: str = Field(default_factory=iso)
