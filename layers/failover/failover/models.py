@@ -53,12 +53,13 @@ class Source(StrEnum):
     ALARM = "alarm"
     HEALTH_CHECK = "health_check"
     RDS_EVENT = "rds_event"
+    HEALTH_EVENT = "health_event"
     MANUAL = "manual"
     DRILL = "drill"
 
 
 #: sources that act without a person: deduplicated into incidents, confirmed after a wait, subject to cooldown
-AUTOMATIC_SOURCES = frozenset({Source.ALARM, Source.HEALTH_CHECK, Source.RDS_EVENT})
+AUTOMATIC_SOURCES = frozenset({Source.ALARM, Source.HEALTH_CHECK, Source.RDS_EVENT, Source.HEALTH_EVENT})
 
 
 class Trigger(Contract):
