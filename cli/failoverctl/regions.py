@@ -157,6 +157,24 @@ def delivery_findings(plan: Plan) -> list[Finding]:
                         f"or to {FORWARDER_HOME} behind the forwarder",
                     )
                 )
+        if group.triggers.health_services and group.primary.region != home:
+            out.append(
+                Finding(
+                    group=group.name,
+                    stage="trigger",
+                    action=",".join(group.triggers.health_services),
+                    plane="event",
+                    service="events",
+                    api="EventBridge delivery",
+                    region=group.primary.region,
+                    severity="warning",
+                    message=f"AWS Health events for {group.primary.region} reach only that region's event bus; "
+                    f"the stack runs in {home} and sees them only through templates/aws-health-forwarder.yaml "
+                    f"deployed in {group.primary.region} (TargetRegion={home}, HealthServices including "
+                    f"{','.join(group.triggers.health_services)})",
+                    alternative="keep a trigger alarm as well: AWS Health reports an outage after it has begun",
+                )
+            )
         if group.triggers.rds_source_ids and group.primary.region != home and not group.triggers.alarms:
             out.append(
                 Finding(
