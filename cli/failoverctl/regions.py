@@ -26,6 +26,7 @@ from failoverctl.template import ROOT, Resolver, load_template, matches
 
 FORWARDER_TEMPLATE = ROOT / "templates" / "health-alarm-forwarder.yaml"
 FORWARDER_HOME = "us-east-1"
+HEALTH_FORWARDER_TEMPLATE = ROOT / "templates" / "aws-health-forwarder.yaml"
 
 
 def stack_region(group: Group, direction: str = "failover") -> str:
@@ -42,6 +43,7 @@ class Forwarder:
     target_region: str
     alarm_names: tuple[str, ...]
     pattern: dict[str, Any] = field(hash=False, compare=False)
+    name: str = "health-alarm-forwarder"
 
     def forwards(self, event: dict[str, Any], stack_region: str) -> bool:
         return (
@@ -80,13 +82,35 @@ def forwarder(
     )
 
 
+def health_forwarder(target_region: str, services: list[str], region: str) -> Forwarder:
+    """``templates/aws-health-forwarder.yaml`` deployed in ``region`` (a primary region), as resolved."""
+    template = load_template(HEALTH_FORWARDER_TEMPLATE)
+    resolver = Resolver(
+        template, parameters={"TargetRegion": target_region, "HealthServices": list(services) or [""]}, region=region
+    )
+    props = template["Resources"]["ForwardHealthEvents"]["Properties"]
+    target = str(resolver.resolve(props["Targets"][0]["Arn"]))
+    return Forwarder(
+        region=region,
+        target_region=target.split(":")[3],
+        alarm_names=(),
+        pattern=resolver.resolve(props["EventPattern"]),
+        name="aws-health-forwarder",
+    )
+
+
 def default_forwarders(plan: Plan, region: str) -> list[Forwarder]:
     """What the README tells a user to deploy: the us-east-1 forwarder for the plan's us-east-1 trigger
-    alarms, when the stack runs in another region."""
-    if region == FORWARDER_HOME:
-        return []
+    alarms, when the stack runs in another region; and the AWS Health forwarder in each primary region
+    (other than the stack's) of a group that names ``health_services``."""
+    out: list[Forwarder] = []
     names = sorted({a.name for g in plan.groups for a in g.triggers.alarms if a.region == FORWARDER_HOME})
-    return [forwarder(region, names)] if names else []
+    if region != FORWARDER_HOME and names:
+        out.append(forwarder(region, names))
+    services = sorted({s for g in plan.groups for s in g.triggers.health_services})
+    primaries = sorted({g.primary.region for g in plan.groups if g.triggers.health_services} - {region})
+    out.extend(health_forwarder(region, services, primary) for primary in primaries)
+    return out
 
 
 def delivery_findings(plan: Plan) -> list[Finding]:
@@ -133,6 +157,24 @@ def delivery_findings(plan: Plan) -> list[Finding]:
                         f"or to {FORWARDER_HOME} behind the forwarder",
                     )
                 )
+        if group.triggers.health_services and group.primary.region != home:
+            out.append(
+                Finding(
+                    group=group.name,
+                    stage="trigger",
+                    action=",".join(group.triggers.health_services),
+                    plane="event",
+                    service="events",
+                    api="EventBridge delivery",
+                    region=group.primary.region,
+                    severity="warning",
+                    message=f"AWS Health events for {group.primary.region} reach only that region's event bus; "
+                    f"the stack runs in {home} and sees them only through templates/aws-health-forwarder.yaml "
+                    f"deployed in {group.primary.region} (TargetRegion={home}, HealthServices including "
+                    f"{','.join(group.triggers.health_services)})",
+                    alternative="keep a trigger alarm as well: AWS Health reports an outage after it has begun",
+                )
+            )
         if group.triggers.rds_source_ids and group.primary.region != home and not group.triggers.alarms:
             out.append(
                 Finding(

@@ -256,6 +256,32 @@ def test_status_shows_side_lock_pause_and_last_incident(
     assert "last incident: web-failover-1 succeeded" in text
 
 
+def test_status_says_which_one_way_actions_ran_and_what_re_protection_needs(
+    ops_world: OpsWorld, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given web failed over by promoting its replica, recorded as one-way
+    entry = {
+        "name": "web-db",
+        "action": "rds_promote_replica",
+        "from_side": "primary",
+        "to_side": "secondary",
+        "incident_id": "web-failover-1",
+        "reprotect": "recreate web-db as a replica of web-db-replica",
+    }
+    ops_world.store.set_active("web", "secondary", "web-failover-1", failover=True)
+    ops_world.store.record_one_way("web", entry)
+    # When status runs
+    code, body = run(capsys, "status")
+    # Then the group lists it, as JSON and as text
+    assert code == 0
+    [web] = body["groups"]
+    assert web["one_way"] == [entry]
+    assert main(["status", "--stack", STACK]) == 0
+    text = capsys.readouterr().out
+    assert "one-way: rds_promote_replica web-db ran in web-failover-1" in text
+    assert "the primary side needs re-protection before traffic returns: recreate web-db as a replica" in text
+
+
 # ---------------------------------------------------------------- history
 
 

@@ -73,7 +73,12 @@ def test_plan_lint_reports_a_trigger_no_forwarder_can_bring(tmp_path: Path, caps
     example = load_plan_text((ROOT / "plans" / "example.yaml").read_text(), "example.yaml")
     warned = delivery_findings(example)
     assert warned and {f.severity for f in warned} == {"warning"}
-    assert all("health-alarm-forwarder" in f.message for f in warned)
+    alarms = [f for f in warned if f.action != "EC2,ELASTICLOADBALANCING"]
+    assert alarms and all("health-alarm-forwarder" in f.message for f in alarms)
+    # and web's AWS Health services, emitted in us-east-1, need the AWS Health forwarder there
+    [health] = [f for f in warned if f.action == "EC2,ELASTICLOADBALANCING"]
+    assert (health.group, health.region) == ("web", "us-east-1")
+    assert "templates/aws-health-forwarder.yaml deployed in us-east-1 (TargetRegion=us-west-2" in health.message
     assert stack_region(example.group("web")) == "us-west-2"
 
 

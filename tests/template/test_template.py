@@ -31,6 +31,8 @@ EXPECTED_RULE = {
     "rds_cluster_failover.json": "RdsEventRule",
     "rds_instance_failure.json": "RdsEventRule",
     "rds_instance_backup.json": None,
+    "health_public_issue.json": "HealthEventRule",
+    "health_account_specific_issue.json": "HealthEventRule",
 }
 
 
@@ -105,6 +107,23 @@ def test_optional_rules_follow_their_parameters(template: dict[str, Any]) -> Non
     ok_event = json.loads((EVENTS / "cloudwatch_alarm_ok.json").read_text())
     failback = [r for r in rules(template, resolver(template, AutoFailback="true")) if r.name == "AutoFailbackRule"]
     assert matches(failback[0].pattern, ok_event)
+
+
+def test_the_health_rule_follows_the_plan_s_services_and_regions(template: dict[str, Any]) -> None:
+    event = json.loads((EVENTS / "health_public_issue.json").read_text())
+    off = {r.name for r in rules(template, resolver(template, HealthServices=[""], HealthRegions=[""]))}
+    assert "HealthEventRule" not in off
+    for params, matched in (
+        ({"HealthServices": ["EC2"], "HealthRegions": ["us-east-1"]}, True),
+        ({"HealthServices": ["RDS"], "HealthRegions": ["us-east-1"]}, False),
+        ({"HealthServices": ["EC2"], "HealthRegions": ["eu-west-1"]}, False),
+    ):
+        [rule] = [r for r in rules(template, resolver(template, **params)) if r.name == "HealthEventRule"]
+        assert matches(rule.pattern, event) is matched, params
+    scheduled = json.loads(json.dumps(event))
+    scheduled["detail"]["eventTypeCategory"] = "scheduledChange"
+    [rule] = [r for r in rules(template, resolver(template)) if r.name == "HealthEventRule"]
+    assert not matches(rule.pattern, scheduled)
 
 
 def test_table_has_pitr_ttl_and_the_key_schema_the_store_uses(template: dict[str, Any]) -> None:

@@ -272,3 +272,14 @@ def test_write_report_uploads_both_formats(aws: None) -> None:
 @pytest.mark.parametrize("value", [None, "", "not a time", 12])
 def test_parse_time_is_lenient(value: Any) -> None:
     assert parse_time(value) is None
+
+
+def test_a_one_way_action_says_what_re_protection_needs() -> None:
+    # Given a promotion among the changes, and a route53 change that is not one-way
+    state = copy.deepcopy(STATE)
+    promoted = action("database", "orders-db", "2026-01-01T00:01:00.000Z", "2026-01-01T00:02:00.000Z")
+    promoted.update(action="rds_promote_replica", one_way="recreate orders-db as a replica of orders-db-replica")
+    state["cursor"]["completed"].append(promoted)
+    # Then both renderings say it, once
+    for page in (report.render_markdown(state, TIMELINE), report.render_html(state, TIMELINE)):
+        assert page.count("re-protection needs: recreate orders-db as a replica of orders-db-replica") == 1

@@ -79,6 +79,7 @@ def run_status(args: argparse.Namespace) -> int:
                 "enabled": model.enabled if model else None,
                 "lock": _lock_view(store.lock(name)),
                 "last_failover_at": state.get("last_failover_at"),
+                "one_way": state.get("one_way") or [],
                 "last_incident": _incident_view(incidents[0]) if incidents else None,
             }
         )
@@ -108,6 +109,12 @@ def run_status(args: argparse.Namespace) -> int:
         )
         print(f"  {row['group']}: on {row['active_side']}, {pause_text}, lock {lock_text}")
         print(f"      last incident: {last_text}")
+        for entry in row["one_way"]:
+            print(
+                f"      one-way: {entry.get('action')} {entry.get('name')} ran in {entry.get('incident_id')}: "
+                f"the {entry.get('from_side')} side needs re-protection before traffic returns: "
+                f"{entry.get('reprotect')}"
+            )
     return 0
 
 

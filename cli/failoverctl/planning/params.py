@@ -14,6 +14,8 @@ from failover.plan import Plan
 LIST_PARAMETERS = (
     "TriggerAlarmNames",
     "RdsSourceIds",
+    "HealthServices",
+    "HealthRegions",
     "HostedZoneIds",
     "RecordNames",
     "HealthCheckIds",
@@ -32,7 +34,7 @@ LIST_PARAMETERS = (
     "ConsumerFunctionArns",
 )
 #: parameters whose empty value is "" rather than "none" (they feed rule patterns, not policies)
-EMPTY_AS_BLANK = {"TriggerAlarmNames", "RdsSourceIds"}
+EMPTY_AS_BLANK = {"TriggerAlarmNames", "RdsSourceIds", "HealthServices", "HealthRegions"}
 
 
 def _cluster_arn(region: str, account: str, identifier: str) -> str:
@@ -44,6 +46,9 @@ def template_parameters(plan: Plan, account: str = "*") -> dict[str, list[str]]:
     for group in plan.groups:
         out["TriggerAlarmNames"].update(a.name for a in group.triggers.alarms)
         out["RdsSourceIds"].update(group.triggers.rds_source_ids)
+        if group.triggers.health_services:
+            out["HealthServices"].update(group.triggers.health_services)
+            out["HealthRegions"].add(group.primary.region)
         for _stage, _name, spec in group.iter_actions():
             kind = spec.type
             if kind == "route53_records":

@@ -14,6 +14,7 @@ SCENARIO_MODULES = [
     "failoverctl.scenarios.notifications",
     "failoverctl.scenarios.faults",
     "failoverctl.scenarios.readiness",
+    "failoverctl.scenarios.one_way",
 ]
 
 for _name in SCENARIO_MODULES:

@@ -82,6 +82,12 @@ def _follow(scenario: Scenario, world: World, group: Group) -> Expect:
         from failoverctl.scenarios.faults import affected_groups
 
         return dataclasses.replace(expect, executions=len(affected_groups(world)))
+    if scenario.name == "failback-after-promotion":
+        from failoverctl.scenarios.one_way import applies
+
+        if not applies(group):  # nothing one-way to fail back through: the scenario sends nothing
+            return Expect(end_state=None, outcome=None, active_after=None, executions=0)
+        return expect
     if scenario.name == "rate-limit":
         return dataclasses.replace(expect, executions=len(world.plan.groups))
     if scenario.name in ON_RECORDS and not _has_records(group):

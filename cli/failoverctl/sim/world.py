@@ -627,7 +627,7 @@ class World:
                         f"{', '.join(r.name for r in matched)} never see it: nothing happens"
                     )
                 return result
-            forwarded_by = f"health-alarm-forwarder ({via.region} -> {via.target_region})"
+            forwarded_by = f"{via.name} ({via.region} -> {via.target_region})"
         result = RouteResult(event=event, rules=[r.name for r in matched], forwarded_by=forwarded_by)
         for rule in matched:
             inv = self.lambdas.invoke(rule.target, event)

@@ -5,6 +5,9 @@ Sources:
   alarms on the Route 53 ``HealthCheckStatus`` metric (those live in us-east-1);
 - ``aws.rds`` / ``RDS DB Instance Event`` and ``RDS DB Cluster Event`` in the failure or failover
   categories, for the source identifiers a group names;
+- ``aws.health`` / ``AWS Health Event``: open ``issue`` events (public or account-specific) for a
+  service a group names in ``triggers.health_services``, in the group's primary region; every group
+  that matches gets its own request;
 - ``failover.manual`` / ``Failover Requested``: a person (``failoverctl failover``) or a runbook;
 - ``failover.drill`` / ``Failover Requested``: a rehearsal (always a dry run unless it says otherwise).
 """
@@ -13,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from email.utils import parsedate_to_datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -27,6 +31,8 @@ MANUAL_SOURCE = "failover.manual"
 DRILL_SOURCE = "failover.drill"
 RDS_DETAIL_TYPES = {"RDS DB Instance Event", "RDS DB Cluster Event"}
 RDS_CATEGORIES = {"failure", "failover"}
+HEALTH_SOURCE = "aws.health"
+HEALTH_DETAIL_TYPE = "AWS Health Event"
 
 
 @dataclass(frozen=True)
@@ -62,6 +68,31 @@ class RdsDetail(_Loose):
     source_arn: str | None = Field(default=None, alias="SourceArn")
     message: str | None = Field(default=None, alias="Message")
     event_id: str | None = Field(default=None, alias="EventID")
+
+
+class HealthDescription(_Loose):
+    language: str | None = None
+    latest_description: str | None = Field(default=None, alias="latestDescription")
+
+
+class HealthDetail(_Loose):
+    """The ``detail`` of an AWS Health event (public and account-specific shapes)."""
+
+    event_arn: str = Field(alias="eventArn", min_length=1)
+    service: str = Field(min_length=1)
+    event_type_code: str = Field(alias="eventTypeCode", min_length=1)
+    event_type_category: str = Field(alias="eventTypeCategory", min_length=1)
+    event_scope_code: str | None = Field(default=None, alias="eventScopeCode")
+    status_code: str | None = Field(default=None, alias="statusCode")
+    event_region: str | None = Field(default=None, alias="eventRegion")
+    start_time: str | None = Field(default=None, alias="startTime")
+    event_description: list[HealthDescription] = Field(default_factory=list, alias="eventDescription")
+    affected_entities: list[dict[str, Any]] = Field(default_factory=list, alias="affectedEntities")
+
+    def description(self) -> str:
+        english = [d for d in self.event_description if (d.language or "en_US").startswith("en")]
+        chosen = (english or self.event_description or [HealthDescription()])[0]
+        return (chosen.latest_description or self.event_type_code)[:1000]
 
 
 class RequestDetail(_Loose):
@@ -116,8 +147,24 @@ class EventBridgeModel(BaseModel):
     replay_name: str | None = Field(default=None, alias="replay-name")
 
 
+def parse_events(event: Any, plan: Plan) -> list[FailoverRequest] | Ignored:
+    """Every request one event makes (an AWS Health event can concern several groups), or why none."""
+    if isinstance(event, dict) and event.get("source") == HEALTH_SOURCE:
+        try:
+            envelope = EventBridgeModel.model_validate(event)
+        except ValidationError as err:
+            return Ignored("malformed", f"not an EventBridge event ({_short(err)})")
+        if envelope.detail_type == HEALTH_DETAIL_TYPE:
+            return _from_health(envelope, plan)
+    parsed = parse_event(event, plan)
+    return parsed if isinstance(parsed, Ignored) else [parsed]
+
+
 def parse_event(event: Any, plan: Plan) -> FailoverRequest | Ignored:
-    """Normalise one EventBridge event. Never raises on bad input: returns ``Ignored`` with the reason."""
+    """Normalise one EventBridge event. Never raises on bad input: returns ``Ignored`` with the reason.
+
+    An AWS Health event gives the request of the first group it concerns (``parse_events`` gives all).
+    """
     if not isinstance(event, dict):
         return Ignored("malformed", f"an event is a JSON object, got {type(event).__name__}")
     try:
@@ -132,6 +179,9 @@ def parse_event(event: Any, plan: Plan) -> FailoverRequest | Ignored:
         return _from_rds(envelope, plan)
     if source in (MANUAL_SOURCE, DRILL_SOURCE) and detail_type == REQUEST_DETAIL_TYPE:
         return _from_request(envelope, plan)
+    if source == HEALTH_SOURCE and detail_type == HEALTH_DETAIL_TYPE:
+        found = _from_health(envelope, plan)
+        return found if isinstance(found, Ignored) else found[0]
     return Ignored("unsupported_event", f"no handling for source '{source}' detail-type '{detail_type}'")
 
 
@@ -212,6 +262,61 @@ def _from_rds(envelope: EventBridgeModel, plan: Plan) -> FailoverRequest | Ignor
         dry_run=group.safety.dry_run,
         requested_by="automation",
     )
+
+
+def _from_health(envelope: EventBridgeModel, plan: Plan) -> list[FailoverRequest] | Ignored:
+    try:
+        detail = HealthDetail.model_validate(envelope.detail)
+    except ValidationError as err:
+        return Ignored("malformed", f"AWS Health event without the expected detail ({_short(err)})")
+    region = detail.event_region or envelope.region
+    service = detail.service.upper()
+    what = f"AWS Health {detail.event_type_code} ({service}, {region})"
+    if detail.event_type_category != "issue":
+        return Ignored("health_category_ignored", f"{what} is a {detail.event_type_category}, not an issue")
+    if (detail.status_code or "open") != "open":
+        return Ignored("health_status_ignored", f"{what} is {detail.status_code}: only an open issue starts a failover")
+    groups = plan.groups_for_health(region, service)
+    if not groups:
+        return Ignored(
+            "unknown_health_event",
+            f"{what}: no group has its primary in {region} and names {service} in health_services",
+        )
+    scope = detail.event_scope_code or "PUBLIC"
+    entities = [str(e.get("entityValue")) for e in detail.affected_entities if e.get("entityValue")]
+    reason = f"{what}, {scope}: {detail.description()}"
+    if entities:
+        reason += f" (affected: {', '.join(entities[:10])})"
+    return [
+        FailoverRequest(
+            request_id=f"{envelope.id}-{group.name}" if len(groups) > 1 else envelope.id,
+            group=group.name,
+            direction=Direction.FAILOVER,
+            source=Source.HEALTH_EVENT,
+            trigger=Trigger(
+                state="EVENT",
+                reason=reason[:2000],
+                region=region,
+                account=envelope.account,
+                time=_health_time(detail.start_time) or envelope.time.isoformat(),
+                event_id=detail.event_arn,
+                source_identifier=detail.event_type_code,
+            ),
+            dry_run=group.safety.dry_run,
+            requested_by="automation",
+        )
+        for group in groups
+    ]
+
+
+def _health_time(value: str | None) -> str | None:
+    """AWS Health writes ``startTime`` as an RFC 1123 date (``Wed, 31 Jan 2024 20:10:00 GMT``)."""
+    if not value:
+        return None
+    try:
+        return iso(parsedate_to_datetime(value))
+    except (TypeError, ValueError, IndexError):
+        return None
 
 
 def _from_request(envelope: EventBridgeModel, plan: Plan) -> FailoverRequest | Ignored:

@@ -53,12 +53,13 @@ class Source(StrEnum):
     ALARM = "alarm"
     HEALTH_CHECK = "health_check"
     RDS_EVENT = "rds_event"
+    HEALTH_EVENT = "health_event"
     MANUAL = "manual"
     DRILL = "drill"
 
 
 #: sources that act without a person: deduplicated into incidents, confirmed after a wait, subject to cooldown
-AUTOMATIC_SOURCES = frozenset({Source.ALARM, Source.HEALTH_CHECK, Source.RDS_EVENT})
+AUTOMATIC_SOURCES = frozenset({Source.ALARM, Source.HEALTH_CHECK, Source.RDS_EVENT, Source.HEALTH_EVENT})
 
 
 class Trigger(Contract):
@@ -135,6 +136,8 @@ class ActionResult(Contract):
     changes: list[str] = Field(default_factory=list)
     undo: list[dict[str, Any]] = Field(default_factory=list)
     error: str | None = None
+    #: a change that running the action backwards cannot reverse: what re-protects the side it left
+    one_way: str | None = None
     plane: str | None = None
     region: str | None = None
     started_at: str = Field(default_factory=iso)

@@ -18,7 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from failover.actions.specs import REGION_RE, ActionSpec
 from failover.errors import PlanError, UnknownGroupError
@@ -51,6 +51,16 @@ class Triggers(PlanModel):
 
     alarms: list[AlarmRef] = Field(default_factory=list)
     rds_source_ids: list[str] = Field(default_factory=list)
+    #: AWS Health service codes (``EC2``, ``RDS``, ``ELASTICLOADBALANCING``...) whose open ``issue`` events
+    #: in the primary's region start a failover
+    health_services: list[Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9_]{1,39}$")]] = Field(default_factory=list)
+
+    @field_validator("health_services")
+    @classmethod
+    def _distinct_services(cls, services: list[str]) -> list[str]:
+        if len(set(services)) != len(services):
+            raise ValueError("health_services names a service twice")
+        return services
 
 
 class Replication(PlanModel):
@@ -237,6 +247,10 @@ class Plan(PlanModel):
                 if alarm.name == alarm_name and (region is None or alarm.region == region):
                     return group
         return None
+
+    def groups_for_health(self, region: str, service: str) -> list[Group]:
+        """Groups whose primary is in ``region`` and whose triggers name the AWS Health ``service``."""
+        return [g for g in self.groups if g.primary.region == region and service in g.triggers.health_services]
 
     def group_for_rds_source(self, source_id: str) -> Group | None:
         for group in self.groups:

@@ -276,6 +276,10 @@ def render_markdown(
         ]
         out += [f"- change: {_md(c)}" for c in (a.get("changes") or [])]
         out += ["- undo:", "", _md_block(a.get("undo") or [])] if a.get("undo") else ["- undo: nothing to undo"]
+        if a.get("one_way") and a.get("status") == "changed":
+            out.append(
+                f"- **one-way**: running it backwards does not undo it; re-protection needs: {_md(a['one_way'])}"
+            )
         out.append("")
     out += ["## Verification", ""]
     if not f.verifications:
@@ -475,6 +479,8 @@ def render_html(
         for a in f.actions:
             changes = "".join(f"<li>{_h(c)}</li>" for c in (a.get("changes") or []))
             undo = _pre(a.get("undo") or []) if a.get("undo") else "nothing to undo"
+            if a.get("one_way") and a.get("status") == "changed":
+                undo += f"<p><strong>One-way</strong>: re-protection needs: {_h(a['one_way'])}</p>"
             parts.append(
                 _row(
                     _h(a.get("stage") or "-"),

@@ -139,7 +139,13 @@ class AuroraGlobal(Action[AuroraGlobalSpec]):
             )
             return planned[0]
 
-        return Change(f"writer {writer}", planned, do_change, undo=undo, region=target.region)
+        one_way = (
+            f"{source.cluster_arn} ({source.region}) lost what had not replicated: it must rejoin "
+            f"{self.spec.global_cluster_identifier} as a secondary and be in sync before traffic returns to it"
+            if data_loss
+            else None
+        )
+        return Change(f"writer {writer}", planned, do_change, undo=undo, region=target.region, one_way=one_way)
 
     # -- verifying ----------------------------------------------------------------------
 

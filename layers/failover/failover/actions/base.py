@@ -68,6 +68,8 @@ class Change:
     make: Callable[[], str]
     undo: list[dict[str, Any]] = field(default_factory=list)
     region: str | None = None
+    #: set when the change cannot be reversed by running the action backwards: what re-protects the side left
+    one_way: str | None = None
 
 
 @dataclass
@@ -80,6 +82,7 @@ class Done:
     undo: list[dict[str, Any]] = field(default_factory=list)
     region: str | None = None
     error: str | None = None
+    one_way: str | None = None
 
 
 @dataclass
@@ -162,6 +165,7 @@ class Action(ABC, Generic[S]):
             changes=outcome.changes,
             undo=outcome.undo,
             error=outcome.error,
+            one_way=outcome.one_way,
             plane=self.plane,
             region=outcome.region,
             started_at=started_at,
@@ -181,9 +185,17 @@ class Action(ABC, Generic[S]):
                 changes=change.planned,
                 undo=change.undo,
                 region=change.region,
+                one_way=change.one_way,
             )
         detail = change.make()
-        return Done(ActionStatus.CHANGED, detail, changes=change.planned, undo=change.undo, region=change.region)
+        return Done(
+            ActionStatus.CHANGED,
+            detail,
+            changes=change.planned,
+            undo=change.undo,
+            region=change.region,
+            one_way=change.one_way,
+        )
 
     def safe_verify(self, ctx: ActionContext) -> list[Check]:
         """Verify, turning AWS errors into a failed check rather than an exception."""

@@ -251,8 +251,17 @@ class RdsPromoteReplica(Action[RdsPromoteReplicaSpec]):
                 rds.promote_read_replica(DBInstanceIdentifier=target.identifier)
             return planned[0]
 
+        one_way = (
+            f"{source.kind} {source.identifier} ({source.region}) no longer replicates: recreate it as a replica of "
+            f"{target.identifier} and let it catch up before traffic returns to it"
+        )
         return Change(
-            f"{target.identifier} is a standalone writer", planned, do_change, undo=undo, region=target.region
+            f"{target.identifier} is a standalone writer",
+            planned,
+            do_change,
+            undo=undo,
+            region=target.region,
+            one_way=one_way,
         )
 
     def verify(self, ctx: ActionContext) -> list[Check]:

@@ -5,7 +5,8 @@ Keys (``pk`` / ``sk``, TTL attribute ``expires_at`` in epoch seconds):
 =========================  ===============================  ==========================================
 pk                         sk                               what
 =========================  ===============================  ==========================================
-``GROUP#<group>``          ``STATE``                        active side, last failover, pause flag
+``GROUP#<group>``          ``STATE``                        active side, last failover, pause flag,
+                                                            one-way actions that ran (``one_way``)
 ``GROUP#<group>``          ``LOCK``                         the group lock: owner, incident, expiry
 ``GROUP#<group>``          ``CLAIM#<direction>``            the open incident of a group (dedupe)
 ``GROUP#<group>``          ``INCIDENT#<started>#<id>``      one incident's summary (history)
@@ -106,6 +107,42 @@ class Store:
             UpdateExpression=expr,
             ExpressionAttributeNames=names,
             ExpressionAttributeValues=values,
+        )
+
+    def one_way(self, group: str) -> list[dict[str, Any]]:
+        """The one-way actions that ran for ``group`` and whose side left is not re-protected yet."""
+        entries: list[dict[str, Any]] = self.group_state(group).get("one_way") or []
+        return entries
+
+    def record_one_way(self, group: str, entry: Mapping[str, Any]) -> None:
+        """Record a one-way action that ran (``name``, ``from_side``, ``to_side``, ``reprotect``, ...).
+
+        It replaces the same action's earlier entry, and entries whose side left is the side this one
+        moved to: moving there again is the re-protection they asked for, already verified by the gate.
+        """
+        kept = [
+            e
+            for e in self.one_way(group)
+            if e.get("name") != entry.get("name") and e.get("from_side") != entry.get("to_side")
+        ]
+        self.table.update_item(
+            Key={"pk": f"GROUP#{group}", "sk": "STATE"},
+            UpdateExpression="SET #o = :o",
+            ExpressionAttributeNames={"#o": "one_way"},
+            ExpressionAttributeValues={":o": _dynamo([*kept, dict(entry)])},
+        )
+
+    def clear_one_way(self, group: str, side: str) -> None:
+        """Forget the one-way actions that left ``side``: traffic is back on it after its re-protection."""
+        entries = self.one_way(group)
+        kept = [e for e in entries if e.get("from_side") != side]
+        if len(kept) == len(entries):
+            return
+        self.table.update_item(
+            Key={"pk": f"GROUP#{group}", "sk": "STATE"},
+            UpdateExpression="SET #o = :o",
+            ExpressionAttributeNames={"#o": "one_way"},
+            ExpressionAttributeValues={":o": _dynamo(kept)},
         )
 
     def set_paused(self, group: str | None, paused: bool, by: str, reason: str = "") -> None:

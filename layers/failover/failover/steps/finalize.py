@@ -46,6 +46,8 @@ def finalize(
         # lists each change and its undo (the automation never rolls back on its own)
         store.set_active(group.name, "mixed", incident_id, failover=False)
 
+    one_way = _record_one_way(store, group.name, state, incident_id, target, outcome=outcome, dry_run=dry_run)
+
     released = store.release_lock(group.name, data.execution_id)
     if outcome in ("skipped", "denied") or dry_run:
         store.release_rate_slot(incident_id)
@@ -73,6 +75,7 @@ def finalize(
         "time_to_recovery_seconds": ttr,
         "rto_objective_seconds": group.rto_objective_seconds,
         "lock_released": released,
+        "one_way": one_way,
     }
     if report_bucket and clients is not None:
         summary["report"] = _write_report(
@@ -107,6 +110,36 @@ def _write_report(
     except (ClientError, BotoCoreError) as err:
         logger.warning("incident report not written", extra={"bucket": bucket, "error": str(err)})
         return None
+
+
+def _record_one_way(
+    store: Store, group: str, state: ExecutionState, incident_id: str, target: str, *, outcome: str, dry_run: bool
+) -> list[dict[str, Any]]:
+    """Record the one-way actions this run made; a run that reached a side again forgets what left it.
+
+    Returns what the group has outstanding afterwards (the status, the summary and the report show it).
+    """
+    if dry_run:
+        return store.one_way(group)
+    source = "primary" if target == "secondary" else "secondary"
+    if outcome == "succeeded":
+        store.clear_one_way(group, target)
+    for result in state.changed():
+        if result.one_way:
+            store.record_one_way(
+                group,
+                {
+                    "name": result.name,
+                    "action": result.action,
+                    "target": result.target,
+                    "from_side": source,
+                    "to_side": target,
+                    "incident_id": incident_id,
+                    "at": result.finished_at,
+                    "reprotect": result.one_way,
+                },
+            )
+    return store.one_way(group)
 
 
 def _metric_outcome(outcome: str, decision: Decision | None) -> str:

@@ -21,7 +21,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from failover.config import Env
-from failover.events import Ignored, parse_event
+from failover.events import Ignored, parse_events
 from failover.infra.clients import Clients
 from failover.infra.store import Store
 from failover.models import AUTOMATIC_SOURCES, Direction, FailoverRequest, Source
@@ -74,10 +74,13 @@ class Trigger:
         self.store = store or Store(env.table_name, clients)
 
     def handle(self, event: Any) -> TriggerResult:
-        parsed = parse_event(event, self.plan)
+        parsed = parse_events(event, self.plan)
         if isinstance(parsed, Ignored):
             return self._ignored(parsed, event)
-        return self._start(parsed)
+        results = [self._start(request) for request in parsed]
+        if len(results) > 1:  # an AWS Health event concerning several groups: one incident each
+            results[0].extra["other_groups"] = [r.to_json() for r in results[1:]]
+        return results[0]
 
     # ------------------------------------------------------------------------------------
 

@@ -11,6 +11,10 @@ Order of the checks, and what a failure means:
 7. approval policy (``never`` / ``always`` / ``conditional``) ................... approval
 8. group lock (DynamoDB conditional write, owner = the execution, with expiry) ... skip when held
 9. global rate limit (N failovers per window, across groups) .................... approval
+
+Before the anti-flap check, traffic going back to a side that a one-way action left (a promoted
+replica, a global-cluster failover with data loss) needs that side re-protected
+(``checks/reprotection.py``): an automatic request is refused, a person's needs approval.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from failover.actions import build_action
 from failover.actions.context import context_for
 from failover.checks.health import side_healthy, trigger_still_firing
 from failover.checks.replication_lag import replication_lag
+from failover.checks.reprotection import reprotection
 from failover.config import Env
 from failover.errors import ActionError
 from failover.infra import metrics as fmetrics
@@ -161,6 +166,16 @@ class Gate:
             )
             return decide(Outcome.SKIP, "automatic failback is off for this group")
 
+        # one-way doors: the side traffic returns to must be re-protected first
+        one_way_reason = None
+        protected = reprotection(group, list(state.get("one_way") or []), target, self.clients)
+        if protected is not None:
+            checks.append(protected)
+            if not protected.ok:
+                if automatic:
+                    return decide(Outcome.SKIP, f"refusing to send traffic back: {protected.detail}")
+                one_way_reason = protected.detail
+
         # 2. anti-flap
         firing = trigger_still_firing(request, group, self.clients)
         checks.append(firing)
@@ -200,6 +215,9 @@ class Gate:
             active = already.values["observed"]
 
         outcome, reasons = Outcome.PROCEED, []
+        if one_way_reason:
+            outcome = Outcome.APPROVAL
+            reasons.append(one_way_reason)
 
         # 6. data safety
         lag = replication_lag(group, self.clients)
