@@ -33,20 +33,9 @@ def _spec(group: Group, kind: str) -> Any:
     return next((spec for _stage, _name, spec in group.iter_actions() if spec.type == kind), None)
 
 
-def _slack_secret(world: World) -> str:
-    arn = os.environ.get("SLACK_WEBHOOK_SECRET_ARN", "")
-    if arn:
-        return arn
-    arn = world.clients.get("secretsmanager").create_secret(Name="failover-drill-slack-webhook", SecretString="{}")[
-        "ARN"
-    ]
-    world._set_env({"SLACK_WEBHOOK_SECRET_ARN": arn})
-    return str(arn)
-
-
 def drift(world: World, group: Group, ctx: Context) -> set[str]:
     """Break one thing of each kind the group's plan has (after the intact world was evaluated); the kinds broken."""
-    broken = {"sns_topic", "slack_secret"}
+    broken = {"sns_topic"}
     alarms = [*group.secondary.alarms, *group.primary.alarms, *group.triggers.alarms]
     if alarms:
         world.clients.get("cloudwatch", alarms[0].region).delete_alarms(AlarmNames=[alarms[0].name])
@@ -74,9 +63,12 @@ def drift(world: World, group: Group, ctx: Context) -> set[str]:
         world.set_replication_lag(group, group.safety.rpo_budget_seconds + 25.0)
         broken.add("rpo")
     world.clients.get("sns").delete_topic(TopicArn=world.resolver.physical["FailoverTopic"])
-    world.clients.get("secretsmanager").put_secret_value(
-        SecretId=_slack_secret(world), SecretString=json.dumps({"url": "http://hooks.example.com/not-https"})
-    )
+    slack_secret = os.environ.get("SLACK_WEBHOOK_SECRET_ARN", "")
+    if slack_secret:  # a stack deployed without Slack has no secret to break (and may not read one)
+        world.clients.get("secretsmanager").put_secret_value(
+            SecretId=slack_secret, SecretString=json.dumps({"url": "http://hooks.example.com/not-https"})
+        )
+        broken.add("slack_secret")
     routing, records = _spec(group, "arc_routing_control"), _spec(group, "route53_records")
     if routing is not None:  # deployed before the standby's routing control was added to the plan
         world.resolver.parameters["RoutingControlArns"] = [routing.primary.routing_control_arn]

@@ -157,6 +157,8 @@ def notify(
         except (ClientError, BotoCoreError) as err:
             out["sns"] = f"failed: {type(err).__name__}"
     if slack_secret_arn:
+        from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
+
         from failover.errors import ConfigError
         from failover.steps.notify.slack_secret import webhook_url
         from failover.steps.notify.slack_webhook import SlackWebhook
@@ -164,7 +166,8 @@ def notify(
         try:
             result = SlackWebhook(webhook_url(slack_secret_arn, clients=clients)).send({"text": text[:3000]})
             out["slack"] = result.detail
-        except (ConfigError, ClientError, BotoCoreError) as err:
+        except (ConfigError, ClientError, BotoCoreError, GetParameterError) as err:
+            # a secret that cannot be read is a finding of its own; the notice is best effort
             out["slack"] = f"failed: {type(err).__name__}"
     return out
 
