@@ -123,40 +123,38 @@ def delivery_findings(plan: Plan) -> list[Finding]:
             if alarm.region == home:
                 continue
             if alarm.region == FORWARDER_HOME:
-                out.append(
-                    Finding(
-                        group=group.name,
-                        stage="trigger",
-                        action=alarm.name,
-                        plane="event",
-                        service="events",
-                        api="EventBridge delivery",
-                        region=alarm.region,
-                        severity="warning",
-                        message=f"trigger alarm '{alarm.name}' changes state in {alarm.region}; the stack runs in "
-                        f"{home} and sees it only through templates/health-alarm-forwarder.yaml deployed in "
-                        f"{FORWARDER_HOME} (TargetRegion={home}, AlarmNames including '{alarm.name}')",
-                        alternative=f"an alarm in {home} on a canary or probe of the primary",
-                    )
+                severity = "warning"
+                message = (
+                    f"trigger alarm '{alarm.name}' changes state in {alarm.region}; the stack runs in "
+                    f"{home} and sees it only through templates/health-alarm-forwarder.yaml deployed in "
+                    f"{FORWARDER_HOME} (TargetRegion={home}, AlarmNames including '{alarm.name}')"
                 )
+                alternative = f"an alarm in {home} on a canary or probe of the primary"
             else:
-                out.append(
-                    Finding(
-                        group=group.name,
-                        stage="trigger",
-                        action=alarm.name,
-                        plane="event",
-                        service="events",
-                        api="EventBridge delivery",
-                        region=alarm.region,
-                        severity="error",
-                        message=f"trigger alarm '{alarm.name}' changes state in {alarm.region} but the stack runs "
-                        f"in {home}: EventBridge rules see only their own region's events and the forwarder "
-                        f"template runs only in {FORWARDER_HOME}, so this alarm never starts a failover",
-                        alternative=f"move the alarm to {home} (a canary there probing the primary), "
-                        f"or to {FORWARDER_HOME} behind the forwarder",
-                    )
+                severity = "error"
+                message = (
+                    f"trigger alarm '{alarm.name}' changes state in {alarm.region} but the stack runs "
+                    f"in {home}: EventBridge rules see only their own region's events and the forwarder "
+                    f"template runs only in {FORWARDER_HOME}, so this alarm never starts a failover"
                 )
+                alternative = (
+                    f"move the alarm to {home} (a canary there probing the primary), "
+                    f"or to {FORWARDER_HOME} behind the forwarder"
+                )
+            out.append(
+                Finding(
+                    group=group.name,
+                    stage="trigger",
+                    action=alarm.name,
+                    plane="event",
+                    service="events",
+                    api="EventBridge delivery",
+                    region=alarm.region,
+                    severity=severity,
+                    message=message,
+                    alternative=alternative,
+                )
+            )
         if group.triggers.health_services and group.primary.region != home:
             out.append(
                 Finding(
