@@ -105,6 +105,7 @@ class Outcome(StrEnum):
     PROCEED = "proceed"
     SKIP = "skip"
     APPROVAL = "approval"
+    WAIT = "wait"  # corroborated confirmation: not yet, the gate looks again (``failover.checks.signals``)
 
 
 class Decision(Contract):

@@ -46,6 +46,9 @@ class Side(PlanModel):
     alarms: list[AlarmRef] = Field(default_factory=list)
 
 
+ServiceCode = Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9_]{1,39}$")]
+
+
 class Triggers(PlanModel):
     """What says the primary is down: alarms (metric, composite, Route 53 HealthCheckStatus) and RDS events."""
 
@@ -53,7 +56,7 @@ class Triggers(PlanModel):
     rds_source_ids: list[str] = Field(default_factory=list)
     #: AWS Health service codes (``EC2``, ``RDS``, ``ELASTICLOADBALANCING``...) whose open ``issue`` events
     #: in the primary's region start a failover
-    health_services: list[Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9_]{1,39}$")]] = Field(default_factory=list)
+    health_services: list[ServiceCode] = Field(default_factory=list)
 
     @field_validator("health_services")
     @classmethod
@@ -61,6 +64,59 @@ class Triggers(PlanModel):
         if len(set(services)) != len(services):
             raise ValueError("health_services names a service twice")
         return services
+
+
+Weight = Annotated[int, Field(ge=1, le=10)]
+
+
+class HealthCheckSignal(PlanModel):
+    """A Route 53 health check of the primary: down when enough of its checker regions report it unhealthy."""
+
+    id: str = Field(min_length=1, max_length=64)
+    #: the share of checker regions (a region counts when most of its checkers report a failure) that says "down"
+    unhealthy_regions_percent: float = Field(default=50.0, gt=0, le=100)
+    weight: Weight = 1
+
+
+class AlarmSignal(PlanModel):
+    """An alarm independent of the trigger (a CloudWatch Synthetics canary, an end-user probe): down in ALARM."""
+
+    name: str = Field(min_length=1, max_length=255)
+    region: Region
+    weight: Weight = 1
+
+
+class TriggerAlarmsSignal(PlanModel):
+    """The group's trigger alarms, as one signal: down while one of them is in ALARM."""
+
+    weight: int = Field(default=1, ge=0, le=10, description="0 leaves the trigger alarms out of the vote")
+
+
+class AwsHealthSignal(PlanModel):
+    """Open AWS Health issues for the primary's region and these services (default: ``triggers.health_services``)."""
+
+    services: list[ServiceCode] = Field(default_factory=list)
+    #: ask the AWS Health API (DescribeEvents; needs a Business, Enterprise On-Ramp or Enterprise support plan)
+    #: besides the events the trigger received
+    look_up: bool = True
+    weight: Weight = 1
+
+
+class Signals(PlanModel):
+    """Corroborated confirmation: independent signals that can confirm an outage before the full confirmation wait.
+
+    The gate looks every ``interval_seconds``; it proceeds as soon as the signals saying the primary is down
+    weigh at least ``quorum`` and the target side is healthy. Otherwise it waits the whole
+    ``safety.confirmation_seconds`` as without signals; then a signal that says the primary is up while the
+    trigger still fires is a conflict, and a person decides.
+    """
+
+    quorum: int = Field(ge=2, le=100, description="total weight of the signals that must say the primary is down")
+    interval_seconds: int = Field(default=10, ge=1, le=300)
+    trigger_alarms: TriggerAlarmsSignal = Field(default_factory=TriggerAlarmsSignal)
+    health_checks: list[HealthCheckSignal] = Field(default_factory=list, max_length=20)
+    canaries: list[AlarmSignal] = Field(default_factory=list, max_length=20)
+    aws_health: AwsHealthSignal | None = None
 
 
 class Replication(PlanModel):
@@ -151,6 +207,7 @@ class Group(PlanModel):
     primary: Side
     secondary: Side
     triggers: Triggers = Field(default_factory=Triggers)
+    signals: Signals | None = None
     safety: Safety = Field(default_factory=Safety)
     replication: Replication | None = None
     detection: Detection = Field(default_factory=Detection)
@@ -181,7 +238,57 @@ class Group(PlanModel):
             )
         if self.safety.rpo_budget_seconds is not None and self.replication is None:
             raise ValueError("safety.rpo_budget_seconds needs a 'replication' metric to measure")
+        if self.signals is not None:
+            self._check_signals(self.signals)
         return self
+
+    def signal_weights(self) -> dict[str, int]:
+        """``{signal: weight}`` of every signal that can say the primary is down (empty without ``signals``)."""
+        signals = self.signals
+        if signals is None:
+            return {}
+        weights: dict[str, int] = {}
+        if self.triggers.alarms and signals.trigger_alarms.weight:
+            weights["trigger alarms"] = signals.trigger_alarms.weight
+        for hc in signals.health_checks:
+            weights[f"health check {hc.id}"] = hc.weight
+        for canary in signals.canaries:
+            weights[f"canary {canary.name}"] = canary.weight
+        if signals.aws_health is not None and self.health_services():
+            weights["AWS Health"] = signals.aws_health.weight
+        return weights
+
+    def health_services(self) -> list[str]:
+        """The AWS Health services the ``aws_health`` signal watches: its own, else the trigger's."""
+        own = self.signals.aws_health.services if self.signals and self.signals.aws_health else []
+        return list(own or self.triggers.health_services)
+
+    def _check_signals(self, signals: Signals) -> None:
+        ids = [hc.id for hc in signals.health_checks]
+        if len(set(ids)) != len(ids):
+            raise ValueError("signals.health_checks names a health check twice")
+        canaries = [(c.region, c.name) for c in signals.canaries]
+        if len(set(canaries)) != len(canaries):
+            raise ValueError("signals.canaries names an alarm twice")
+        triggers = {(a.region, a.name) for a in self.triggers.alarms}
+        shared = sorted(name for region, name in canaries if (region, name) in triggers)
+        if shared:
+            raise ValueError(f"signals.canaries must be independent of the trigger alarms: {', '.join(shared)}")
+        if signals.aws_health is not None and not self.health_services():
+            raise ValueError("signals.aws_health needs services (its own or triggers.health_services)")
+        weights = self.signal_weights()
+        total = sum(weights.values())
+        if total < signals.quorum:
+            raise ValueError(
+                f"signals.quorum ({signals.quorum}) is more than all the signals weigh together ({total}): "
+                "it could never be reached"
+            )
+        heaviest = max(weights.items(), key=lambda item: item[1])
+        if heaviest[1] >= signals.quorum:
+            raise ValueError(
+                f"signals.quorum ({signals.quorum}) is reached by '{heaviest[0]}' alone (weight {heaviest[1]}): "
+                "a quorum needs at least two independent signals"
+            )
 
     def side(self, name: str) -> Side:
         if name == "primary":

@@ -66,11 +66,26 @@ class Run(Contract):
     stages: list[StageRef]
 
 
+class Corroboration(Contract):
+    """The clock of a corroborated confirmation (``failover.checks.signals``), in the plan's seconds.
+
+    ``waited_seconds`` is how much of the ``period_seconds`` confirmation wait has passed before the gate's
+    ``looks``-th look; ``next_wait_seconds`` is the next wait as the state machine takes it (scaled in drills).
+    """
+
+    period_seconds: int
+    interval_seconds: int
+    waited_seconds: int = 0
+    next_wait_seconds: int = 0
+    looks: int = 0
+
+
 class GateResult(Contract):
-    """The validate step's answer: the decision with every check, and the run."""
+    """The validate step's answer: the decision with every check, the run, and the signals' clock if any."""
 
     decision: Decision
     run: Run
+    corroboration: Corroboration | None = None
 
 
 class Timing(Contract):
@@ -79,6 +94,7 @@ class Timing(Contract):
     confirmation_seconds: int = 0
     verify_interval_seconds: int = 0
     approval_timeout_seconds: int | None = None
+    corroboration: Corroboration | None = None
 
 
 class ApprovalAnswer(Contract):

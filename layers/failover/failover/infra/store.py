@@ -444,6 +444,12 @@ class Store:
             decision=dict(decision),
         )
 
+    def remembered_health_events(self, incident_id: str | None) -> list[dict[str, Any]]:
+        """The AWS Health events the trigger recorded on an open incident (``event_arn``, ``region``)."""
+        if not incident_id:
+            return []
+        return [dict(e.get("data") or {}) for e in self.timeline(incident_id) if e.get("kind") == "aws_health"]
+
     def timeline(self, incident_id: str) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = []
         kwargs: dict[str, Any] = {"KeyConditionExpression": Key("pk").eq(f"INCIDENT#{incident_id}")}

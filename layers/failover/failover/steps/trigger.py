@@ -20,6 +20,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from failover.checks.signals import applies as signals_apply
 from failover.config import Env
 from failover.events import Ignored, parse_events
 from failover.infra.clients import Clients
@@ -53,12 +54,26 @@ def incident_id_for(request: FailoverRequest, now: datetime | None = None) -> st
     return re.sub(r"[^A-Za-z0-9_-]", "-", name)[:80]
 
 
-def timing_for(group: Group, request: FailoverRequest, wait_scale: float) -> dict[str, int]:
-    """The waits of one execution, from the plan (drills scale them down to zero)."""
+def timing_for(group: Group, request: FailoverRequest, wait_scale: float) -> dict[str, Any]:
+    """The waits of one execution, from the plan (drills scale them down to zero).
+
+    With corroborating signals the first look comes after one interval, and the rest of the confirmation
+    period is waited look by look (``Timing.corroboration``).
+    """
     confirm = group.safety.confirmation_seconds if request.source in AUTOMATIC_SOURCES else 0
     if request.source in AUTOMATIC_SOURCES and request.direction == Direction.FAILBACK:
         confirm = group.safety.failback.healthy_for_seconds
+    extra: dict[str, Any] = {}
+    if group.signals is not None and signals_apply(group, request):
+        first = min(group.signals.interval_seconds, confirm)
+        extra["corroboration"] = {
+            "period_seconds": confirm,
+            "interval_seconds": group.signals.interval_seconds,
+            "waited_seconds": first,
+        }
+        confirm = first
     return {
+        **extra,
         "confirmation_seconds": int(confirm * wait_scale),
         "verify_interval_seconds": int(group.verification.interval_seconds * wait_scale),
         # a scaled-down drill still gives its approver a few seconds to answer
@@ -172,6 +187,15 @@ class Trigger:
                     "event joins the open incident",
                     extra={"group": group.name, "incident_id": incident_id, "events": claim.events},
                 )
+                if request.source == Source.HEALTH_EVENT and request.trigger.event_id:
+                    # remembered for the gate's AWS Health signal (failover.checks.signals)
+                    self.store.add_event(
+                        incident_id,
+                        "aws_health",
+                        f"AWS Health {request.trigger.source_identifier} joins the incident",
+                        event_arn=request.trigger.event_id,
+                        region=request.trigger.region,
+                    )
                 return TriggerResult(
                     status="deduplicated",
                     reason="incident_open",

@@ -4,6 +4,9 @@ Order of the checks, and what a failure means:
 
 1. automation enabled (plan and run-time pause switches, group enabled) ........ skip
 2. trigger still firing after the confirmation wait (anti-flap) ................ skip
+   or, for a group with ``signals``, corroborated confirmation (``checks/signals.py``): a quorum of
+   independent signals and a healthy target decide before the full wait; until the wait is over
+   the gate answers ``wait`` and looks again; signals that disagree after it ......... approval
 3. target side healthy (quorum of Route 53 checkers, its own alarms OK) ........ skip
 4. cooldown since the group's last failover (automatic requests) ............... skip
 5. already on the target side ........................................ skip (a no-op that succeeds)
@@ -30,6 +33,7 @@ from failover.actions import build_action
 from failover.actions.context import context_for
 from failover.checks.health import side_healthy, trigger_still_firing
 from failover.checks.replication_lag import replication_lag
+from failover.checks.signals import Verdict, corroborate, next_wait
 from failover.checks.reprotection import reprotection
 from failover.config import Env
 from failover.errors import ActionError
@@ -48,7 +52,7 @@ from failover.models import (
 )
 from failover.observability import logger
 from failover.plan import Group, Plan
-from failover.state import ActionRef, Cursor, ExecutionState, GateResult, Run, StageRef
+from failover.state import ActionRef, Cursor, ExecutionState, GateResult, Run, StageRef, Timing
 
 
 def is_redrive(request: FailoverRequest, execution_id: str) -> bool:
@@ -97,8 +101,13 @@ def validate(payload: Any, plan: Plan, env: Env, clients: Clients, store: Store)
     data: ValidateInput = parse_input(payload, ValidateInput)
     state, request = data.state, data.state.request
     started = time.monotonic()
-    state.gate = Gate(plan, env, clients, store).evaluate(request, owner=data.execution_id)
+    state.gate = Gate(plan, env, clients, store).evaluate(request, owner=data.execution_id, timing=state.timing)
     decision = state.gate.decision
+    if state.gate.corroboration is not None:  # the signals' clock moves on; a wait looks again after it
+        clock = state.gate.corroboration
+        state.timing = (state.timing or Timing()).model_copy(
+            update={"corroboration": next_wait(clock, env.wait_scale) if decision.outcome == Outcome.WAIT else clock}
+        )
     fmetrics.decision_time(request.group, (time.monotonic() - started) * 1000, request.incident_id)
     if decision.outcome == Outcome.PROCEED:
         fmetrics.count("started", request.group, incident_id=request.incident_id)
@@ -111,7 +120,8 @@ def validate(payload: Any, plan: Plan, env: Env, clients: Clients, store: Store)
             "checks": [c.to_json() for c in decision.checks],
         },
     )
-    if decision.outcome != Outcome.PROCEED:  # proceed: recorded beside the first stage, off the path to the change
+    # proceed: recorded beside the first stage, off the path to the change; wait: the final decision lists the signals
+    if decision.outcome not in (Outcome.PROCEED, Outcome.WAIT):
         store.record_decision(request.incident_id, decision.to_json())
     return state.to_json()
 
@@ -123,7 +133,7 @@ class Gate:
         self.clients = clients
         self.store = store or Store(env.table_name, clients)
 
-    def evaluate(self, request: FailoverRequest, owner: str) -> GateResult:
+    def evaluate(self, request: FailoverRequest, owner: str, timing: Timing | None = None) -> GateResult:
         group = self.plan.group(request.group)
         source, target = group.sides_for(request.direction)
         dry_run = bool(request.dry_run or group.safety.dry_run or self.env.global_dry_run)
@@ -141,9 +151,11 @@ class Gate:
                 dry_run=dry_run,
                 lock_owner=owner if lock_taken else None,
             )
-            return GateResult(decision=decision, run=run_for(group, decision))
+            clock = signals.clock if signals is not None else None
+            return GateResult(decision=decision, run=run_for(group, decision), corroboration=clock)
 
         lock_taken = False
+        signals = None
         # read once, in one call: pause flags, cooldown and active side, and the global pause
         state, settings = self.store.group_state_and_settings(group.name)
         active: str | None = state.get("active_side")
@@ -176,11 +188,24 @@ class Gate:
                     return decide(Outcome.SKIP, f"refusing to send traffic back: {protected.detail}")
                 one_way_reason = protected.detail
 
-        # 2. anti-flap
-        firing = trigger_still_firing(request, group, self.clients)
-        checks.append(firing)
-        if not firing.ok:
-            return decide(Outcome.SKIP, f"the trigger cleared during the confirmation period: {firing.detail}")
+        # 2. anti-flap, or a quorum of the group's independent signals confirming sooner
+        signals = corroborate(
+            group,
+            request,
+            target,
+            timing.corroboration if timing else None,
+            self.clients,
+            remembered=lambda: self.store.remembered_health_events(request.incident_id),
+        )
+        if signals is not None:
+            checks.append(signals.check)
+            if signals.verdict == Verdict.WAIT:
+                return decide(Outcome.WAIT, signals.check.detail)
+        if signals is None or signals.verdict != Verdict.CORROBORATED:
+            firing = trigger_still_firing(request, group, self.clients)
+            checks.append(firing)
+            if not firing.ok:
+                return decide(Outcome.SKIP, f"the trigger cleared during the confirmation period: {firing.detail}")
 
         # 3. target healthy (and, for information, the source)
         target_health = side_healthy(
@@ -218,6 +243,11 @@ class Gate:
         if one_way_reason:
             outcome = Outcome.APPROVAL
             reasons.append(one_way_reason)
+        if signals is not None and signals.verdict == Verdict.CONFLICT:
+            if group.safety.approval.mode == "never":
+                return decide(Outcome.SKIP, f"the signals disagree and no person may decide: {signals.check.detail}")
+            outcome = Outcome.APPROVAL
+            reasons.append(signals.check.detail)
 
         # 6. data safety
         lag = replication_lag(group, self.clients)
