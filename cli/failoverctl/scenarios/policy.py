@@ -24,6 +24,8 @@ MANUAL = {"dry-run", "failback"}
 LAGGING = {"replication-lag", "approval-denied", "approval-timeout"}
 #: the lag those scenarios set, and the one every world starts with
 SCENARIO_LAG_SECONDS, WORLD_LAG_SECONDS = 30.0, 0.2
+#: scenarios of corroborated confirmation (they need a group with ``signals``)
+SIGNALS = {"region-outage-corroborated", "single-probe-flap", "conflicting-signals"}
 #: scenarios whose fault lands on the group's Route 53 records
 ON_RECORDS = {"route53-throttled", "verify-never-converges"}
 
@@ -86,6 +88,12 @@ def _follow(scenario: Scenario, world: World, group: Group) -> Expect:
         from failoverctl.scenarios.one_way import applies
 
         if not applies(group):  # nothing one-way to fail back through: the scenario sends nothing
+            return Expect(end_state=None, outcome=None, active_after=None, executions=0)
+        return expect
+    if scenario.name in SIGNALS:
+        from failoverctl.scenarios.signals import applies as names_signals
+
+        if not names_signals(group):  # no signals to corroborate with: the scenario sends nothing
             return Expect(end_state=None, outcome=None, active_after=None, executions=0)
         return expect
     if scenario.name == "rate-limit":

@@ -425,6 +425,10 @@ def request_for(api: str, params: dict[str, Any], region: str, account: str) -> 
     elif service == "elbv2":
         target = p.get("RuleArn") if op == "ModifyRule" else p.get("ListenerArn") if op == "ModifyListener" else None
         resources = [str(target)] if target else ["*"]
+    elif service == "health":
+        # DescribeEvents and DescribeEventAggregates have no resource type; the others name events by ARN
+        arns = p.get("eventArns") or ([p["eventArn"]] if p.get("eventArn") else [])
+        resources = [str(a) for a in arns] or ["*"]
     elif service == "autoscaling":
         name = p.get("AutoScalingGroupName")
         resources = (
@@ -451,6 +455,7 @@ _DENIAL = {
     "route53-recovery-cluster": ("AccessDeniedException", 403),
     "kms": ("AccessDeniedException", 400),
     "events": ("AccessDeniedException", 400),
+    "health": ("AccessDeniedException", 400),
 }
 
 

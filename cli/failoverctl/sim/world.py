@@ -328,23 +328,24 @@ class World:
         return f"group '{group.name}' cannot be drilled: {action} could not be created in the simulated AWS ({why})"
 
     def _build_group(self, group: Group, r53: Any, zones: dict[str, str], health_checks: dict[str, str]) -> None:
-        for side in (group.primary, group.secondary):
-            for hc in side.health_checks:
-                if hc in health_checks:
-                    continue
-                real = r53.create_health_check(
-                    CallerReference=f"{group.name}-{hc}",
-                    HealthCheckConfig={
-                        "Type": "HTTPS",
-                        "FullyQualifiedDomainName": f"{side.name}.{group.name}.health.example.com",
-                        "Port": 443,
-                        "ResourcePath": "/health",
-                        "RequestInterval": group.detection.health_check_interval_seconds,
-                        "FailureThreshold": group.detection.health_check_failure_threshold,
-                    },
-                )["HealthCheck"]["Id"]
-                health_checks[hc] = real
-                set_health(self.sim, real, 100.0)
+        wanted = [(side, hc) for side in (group.primary, group.secondary) for hc in side.health_checks]
+        wanted += [(group.primary, signal.id) for signal in (group.signals.health_checks if group.signals else [])]
+        for side, hc in wanted:
+            if hc in health_checks:
+                continue
+            real = r53.create_health_check(
+                CallerReference=f"{group.name}-{hc}",
+                HealthCheckConfig={
+                    "Type": "HTTPS",
+                    "FullyQualifiedDomainName": f"{side.name}.{group.name}.health.example.com",
+                    "Port": 443,
+                    "ResourcePath": "/health",
+                    "RequestInterval": group.detection.health_check_interval_seconds,
+                    "FailureThreshold": group.detection.health_check_failure_threshold,
+                },
+            )["HealthCheck"]["Id"]
+            health_checks[hc] = real
+            set_health(self.sim, real, 100.0)
         for stage, name, spec in group.iter_actions():
             try:
                 self._seed_action(group, spec, r53, zones, health_checks)
@@ -447,6 +448,20 @@ class World:
                     "Threshold": 1.0,
                 }
             self._alarm(alarm.name, alarm.region, metric)
+        for canary in group.signals.canaries if group.signals else []:
+            # a CloudWatch Synthetics canary's alarm: its success rate below 90%
+            self._alarm(
+                canary.name,
+                canary.region,
+                {
+                    "Namespace": "CloudWatchSynthetics",
+                    "MetricName": "SuccessPercent",
+                    "Dimensions": [{"Name": "CanaryName", "Value": canary.name[:255]}],
+                    "Statistic": "Average",
+                    "ComparisonOperator": "LessThanThreshold",
+                    "Threshold": 90.0,
+                },
+            )
         for side in (group.primary, group.secondary):
             for alarm in side.alarms:
                 self._alarm(

@@ -20,6 +20,7 @@ EXTENSION_MODULES = [
     "failoverctl.sim.extensions.docdb",
     "failoverctl.sim.extensions.elasticache_global",
     "failoverctl.sim.extensions.inventory",
+    "failoverctl.sim.extensions.health",
 ]
 
 
