@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from failover.checks.signals import decision_signals
 from failover.infra.clients import Clients
 from failover.models import iso, parse_time
 from failover.state import ExecutionState
@@ -258,6 +259,13 @@ def render_markdown(
             out.append(
                 f"| {_md(c.get('name', ''))} | {'ok' if c.get('ok') else 'FAILED'} | {_md(c.get('detail', ''))} |"
             )
+        signals = decision_signals(f.decision.get("checks") or [])
+        if signals is not None:
+            out += ["", f"**{_md(signals[0])}**", "", "| Signal | Says | Weight | Counted | Value |", "|---|---|---|---|---|"]
+            out += [
+                f"| {_md(r.signal)} | {_md(r.says)} | {_md(r.weight)} | {'yes' if r.counted else 'no'} | {_md(r.detail)} |"
+                for r in signals[1]
+            ]
     else:
         out.append("No decision was recorded (the execution stopped before the safety gate).")
     if f.approval:
@@ -464,6 +472,15 @@ def render_html(
             c = _dict(check)
             parts.append(_row(_h(c.get("name", "")), _ok(c.get("ok")), _h(c.get("detail", ""))))
         parts.append("</table>")
+        signals = decision_signals(f.decision.get("checks") or [])
+        if signals is not None:
+            parts.append(f"<p><strong>{_h(signals[0])}</strong></p>")
+            parts.append("<table><tr><th>Signal</th><th>Says</th><th>Weight</th><th>Counted</th><th>Value</th></tr>")
+            parts += [
+                _row(_h(r.signal), _h(r.says), _h(r.weight), "yes" if r.counted else "no", _h(r.detail))
+                for r in signals[1]
+            ]
+            parts.append("</table>")
     else:
         parts.append("<p>No decision was recorded (the execution stopped before the safety gate).</p>")
     if f.approval:

@@ -22,7 +22,12 @@ from botocore.exceptions import EndpointConnectionError
 from failoverctl.sim.aws import SimAWS, SimClientError
 
 ACCOUNT = "123456789012"
-API_REGIONS = {"us-east-1", "us-east-2", "us-gov-west-1", "us-gov-east-1", "cn-northwest-1"}
+#: the regions with an endpoint; botocore names the global endpoint of a partition ``aws-global`` (and so on)
+API_REGIONS = {"us-east-1", "us-east-2", "us-gov-west-1", "us-gov-east-1", "cn-northwest-1"} | {
+    "aws-global",
+    "aws-us-gov-global",
+    "aws-cn-global",
+}
 #: DescribeEvents filter keys and the event fields they match
 _FILTERS = {
     "regions": "region",

@@ -349,5 +349,55 @@ def _describe_open_issues(region: str, services: list[str], clients: Clients) ->
         except BotoCoreError as err:
             errors.append(f"{api_region}: {type(err).__name__}")
         else:
-            return arns, f"DescribeEvents in {api_region}"
+            tried = f" after {'; '.join(errors)}" if errors else ""
+            return arns, f"DescribeEvents in {api_region}{tried}"
     return [], "the AWS Health API could not be read (" + "; ".join(errors) + ")"
+
+
+# ---------------------------------------------------------------------------------- telling people
+
+
+@dataclass(frozen=True)
+class SignalRow:
+    """One signal as notifications and the incident report show it."""
+
+    signal: str
+    says: str
+    weight: str
+    counted: bool
+    detail: str
+
+    def text(self) -> str:
+        counted = "counted" if self.counted else "not counted"
+        return f"{self.signal}: {self.says} (weight {self.weight}, {counted}): {self.detail}"
+
+
+def decision_signals(checks: Iterable[Any]) -> tuple[str, list[SignalRow]] | None:
+    """The heading and one row per signal of a decision's ``corroborated confirmation`` check, if it has one.
+
+    ``checks`` are ``Check`` models or their JSON (the report reads the execution's output).
+    """
+    found = next(
+        (c for c in (x.model_dump() if isinstance(x, Check) else x for x in checks) if c.get("name") == NAME), None
+    )
+    if not isinstance(found, dict):
+        return None
+    v = found.get("values") or {}
+    heading = (
+        f"Signals ({v.get('verdict')}): weight {v.get('down_weight')} of the quorum {v.get('quorum')} says the "
+        f"primary is down, {v.get('up_weight')} that it is up; the target is "
+        f"{'healthy' if v.get('target_healthy') else 'not healthy'}; looked {v.get('looks')} time(s), "
+        f"{v.get('waited_seconds')} s of the {v.get('confirmation_seconds')} s confirmation wait"
+    )
+    rows = [
+        SignalRow(
+            signal=str(s.get("signal")),
+            says=str(s.get("says")),
+            weight=str(s.get("weight")),
+            counted=bool(s.get("counted")),
+            detail=str(s.get("detail") or ""),
+        )
+        for s in v.get("signals") or []
+        if isinstance(s, dict)
+    ]
+    return heading, rows

@@ -18,6 +18,7 @@ from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from failover.checks.signals import decision_signals
 from failover.models import ActionResult, Check, Decision, FailoverRequest, Trigger, Verification, iso
 from failover.plan import Group
 from failover.state import ApprovalAnswer, ExecutionError, ExecutionState, Run, Timing
@@ -236,6 +237,10 @@ class Incident(View):
         if self.checks:
             lines += ["", f"Checks ({sum(c.ok for c in self.checks)}/{len(self.checks)} passed):"]
             lines += _limited([check_line(c) for c in failed_first(self.checks)], max_items, "checks")
+        signals = decision_signals(self.checks)
+        if signals is not None:
+            lines += ["", signals[0] + ":"]
+            lines += _limited([f"  - {clip(one_line(r.text()), 400)}" for r in signals[1]], max_items, "signals")
         if self.actions:
             lines += ["", f"Actions ({len(self.actions)}):"]
             lines += _limited([action_line(a) for a in self.actions], max_items, "actions")

@@ -22,6 +22,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from failover.checks.signals import decision_signals
 from failover.models import ActionResult, Check
 from failover.steps.notify.messages import (
     ApprovalLinks,
@@ -163,6 +164,10 @@ def build_message(incident: Incident, approval: ApprovalLinks | None = None) -> 
         if incident.checks:
             title += f"\n*Checks* ({passed}/{len(incident.checks)} passed)"
         blocks += list_sections(title, [_check_text(c) for c in failed_first(incident.checks)], "checks")
+        signals = decision_signals(incident.checks)
+        if signals is not None:
+            lines = [f"• {esc(clip(one_line(r.text()), 300))}" for r in signals[1]]
+            blocks += list_sections(f"*{esc(signals[0])}*", lines, "signals", max_sections=2)
     if incident.actions:
         actions = incident.actions
         if len(actions) > MAX_LIST_LINES:  # show the failures first when not all fit
