@@ -196,3 +196,55 @@ def test_an_alarm_follows_the_newest_datapoint_of_its_metric(sim: Any) -> None:
         .client("cloudwatch", region_name="us-east-1")
         .describe_alarms(AlarmNames=["lag"])["MetricAlarms"]
     )
+
+
+def test_health_check_status_has_one_observation_per_checker_of_its_regions(sim: Any) -> None:
+    # Given a health check configured with three checker regions (the minimum), and one of them failing
+    r53 = boto3.session.Session().client("route53")
+    hc = r53.create_health_check(
+        CallerReference="three-regions",
+        HealthCheckConfig={
+            "Type": "HTTPS",
+            "FullyQualifiedDomainName": "a.example.com",
+            "Port": 443,
+            "Regions": ["us-east-1", "eu-west-1", "ap-southeast-2"],
+        },
+    )["HealthCheck"]["Id"]
+    route53_ext.set_failing_regions(sim, hc, ["eu-west-1"])
+    # When its status is read
+    observations = r53.get_health_check_status(HealthCheckId=hc)["HealthCheckObservations"]
+    # Then only its regions' checkers answer, each with its IP and its latest report, as AWS returns them
+    assert sorted({o["Region"] for o in observations}) == ["ap-southeast-2", "eu-west-1", "us-east-1"]
+    assert all(o["IPAddress"] and o["StatusReport"]["CheckedTime"] for o in observations)
+    failing = sorted({o["Region"] for o in observations if o["StatusReport"]["Status"].startswith("Failure")})
+    assert failing == ["eu-west-1"]
+    assert route53_ext.is_healthy(sim, hc)  # 4 of 6 checkers healthy is above 18%
+    with pytest.raises(ValueError, match="not Route 53 health-checker regions"):
+        route53_ext.set_failing_regions(sim, hc, ["eu-central-1"])
+
+
+def test_aws_health_describe_events_filters_pages_and_answers_only_at_its_endpoints(sim: Any) -> None:
+    from botocore.exceptions import EndpointConnectionError
+
+    from failoverctl.sim.extensions import health as health_ext
+
+    for n in range(12):
+        health_ext.post_event(sim, "EC2", "us-east-1", f"AWS_EC2_ISSUE_{n}")
+    health_ext.post_event(sim, "EC2", "us-east-1", "AWS_EC2_OLD", status="closed")
+    health_ext.post_event(sim, "EC2", "eu-west-1", "AWS_EC2_ELSEWHERE")
+    health_ext.post_event(sim, "RDS", "us-east-1", "AWS_RDS_MAINTENANCE", category="scheduledChange", scope="ACCOUNT")
+    wanted = {"regions": ["us-east-1"], "services": ["EC2"], "eventStatusCodes": ["open"]}
+    health = boto3.session.Session().client("health", region_name="us-east-1")
+    pages = list(health.get_paginator("describe_events").paginate(filter=wanted, PaginationConfig={"PageSize": 10}))
+    assert [len(p["events"]) for p in pages] == [10, 2]
+    codes = {e["eventTypeCode"] for p in pages for e in p["events"]}
+    assert codes == {f"AWS_EC2_ISSUE_{n}" for n in range(12)}
+    [account] = health.describe_events(filter={"eventTypeCategories": ["scheduledChange"]})["events"]
+    assert account["eventScopeCode"] == "ACCOUNT" and ":123456789012:event/RDS/" in account["arn"]
+    # the passive endpoint answers too; a region without an endpoint cannot be reached
+    assert boto3.session.Session().client("health", region_name="us-east-2").describe_events()["events"]
+    with pytest.raises(EndpointConnectionError):
+        boto3.session.Session().client("health", region_name="eu-west-1").describe_events()
+    # an account without a support plan that includes the API is refused
+    health_ext.set_subscribed(sim, False)
+    assert error_of(lambda: health.describe_events())["Code"] == "SubscriptionRequiredException"

@@ -99,14 +99,15 @@ def _describe_events(sim: SimAWS) -> Any:
             if all(e[field] in wanted[key] for key, field in _FILTERS.items() if wanted.get(key))
         ]
         found.sort(key=lambda e: e["lastUpdatedTime"], reverse=True)
+        token = str(params.get("nextToken") or "next0")
         try:
-            start = int(params.get("nextToken") or 0)
+            start = int(token.removeprefix("next"))
         except ValueError:
             raise SimClientError("InvalidPaginationToken", "The pagination token is invalid", 400) from None
         page = found[start : start + size]
         out: dict[str, Any] = {"events": [dict(e) for e in page]}
         if start + size < len(found):
-            out["nextToken"] = str(start + size)
+            out["nextToken"] = f"next{start + size}"
         return out
 
     return handler
