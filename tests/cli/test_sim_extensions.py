@@ -241,10 +241,15 @@ def test_aws_health_describe_events_filters_pages_and_answers_only_at_its_endpoi
     assert codes == {f"AWS_EC2_ISSUE_{n}" for n in range(12)}
     [account] = health.describe_events(filter={"eventTypeCategories": ["scheduledChange"]})["events"]
     assert account["eventScopeCode"] == "ACCOUNT" and ":123456789012:event/RDS/" in account["arn"]
-    # the passive endpoint answers too; a region without an endpoint cannot be reached
+    # the passive endpoint answers too; a client in another region reaches the global endpoint (as botocore
+    # resolves it); a regional endpoint AWS Health does not have cannot be reached
     assert boto3.session.Session().client("health", region_name="us-east-2").describe_events()["events"]
+    assert boto3.session.Session().client("health", region_name="eu-west-1").describe_events()["events"]
+    elsewhere = boto3.session.Session().client(
+        "health", region_name="eu-west-1", endpoint_url="https://health.eu-west-1.amazonaws.com"
+    )
     with pytest.raises(EndpointConnectionError):
-        boto3.session.Session().client("health", region_name="eu-west-1").describe_events()
+        elsewhere.describe_events()
     # an account without a support plan that includes the API is refused
     health_ext.set_subscribed(sim, False)
     assert error_of(lambda: health.describe_events())["Code"] == "SubscriptionRequiredException"
