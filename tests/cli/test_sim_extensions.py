@@ -252,4 +252,4 @@ def test_aws_health_describe_events_filters_pages_and_answers_only_at_its_endpoi
         elsewhere.describe_events()
     # an account without a support plan that includes the API is refused
     health_ext.set_subscribed(sim, False)
-    assert error_of(lambda: health.describe_events())["Code"] == "SubscriptionRequiredException"
+    assert error_of(health.describe_events)["Code"] == "SubscriptionRequiredException"

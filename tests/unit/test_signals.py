@@ -186,7 +186,7 @@ class FakeRoute53:
     def __init__(self, reports: dict[str, list[bool]]) -> None:
         self.reports = reports
 
-    def get_health_check_status(self, HealthCheckId: str) -> dict[str, Any]:  # noqa: N803 (boto3's name)
+    def get_health_check_status(self, HealthCheckId: str) -> dict[str, Any]:
         return {
             "HealthCheckObservations": [
                 {"Region": region, "IPAddress": "192.0.2.1", "StatusReport": {"Status": "Success" if ok else "Failure"}}
@@ -357,7 +357,11 @@ def test_every_signal_with_its_weight_is_in_the_text_of_a_notification() -> None
     state = {
         "request": alarm_request().to_json(),
         "gate": {
-            "decision": {"outcome": "approval", "reason": "the signals disagree", "checks": [signals_check().to_json()]},
+            "decision": {
+                "outcome": "approval",
+                "reason": "the signals disagree",
+                "checks": [signals_check().to_json()],
+            },
             "run": {
                 "stage_count": 1,
                 "verify_attempts": 1,

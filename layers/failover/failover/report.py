@@ -261,9 +261,16 @@ def render_markdown(
             )
         signals = decision_signals(f.decision.get("checks") or [])
         if signals is not None:
-            out += ["", f"**{_md(signals[0])}**", "", "| Signal | Says | Weight | Counted | Value |", "|---|---|---|---|---|"]
             out += [
-                f"| {_md(r.signal)} | {_md(r.says)} | {_md(r.weight)} | {'yes' if r.counted else 'no'} | {_md(r.detail)} |"
+                "",
+                f"**{_md(signals[0])}**",
+                "",
+                "| Signal | Says | Weight | Counted | Value |",
+                "|---|---|---|---|---|",
+            ]
+            out += [
+                f"| {' | '.join(_md(cell) for cell in (r.signal, r.says, r.weight))} | "
+                f"{'yes' if r.counted else 'no'} | {_md(r.detail)} |"
                 for r in signals[1]
             ]
     else:

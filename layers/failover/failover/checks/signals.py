@@ -303,8 +303,9 @@ def health_api_regions(region: str) -> tuple[str, ...]:
 def _aws_health(
     group: Group, request: FailoverRequest, clients: Clients, remembered: Callable[[], list[dict[str, Any]]]
 ) -> Reading:
-    assert group.signals is not None and group.signals.aws_health is not None
-    setting = group.signals.aws_health
+    setting = group.signals.aws_health if group.signals else None
+    if setting is None:
+        raise ValueError(f"group {group.name} has no aws_health signal")
     region, services = group.primary.region, group.health_services()
     events: list[str] = []
     if request.source == Source.HEALTH_EVENT and request.trigger.event_id:

@@ -33,8 +33,8 @@ from failover.actions import build_action
 from failover.actions.context import context_for
 from failover.checks.health import side_healthy, trigger_still_firing
 from failover.checks.replication_lag import replication_lag
-from failover.checks.signals import Verdict, corroborate, next_wait
 from failover.checks.reprotection import reprotection
+from failover.checks.signals import Verdict, corroborate, next_wait
 from failover.config import Env
 from failover.errors import ActionError
 from failover.infra import metrics as fmetrics
