@@ -383,3 +383,19 @@ def test_a_decision_without_signals_shows_none() -> None:
     heading, rows = decision_signals([signals_check().to_json()]) or ("", [])
     assert "looked 12 time(s), 120 s of the 120 s" in heading
     assert [r.signal for r in rows] == ["trigger alarms", "canary web-canary", "target side health"]
+
+
+# ------------------------------------------------------------------ static stability
+
+
+def test_lint_warns_when_the_quorum_needs_signals_read_in_the_region_being_left() -> None:
+    from failoverctl.planning.lint import lint_group
+
+    # Given signals where the trigger alarm and the health check are read through us-east-1, the region being left
+    group = plan_with(SIGNALS).group("web")
+    [finding] = [f for f in lint_group(group) if f.action == "signals"]
+    assert finding.severity == "warning"
+    assert "the other signals weigh 2, less than the quorum 3" in finding.message
+    # When a second canary outside us-east-1 joins, the quorum stays within reach
+    more = {**SIGNALS, "canaries": [*SIGNALS["canaries"], {"name": "web-canary-eu", "region": "eu-west-1"}]}
+    assert not [f for f in lint_group(plan_with(more).group("web")) if f.action == "signals"]

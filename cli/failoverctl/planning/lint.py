@@ -5,6 +5,8 @@ For each group (in one direction, failover by default) the linter lists:
 - every **trigger** that lives in the region being left or in us-east-1 (alarms on the Route 53
   ``HealthCheckStatus`` metric can only live there);
 - the **gate's** reads of Route 53 health-check status (the Route 53 API, served from us-east-1);
+- for a group with ``signals``, whether the quorum can still be reached with the region being left
+  impaired (a signal read only there says nothing; the full confirmation wait then applies);
 - every **control-plane call** of an action, and every dependency of an action on **us-east-1** or
   on **the region being left**, from each action's ``dependencies(ctx)``.
 
@@ -124,6 +126,54 @@ def _gate_findings(group: Group, ctx: ActionContext) -> list[Finding]:
     ]
 
 
+def signal_regions(group: Group) -> dict[str, set[str]]:
+    """``{signal: the regions it is read through}``: a signal read only there says nothing when they are impaired.
+
+    Route 53 health-check status is read from the Route 53 API in us-east-1; AWS Health from the event
+    the trigger received or from either of the partition's AWS Health endpoints, so no one region.
+    """
+    signals = group.signals
+    regions: dict[str, set[str]] = {}
+    for name in group.signal_weights():
+        if name == "trigger alarms":
+            regions[name] = {a.region for a in group.triggers.alarms}
+        elif name.startswith("health check "):
+            regions[name] = {US_EAST_1}
+        elif name.startswith("canary ") and signals is not None:
+            regions[name] = {c.region for c in signals.canaries if f"canary {c.name}" == name}
+        else:
+            regions[name] = set()
+    return regions
+
+
+def _signal_findings(group: Group, ctx: ActionContext) -> list[Finding]:
+    """Corroborated confirmation: can the quorum be reached while the region being left is impaired?"""
+    if group.signals is None:
+        return []
+    weights, regions = group.signal_weights(), signal_regions(group)
+    lost = sorted(name for name, where in regions.items() if ctx.source_region in where)
+    reachable = sum(w for name, w in weights.items() if name not in lost)
+    if reachable >= group.signals.quorum:
+        return []
+    return [
+        Finding(
+            group=group.name,
+            stage="validate",
+            action="signals",
+            plane="data",
+            service="cloudwatch, route53",
+            api="DescribeAlarms, GetHealthCheckStatus",
+            region=ctx.source_region,
+            severity="warning",
+            message=f"corroborated confirmation: with {ctx.source_region} impaired, {', '.join(lost)} cannot be read; "
+            f"the other signals weigh {reachable}, less than the quorum {group.signals.quorum}, so a region outage "
+            f"waits the whole {group.safety.confirmation_seconds} s confirmation period",
+            alternative=f"add signals read outside {ctx.source_region} (a canary alarm in {ctx.target_region}, "
+            "signals.aws_health) or lower signals.quorum",
+        )
+    ]
+
+
 def _action_findings(group: Group, ctx: ActionContext) -> list[Finding]:
     findings: list[Finding] = []
     for stage, name, spec in group.iter_actions():
@@ -181,6 +231,7 @@ def lint_group(group: Group, direction: Direction | str = Direction.FAILOVER) ->
     findings = []
     if Direction(direction) == Direction.FAILOVER:
         findings += _trigger_findings(group, ctx)
+        findings += _signal_findings(group, ctx)
     findings += _gate_findings(group, ctx)
     findings += _action_findings(group, ctx)
     return findings

@@ -233,7 +233,13 @@ def _breakdown(group: Group) -> tuple[list[Component], list[StageTime], list[str
             name="confirmation",
             seconds=float(group.safety.confirmation_seconds),
             setting="safety.confirmation_seconds",
-            detail=f"anti-flap wait of {group.safety.confirmation_seconds} s before the safety gate",
+            detail=f"anti-flap wait of {group.safety.confirmation_seconds} s before the safety gate"
+            + (
+                f" (the worst case: when a quorum of the group's signals agrees, the gate decides after "
+                f"{group.signals.interval_seconds} s)"
+                if group.signals
+                else ""
+            ),
         )
     )
     components.append(_orchestration(group))
