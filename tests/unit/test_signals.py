@@ -109,6 +109,13 @@ def test_a_quorum_that_one_signal_reaches_or_none_can_is_refused(signals: dict[s
     assert message in str(caught.value)
 
 
+def test_looks_are_bounded_so_the_execution_history_stays_within_its_quota() -> None:
+    with pytest.raises(PlanError) as caught:
+        plan_with({**SIGNALS, "interval_seconds": 1}, safety={"confirmation_seconds": 3600})
+    assert "3600 looks" in str(caught.value) and "at most 360" in str(caught.value)
+    assert plan_with({**SIGNALS, "interval_seconds": 10}, safety={"confirmation_seconds": 3600})
+
+
 def test_the_aws_health_signal_needs_services() -> None:
     with pytest.raises(PlanError) as caught:
         plan_with({**SIGNALS, "quorum": 2}, triggers={"alarms": [{"name": "t", "region": "us-east-1"}]})

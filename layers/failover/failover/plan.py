@@ -67,6 +67,8 @@ class Triggers(PlanModel):
 
 
 Weight = Annotated[int, Field(ge=1, le=10)]
+#: looks of the gate in one confirmation wait (Wait, Task and Choice: about 9 history events each)
+MAX_SIGNAL_LOOKS = 360
 
 
 class HealthCheckSignal(PlanModel):
@@ -274,6 +276,13 @@ class Group(PlanModel):
         shared = sorted(name for region, name in canaries if (region, name) in triggers)
         if shared:
             raise ValueError(f"signals.canaries must be independent of the trigger alarms: {', '.join(shared)}")
+        looks = -(-self.safety.confirmation_seconds // signals.interval_seconds)
+        if looks > MAX_SIGNAL_LOOKS:
+            raise ValueError(
+                f"signals.interval_seconds ({signals.interval_seconds}) makes {looks} looks in the "
+                f"{self.safety.confirmation_seconds} s confirmation wait; at most {MAX_SIGNAL_LOOKS} "
+                "(each look adds about 9 events to an execution's history, which Step Functions caps at 25,000)"
+            )
         if signals.aws_health is not None and not self.health_services():
             raise ValueError("signals.aws_health needs services (its own or triggers.health_services)")
         weights = self.signal_weights()

@@ -144,7 +144,10 @@ def corroborate(
         return None
     signals = group.signals
     period = group.safety.confirmation_seconds
-    clock = clock or Corroboration(period_seconds=period, interval_seconds=signals.interval_seconds)
+    # an execution started without the signals' clock has waited the whole period before its one look
+    clock = clock or Corroboration(
+        period_seconds=period, interval_seconds=signals.interval_seconds, waited_seconds=period
+    )
     clock = clock.model_copy(update={"looks": clock.looks + 1})
     readings = read_signals(group, request, clients, remembered)
     target_check = side_healthy(group.side(target), "target", group.safety.target_health_quorum_percent, clients)
