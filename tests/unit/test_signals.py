@@ -360,8 +360,8 @@ def signals_check() -> Check:
     )
 
 
-def test_every_signal_with_its_weight_is_in_the_text_of_a_notification() -> None:
-    state = {
+def approval_state() -> dict[str, Any]:
+    return {
         "request": alarm_request().to_json(),
         "gate": {
             "decision": {
@@ -378,11 +378,25 @@ def test_every_signal_with_its_weight_is_in_the_text_of_a_notification() -> None
             },
         },
     }
-    text = Incident.from_state("approval", state).to_text()
+
+
+def test_every_signal_with_its_weight_is_in_the_text_of_a_notification() -> None:
+    text = Incident.from_state("approval", approval_state()).to_text()
     assert "Signals (conflict): weight 1 of the quorum 3" in text
     assert "trigger alarms: down (weight 1, counted): t ALARM" in text
     assert "canary web-canary: up (weight 1, not counted): OK" in text
     assert "target side health: healthy (weight required, counted)" in text
+
+
+def test_the_incident_report_has_a_row_per_signal_in_markdown_and_html() -> None:
+    from failover.report import render_html, render_markdown
+
+    markdown = render_markdown(approval_state(), [])
+    assert "| trigger alarms | down | 1 | yes | t ALARM |" in markdown
+    assert "| canary web-canary | up | 1 | no | OK |" in markdown
+    page = render_html(approval_state(), [])
+    assert "<td>canary web-canary</td><td>up</td><td>1</td><td>no</td><td>OK</td>" in page
+    assert "Signals (conflict)" in page
 
 
 def test_a_decision_without_signals_shows_none() -> None:

@@ -137,3 +137,53 @@ def test_a_failed_over_groups_trigger_returning_to_ok_is_announced_as_recovered(
     messages = world.sns_messages()
     assert [m["attributes"]["phase"] for m in messages] == ["recovered"]
     assert "web-primary-health" in messages[0]["message"]
+
+
+def test_an_aws_health_event_joining_an_open_incident_is_remembered_for_the_gate(world: Any) -> None:
+    # Given an incident of web opened by its alarm
+    first = trigger(world).handle(alarm(world, "web-primary-health", "e-1"))
+    # When an AWS Health issue for the primary's region and one of web's services arrives
+    second = trigger(world).handle(load_event("health_public_issue"))
+    # Then it joins the incident, and the incident remembers the event for the AWS Health signal
+    assert (first.status, second.status) == ("started", "deduplicated")
+    [remembered] = world.store.remembered_health_events(first.incident_id)
+    assert remembered["event_arn"].startswith("arn:aws:health:us-east-1::event/EC2/")
+    assert remembered["region"] == "us-east-1"
+
+
+def test_with_signals_the_first_look_comes_after_one_interval() -> None:
+    from failover.models import FailoverRequest, Source
+    from failover.plan import parse_plan
+
+    doc = {
+        "groups": [
+            {
+                "name": "web",
+                "primary": {"name": "east", "region": "us-east-1"},
+                "secondary": {"name": "west", "region": "us-west-2"},
+                "triggers": {"alarms": [{"name": "a", "region": "us-east-1"}]},
+                "signals": {"quorum": 2, "interval_seconds": 15, "canaries": [{"name": "c", "region": "us-west-2"}]},
+                "safety": {"confirmation_seconds": 120},
+                "stages": [
+                    {
+                        "name": "s",
+                        "actions": [
+                            {
+                                "type": "lambda_hook",
+                                "name": "h",
+                                "function_arn": "arn:aws:lambda:us-west-2:123456789012:function:f",
+                            }
+                        ],
+                    }
+                ],
+            }
+        ]
+    }
+    group = parse_plan(doc).group("web")
+    alarm_request = FailoverRequest(request_id="r", group="web", source=Source.ALARM)
+    timing = timing_for(group, alarm_request, 1.0)
+    assert timing["confirmation_seconds"] == 15
+    assert timing["corroboration"] == {"period_seconds": 120, "interval_seconds": 15, "waited_seconds": 15}
+    # a person's request is confirmed already: no wait, no clock
+    manual = timing_for(group, alarm_request.model_copy(update={"source": Source.MANUAL}), 1.0)
+    assert manual["confirmation_seconds"] == 0 and "corroboration" not in manual
