@@ -141,6 +141,8 @@ def test_without_a_quorum_the_gate_waits_the_whole_period() -> None:
 def test_a_lone_trigger_nothing_contradicts_decides_as_without_signals() -> None:
     votes = tally([reading("down"), reading("unknown"), reading("unknown")], 3, True)
     assert verdict(votes, 120, 120) == Verdict.UNCORROBORATED
+    # and when nothing says down any more (the trigger cleared), there is nothing to disagree about
+    assert verdict(tally([reading("up"), reading("up")], 3, True), 120, 120) == Verdict.UNCORROBORATED
 
 
 def test_an_unhealthy_target_never_corroborates() -> None:
@@ -168,7 +170,7 @@ def test_the_verdict_follows_the_rules(
     assert (found == Verdict.CORROBORATED) == (down >= quorum and target)
     assert found != Verdict.WAIT or waited < period
     if waited >= period and found != Verdict.CORROBORATED:
-        assert found == (Verdict.CONFLICT if up > 0 else Verdict.UNCORROBORATED)
+        assert found == (Verdict.CONFLICT if up > 0 and down > 0 else Verdict.UNCORROBORATED)
 
 
 @settings(max_examples=100, deadline=None, derandomize=True)

@@ -133,7 +133,7 @@ register(
             outcome="skip",
             active_after="primary",
             notified=["skipped"],
-            extra=_expect_signals("conflict", full_wait=True),
+            extra=_expect_signals("uncorroborated", full_wait=True),
         ),
     )
 )

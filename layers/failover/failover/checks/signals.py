@@ -15,8 +15,9 @@ A group's ``signals`` (``failover.plan.Signals``) name what can say the primary 
 The target side's own health (``side_healthy``) is required, not weighed. ``tally`` and ``verdict`` are
 the whole decision, free of AWS: the gate proceeds as soon as the signals saying "down" weigh at least the
 quorum and the target is healthy (``corroborated``); before the confirmation period is over it otherwise
-looks again after ``interval_seconds`` (``wait``); once it is over, a signal saying the primary is up is a
-``conflict`` (a person decides), and anything else leaves the decision to the trigger, as without signals.
+looks again after ``interval_seconds`` (``wait``); once it is over, signals saying the primary is down while
+others say it is up are a ``conflict`` (a person decides), and anything else leaves the decision to the
+trigger, as without signals (a trigger that cleared skips).
 """
 
 from __future__ import annotations
@@ -47,8 +48,8 @@ HEALTH_API_REGIONS = {
 class Verdict(StrEnum):
     CORROBORATED = "corroborated"  # the quorum agrees and the target is healthy: decide now
     WAIT = "wait"  # not yet: look again after the interval
-    CONFLICT = "conflict"  # the period is over and a signal says the primary is up: a person decides
-    UNCORROBORATED = "uncorroborated"  # the period is over, nothing contradicts: the trigger decides, as before
+    CONFLICT = "conflict"  # the period is over, signals say the primary is down and others up: a person decides
+    UNCORROBORATED = "uncorroborated"  # the period is over, no disagreement: the trigger decides, as before
 
 
 @dataclass(frozen=True)
@@ -101,7 +102,7 @@ def verdict(votes: Tally, waited_seconds: int, period_seconds: int) -> Verdict:
         return Verdict.CORROBORATED
     if waited_seconds < period_seconds:
         return Verdict.WAIT
-    if votes.up > 0:
+    if votes.up > 0 and votes.down > 0:
         return Verdict.CONFLICT
     return Verdict.UNCORROBORATED
 
@@ -170,7 +171,9 @@ def _check(found: Verdict, votes: Tally, readings: list[Reading], target: Check,
         Verdict.CORROBORATED: f"{vote} and {target_word}: decided after {waited}",
         Verdict.WAIT: f"{vote}; {target_word}: not corroborated after {waited}, looking again",
         Verdict.CONFLICT: f"{vote}: the signals disagree after the full {clock.period_seconds} s, a person decides",
-        Verdict.UNCORROBORATED: f"{vote}; nothing contradicts the trigger after the full {clock.period_seconds} s",
+        Verdict.UNCORROBORATED: f"{vote}; "
+        + ("nothing contradicts the trigger" if votes.down else "no signal says the primary is down any more")
+        + f" after the full {clock.period_seconds} s",
     }[found]
     signals = [r.to_json(counted=r.says == "down") for r in readings]
     signals.append(
