@@ -422,3 +422,19 @@ def test_lint_warns_when_the_quorum_needs_signals_read_in_the_region_being_left(
     # When a second canary outside us-east-1 joins, the quorum stays within reach
     more = {**SIGNALS, "canaries": [*SIGNALS["canaries"], {"name": "web-canary-eu", "region": "eu-west-1"}]}
     assert not [f for f in lint_group(plan_with(more).group("web")) if f.action == "signals"]
+
+
+def test_readiness_finds_a_signal_alarm_or_health_check_that_is_gone(sim: Any) -> None:
+    from failover.readiness.resources import check_signals
+
+    # Given the trigger alarm and the canary exist, but not the signal's health check
+    clients = Clients(default_region="us-west-2")
+    seed(clients)
+    group = plan_with(SIGNALS).group("web")
+    findings, checked = check_signals(group, clients)
+    assert [f.resource for f in findings] == ["health check hc-app"]
+    assert checked == 3
+    # When the canary is deleted too, it is missing as well
+    clients.get("cloudwatch", "us-west-2").delete_alarms(AlarmNames=["web-canary"])
+    findings, _ = check_signals(group, clients)
+    assert sorted(f.resource for f in findings) == ["alarm web-canary (us-west-2)", "health check hc-app"]

@@ -5,7 +5,7 @@
 - Per type, what observing does not say: a Multi-AZ instance that is not available or no longer
   Multi-AZ, a global table replica that is not ACTIVE, a listener no longer forwarding to the
   plan's target groups.
-- The sides' and triggers' alarms and health checks exist.
+- The sides', triggers' and corroborating signals' alarms and health checks exist.
 - Standby capacity: the standby Auto Scaling group's maximum (or the plan's) and the size the plan
   scales it to against the primary's fleet now; the EC2 On-Demand vCPU quota of the standby region
   against what the plan scales to.
@@ -21,7 +21,7 @@ from failover.actions import ActionContext, build_action
 from failover.errors import ActionError, FailoverError
 from failover.infra.clients import Clients
 from failover.models import Direction
-from failover.plan import Group
+from failover.plan import AlarmRef, Group
 from failover.readiness.findings import Finding
 
 #: Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances, counted in vCPUs
@@ -236,9 +236,11 @@ _DEEPER = {
 
 
 def check_signals(group: Group, clients: Clients) -> tuple[list[Finding], int]:
-    """The alarms and health checks the plan names (triggers and sides) exist."""
+    """The alarms and health checks the plan names (triggers, sides and corroborating signals) exist."""
     findings: list[Finding] = []
-    alarms = [*group.triggers.alarms, *group.primary.alarms, *group.secondary.alarms]
+    signals = group.signals
+    canaries = [AlarmRef(name=c.name, region=c.region) for c in signals.canaries] if signals else []
+    alarms = [*group.triggers.alarms, *group.primary.alarms, *group.secondary.alarms, *canaries]
     by_region: dict[str, set[str]] = {}
     for alarm in alarms:
         by_region.setdefault(alarm.region, set()).add(alarm.name)
@@ -255,7 +257,8 @@ def check_signals(group: Group, clients: Clients) -> tuple[list[Finding], int]:
             for n in sorted(names - found)
         )
     r53 = clients.get("route53")
-    for hc in sorted({*group.primary.health_checks, *group.secondary.health_checks}):
+    signal_checks = {hc.id for hc in signals.health_checks} if signals else set()
+    for hc in sorted({*group.primary.health_checks, *group.secondary.health_checks, *signal_checks}):
         checks += 1
         try:
             r53.get_health_check(HealthCheckId=hc)
