@@ -28,22 +28,8 @@ from failover.plan import HealthCheckSignal, parse_plan
 from failover.state import Corroboration
 from failover.steps.notify.messages import Incident
 
-ACTIONS = [
-    {
-        "name": "dns",
-        "actions": [
-            {
-                "type": "route53_records",
-                "name": "web-dns",
-                "hosted_zone_id": "Z0EXAMPLE12345",
-                "record_name": "app.example.com",
-                "record_type": "CNAME",
-                "primary": {"values": ["a.example.com"]},
-                "secondary": {"values": ["b.example.com"]},
-            }
-        ],
-    }
-]
+HOOK = "arn:aws:lambda:us-west-2:123456789012:function:switch-traffic"
+ACTIONS = [{"name": "switch", "actions": [{"type": "lambda_hook", "name": "switch", "function_arn": HOOK}]}]
 
 
 def plan_with(signals: dict[str, Any] | None, **group: Any) -> Any:
