@@ -307,7 +307,10 @@ def test_aws_health_without_a_support_plan_says_nothing_and_the_trigger_event_st
     [aws_health] = [s for s in found.check.values["signals"] if s["signal"] == "AWS Health"]
     assert aws_health["says"] == "down"
     # and so are the ones the trigger remembered on the incident
-    remembered = [{"event_arn": "arn:aws:health:us-east-1::event/EC2/X/2"}]
+    remembered = [
+        {"event_arn": "arn:aws:health:us-east-1::event/EC2/X/2"},
+        {"event_arn": "arn:aws:health:us-east-1::event/RDS/Y/3"},  # a service the signal does not watch
+    ]
     found = corroborate(group, alarm_request(), "secondary", None, clients, remembered=lambda: remembered)
     assert found is not None
     [aws_health] = [s for s in found.check.values["signals"] if s["signal"] == "AWS Health"]

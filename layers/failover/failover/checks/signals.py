@@ -313,10 +313,12 @@ def _aws_health(
     if setting is None:
         raise ValueError(f"group {group.name} has no aws_health signal")
     region, services = group.primary.region, group.health_services()
-    events: list[str] = []
+    received: list[str] = []
     if request.source == Source.HEALTH_EVENT and request.trigger.event_id:
-        events.append(request.trigger.event_id)
-    events.extend(str(e["event_arn"]) for e in remembered() if e.get("event_arn"))
+        received.append(request.trigger.event_id)
+    received.extend(str(e["event_arn"]) for e in remembered() if e.get("event_arn"))
+    # the trigger takes the services of triggers.health_services; the signal may watch others
+    events = [arn for arn in received if event_service(arn) in services]
     value: dict[str, Any] = {"region": region, "services": services, "from_trigger": list(dict.fromkeys(events))}
     looked_up: list[str] = []
     if setting.look_up:
@@ -328,6 +330,13 @@ def _aws_health(
         return Reading("AWS Health", "aws_health", "down", setting.weight, detail, {**value, "events": found})
     detail = f"no open issue for {', '.join(services)} in {region} ({value.get('look_up', 'not looked up')})"
     return Reading("AWS Health", "aws_health", "unknown", setting.weight, detail, {**value, "events": []})
+
+
+def event_service(arn: str) -> str | None:
+    """The service of an AWS Health event ARN (``arn:aws:health:<region>:<account>:event/<SERVICE>/<code>/<id>``)."""
+    parts = arn.split(":", 5)
+    path = parts[5].split("/") if len(parts) == 6 else []
+    return path[1] if len(path) > 2 and path[0] == "event" else None
 
 
 def _describe_open_issues(region: str, services: list[str], clients: Clients) -> tuple[list[str], str]:
