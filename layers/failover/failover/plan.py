@@ -116,6 +116,12 @@ class Safety(PlanModel):
     dedupe_window_seconds: int = Field(default=900, ge=0, le=86400)
     approval: Approval = Field(default_factory=Approval)
     failback: Failback = Field(default_factory=Failback)
+    escalation: Literal["never", "approval", "automatic"] = Field(
+        default="approval",
+        description="When an action's planned path is refused because the side being left is impaired, run its "
+        "unplanned path (data loss possible, for actions that allow it) automatically, after a person approves "
+        "it with the data-loss estimate, or never.",
+    )
 
 
 class Detection(PlanModel):

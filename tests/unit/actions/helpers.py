@@ -26,7 +26,7 @@ def make_ctx(
     target: str = "secondary",
     *,
     dry_run: bool = False,
-    approved: bool = False,
+    escalation: str = "approval",
     primary_region: str = PRIMARY_REGION,
     secondary_region: str = SECONDARY_REGION,
     request: dict[str, Any] | None = None,
@@ -46,7 +46,7 @@ def make_ctx(
         group="checkout",
         incident_id="inc-1",
         request=request or {"request_id": "req-1", "group": "checkout"},
-        approved=approved,
+        escalation_policy=escalation,
     )
 
 
