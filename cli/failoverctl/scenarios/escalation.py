@@ -1,0 +1,146 @@
+"""Escalation: the primary's region is impaired, so the database's planned switchover is refused.
+
+The Aurora (or DocumentDB) global database's writer region is impaired: AWS refuses
+``SwitchoverGlobalCluster``. The action escalates to ``FailoverGlobalCluster`` with ``AllowDataLoss``
+as the group's ``safety.escalation`` says: at once (``automatic``), once a person approves it
+(``approval``: the message carries the replication lag as the data-loss estimate and the one-way
+door), or not at all (``never``, or an action whose plan entry does not allow data loss). A refused
+escalation stops the run: it fails, notifies, and the traffic stage never runs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING, Any
+
+from failover.plan import Group
+from failoverctl.scenarios.base import Context, Expect, Scenario, fire_trigger, primary_down, register
+
+if TYPE_CHECKING:
+    from failoverctl.drill import DrillReport
+    from failoverctl.sim.world import World
+
+NAME = "switchover-blocked-escalates"
+GLOBAL_DATABASES = {"aurora_global", "docdb_global_cluster"}
+#: the target's replication lag when the primary's region fails (the estimate the message carries)
+LAG_SECONDS = 0.8
+
+
+def databases(group: Group) -> list[tuple[str, Any]]:
+    """(name, spec) of the group's global-database actions."""
+    return [(name, spec) for _stage, name, spec in group.iter_actions() if spec.type in GLOBAL_DATABASES]
+
+
+def escalates(group: Group) -> bool:
+    """Every global database of the group may escalate (the plan allows data loss; the policy is not never)."""
+    found = databases(group)
+    return bool(found) and group.safety.escalation != "never" and all(s.allow_data_loss for _n, s in found)
+
+
+def _impair_primary_region(world: World, group: Group, ctx: Context) -> None:
+    from failoverctl.sim.extensions.outage import impair_region
+
+    ctx.extra["group"] = group.name
+    primary_down(world, group, ctx)
+    world.set_replication_lag(group, LAG_SECONDS)
+    for _name, spec in databases(group):
+        impair_region(world.sim, spec.primary.region)
+        ctx.extra.setdefault("impaired_regions", []).append(spec.primary.region)
+
+
+def _events(world: World, group: Group, ctx: Context) -> list[dict[str, Any]]:
+    return [fire_trigger(world, group)]
+
+
+def expect_for(scenario: Scenario, group: Group) -> Expect:
+    """What the group's escalation policy makes of the refused switchover."""
+    source, target = group.sides_for(scenario.direction)
+    if not databases(group):
+        # nothing to escalate: the drill is an ordinary failover
+        return Expect(active_after=target, notified=["started", "succeeded"])
+    stopped = Expect(
+        status="FAILED", end_state="Failed", active_after=source, notified=["started", "failed"], extra=_stopped
+    )
+    if not escalates(group):
+        return stopped
+    if group.safety.escalation == "automatic":
+        return dataclasses.replace(scenario.expect, notified=["started", "succeeded"])
+    if scenario.approver != "approve":
+        return dataclasses.replace(stopped, notified=["started", "approval", "failed"])
+    return scenario.expect
+
+
+def _results(report: DrillReport, world: World, ctx: Context) -> list[dict[str, Any]]:
+    group = world.plan.group(ctx.extra["group"])
+    names = {name for name, _spec in databases(group)}
+    completed = ((report.main.final.get("cursor") or {}).get("completed") or []) if report.main else []
+    return [r for r in completed if r.get("name") in names]
+
+
+def _escalated(report: DrillReport, world: World, ctx: Context) -> list[str]:
+    problems: list[str] = []
+    group = world.plan.group(ctx.extra["group"])
+    results = _results(report, world, ctx)
+    for result in results:
+        found = result.get("escalation") or {}
+        if result.get("status") != "changed" or found.get("outcome") != "escalated":
+            problems.append(f"{result.get('name')} should have escalated, got {result.get('status')}: {found}")
+            continue
+        if not str(found.get("refused", "")).startswith("InvalidGlobalClusterStateFault"):
+            problems.append(f"the switchover should be refused with InvalidGlobalClusterStateFault, got {found}")
+        if found.get("estimated_data_loss_seconds") is None:
+            problems.append(f"the escalation of {result.get('name')} carries no data-loss estimate: {found}")
+        if group.safety.escalation == "approval" and not found.get("approved_by"):
+            problems.append(f"the escalation of {result.get('name')} should name who approved it: {found}")
+        if not result.get("one_way"):
+            problems.append(f"the data-loss failover of {result.get('name')} should be recorded as one-way")
+    if len(results) != len(databases(group)):
+        problems.append(f"expected one result per global database, got {results}")
+    recorded = {e.get("name") for e in world.store.one_way(group.name)}
+    missing = {r.get("name") for r in results} - recorded
+    if missing:
+        problems.append(f"the one-way doors of {sorted(missing)} should be recorded for the failback gate")
+    if group.safety.escalation == "approval":
+        asked = [m for m in report.sns if m["attributes"].get("phase") == "approval"]
+        if not any("ESCALATION APPROVAL NEEDED" in str(m.get("message")) for m in asked):
+            problems.append("no approval notification asked for the escalation")
+        elif not any("s of writes" in str(m.get("message")) for m in asked):
+            problems.append("the escalation approval message does not give the data-loss estimate")
+    return problems
+
+
+def _stopped(report: DrillReport, world: World, ctx: Context) -> list[str]:
+    problems: list[str] = []
+    changed = [
+        r.get("name")
+        for r in ((report.main.final.get("cursor") or {}).get("completed") or [] if report.main else [])
+        if r.get("status") == "changed" and r.get("plane") == "data"
+    ]
+    if changed:
+        problems.append(f"the run stopped before traffic moved: no traffic action may change, got {changed}")
+    for result in _results(report, world, ctx):
+        found = result.get("escalation") or {}
+        if result.get("status") != "failed" or found.get("outcome") not in ("denied", "not_allowed"):
+            problems.append(f"{result.get('name')} should stop without escalating, got {result.get('status')}: {found}")
+    data_loss = world.sim.state.get("aurora.data_loss_failovers") or world.sim.state.get("docdb.data_loss_failovers")
+    if data_loss:
+        problems.append(f"no failover with data loss may run, got {data_loss}")
+    failed = [m for m in report.sns if m["attributes"].get("phase") == "failed"]
+    if failed and not any("InvalidGlobalClusterStateFault" in str(m.get("message")) for m in failed):
+        problems.append("the failure notice should say the switchover was refused and why")
+    return problems
+
+
+register(
+    Scenario(
+        name=NAME,
+        plan="plans/region-evacuation.yaml",
+        group="checkout",
+        summary="us-east-1 is impaired: AWS refuses the Aurora switchover; a person approves the failover with "
+        "data loss (the message gives the replication lag), it runs, is recorded as one-way, and traffic moves.",
+        setup=_impair_primary_region,
+        events=_events,
+        approver="approve",
+        expect=Expect(notified=["approval", "started", "succeeded"], extra=_escalated),
+    )
+)
