@@ -13,6 +13,9 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING, Any
 
+from failover.actions import build_action
+from failover.actions.context import context_for
+from failover.models import FailoverRequest, Source
 from failover.plan import Group
 from failoverctl.scenarios.base import Context, Expect, Scenario, fire_trigger, primary_down, register
 
@@ -54,12 +57,14 @@ def _events(world: World, group: Group, ctx: Context) -> list[dict[str, Any]]:
 
 def expect_for(scenario: Scenario, group: Group) -> Expect:
     """What the group's escalation policy makes of the refused switchover."""
-    source, target = group.sides_for(scenario.direction)
+    target = group.sides_for(scenario.direction)[1]
     if not databases(group):
         # nothing to escalate: the drill is an ordinary failover
         return Expect(active_after=target, notified=["started", "succeeded"])
+    # the stage's other actions (standby capacity) may have changed beside the database: the
+    # resources do not all read one side, so the check is the writer's and the traffic's own
     stopped = Expect(
-        status="FAILED", end_state="Failed", active_after=source, notified=["started", "failed"], extra=_stopped
+        status="FAILED", end_state="Failed", active_after=None, notified=["started", "failed"], extra=_stopped
     )
     if not escalates(group):
         return stopped
@@ -122,6 +127,13 @@ def _stopped(report: DrillReport, world: World, ctx: Context) -> list[str]:
         found = result.get("escalation") or {}
         if result.get("status") != "failed" or found.get("outcome") not in ("denied", "not_allowed"):
             problems.append(f"{result.get('name')} should stop without escalating, got {result.get('status')}: {found}")
+    group = world.plan.group(ctx.extra["group"])
+    source = group.sides_for(report.main.final["request"]["direction"] if report.main else "failover")[0]
+    request = FailoverRequest(request_id="escalation-check", group=group.name, source=Source.MANUAL)
+    for name, spec in databases(group):
+        side = build_action(spec, name).observe(context_for(group, request, world.clients, dry_run=True)).side
+        if side != source:
+            problems.append(f"the writer of {name} should still be on the {source}, got {side}")
     data_loss = world.sim.state.get("aurora.data_loss_failovers") or world.sim.state.get("docdb.data_loss_failovers")
     if data_loss:
         problems.append(f"no failover with data loss may run, got {data_loss}")
