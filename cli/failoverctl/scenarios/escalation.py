@@ -101,8 +101,8 @@ def _escalated(report: DrillReport, world: World, ctx: Context) -> list[str]:
             problems.append(f"the data-loss failover of {result.get('name')} should be recorded as one-way")
     if len(results) != len(databases(group)):
         problems.append(f"expected one result per global database, got {results}")
-    recorded = {e.get("name") for e in world.store.one_way(group.name)}
-    missing = {r.get("name") for r in results} - recorded
+    recorded = {str(e.get("name")) for e in world.store.one_way(group.name)}
+    missing = {str(r.get("name")) for r in results} - recorded
     if missing:
         problems.append(f"the one-way doors of {sorted(missing)} should be recorded for the failback gate")
     if group.safety.escalation == "approval":
