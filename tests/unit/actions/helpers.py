@@ -73,3 +73,19 @@ class LambdaFunctions:
 
     functions: dict[str, Invoker] = field(default_factory=dict)
     calls: list[dict[str, Any]] = field(default_factory=list)
+
+
+def put_lag(namespace: str, metric: str, cluster_id: str, milliseconds: float) -> None:
+    """The target cluster's replication lag datapoint, in the secondary region where AWS publishes it."""
+    import boto3
+
+    boto3.client("cloudwatch", SECONDARY_REGION).put_metric_data(
+        Namespace=namespace,
+        MetricData=[
+            {
+                "MetricName": metric,
+                "Dimensions": [{"Name": "DBClusterIdentifier", "Value": cluster_id}],
+                "Value": milliseconds,
+            }
+        ],
+    )

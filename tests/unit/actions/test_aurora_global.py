@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import boto3
 import pytest
 from moto.rds.models import rds_backends
-from tests.unit.actions.helpers import ACCOUNT, PRIMARY_REGION, SECONDARY_REGION, make_ctx, seeded
+from tests.unit.actions.helpers import ACCOUNT, PRIMARY_REGION, SECONDARY_REGION, make_ctx, put_lag, seeded
 
 from failover.actions.escalation import AWAITING_APPROVAL, DENIED, NOT_ALLOWED
 from failover.errors import TransientError
@@ -23,19 +22,6 @@ SPEC = {
     "primary": {"cluster_arn": PRIMARY_ARN, "region": PRIMARY_REGION},
     "secondary": {"cluster_arn": SECONDARY_ARN, "region": SECONDARY_REGION},
 }
-
-
-def _lag_ms(value: float) -> None:
-    boto3.client("cloudwatch", SECONDARY_REGION).put_metric_data(
-        Namespace="AWS/RDS",
-        MetricData=[
-            {
-                "MetricName": "AuroraGlobalDBReplicationLag",
-                "Dimensions": [{"Name": "DBClusterIdentifier", "Value": "checkout-usw2"}],
-                "Value": value,
-            }
-        ],
-    )
 
 
 def _impair_primary() -> None:
@@ -101,7 +87,7 @@ def test_policy_approval_waits_then_runs_once_approved(sim: Any) -> None:
     # Given the writer's region is impaired: AWS refuses the switchover although the cluster reads available
     action = seeded(sim, SPEC | {"allow_data_loss": True})
     impair_region(sim, PRIMARY_REGION)
-    _lag_ms(250.0)
+    put_lag("AWS/RDS", "AuroraGlobalDBReplicationLag", "checkout-usw2", 250.0)
 
     # When the policy asks a person: the action waits, with the estimate and the one-way door
     waiting = action.run(make_ctx(escalation="approval"))

@@ -7,7 +7,7 @@ from typing import Any
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from tests.unit.actions.helpers import PRIMARY_REGION, SECONDARY_REGION, make_ctx, parse_spec, seeded
+from tests.unit.actions.helpers import PRIMARY_REGION, SECONDARY_REGION, make_ctx, parse_spec, put_lag, seeded
 
 from failover.actions import build_action
 from failover.actions.escalation import NOT_ALLOWED
@@ -76,16 +76,7 @@ def test_an_impaired_writer_region_escalates_to_a_data_loss_failover_with_the_la
     # Given the writer's region is impaired, the plan allows data loss and the target lags 1.5 s
     action = seeded(sim, SPEC | {"allow_data_loss": True})
     impair_region(sim, PRIMARY_REGION)
-    boto3.client("cloudwatch", SECONDARY_REGION).put_metric_data(
-        Namespace="AWS/DocDB",
-        MetricData=[
-            {
-                "MetricName": "GlobalClusterReplicationLag",
-                "Dimensions": [{"Name": "DBClusterIdentifier", "Value": "catalog-usw2"}],
-                "Value": 1500.0,
-            }
-        ],
-    )
+    put_lag("AWS/DocDB", "GlobalClusterReplicationLag", "catalog-usw2", 1500.0)
 
     # When the group's policy is to escalate automatically
     result = action.run(make_ctx(escalation="automatic"))
@@ -119,7 +110,9 @@ def test_the_simulated_api_returns_documentdbs_errors(sim: Any) -> None:
     assert current.value.response["Error"]["Code"] == "InvalidDBClusterStateFault"
     impair_region(sim, PRIMARY_REGION)
     with pytest.raises(ClientError) as impaired:
-        docdb.switchover_global_cluster(GlobalClusterIdentifier="catalog-global", TargetDbClusterIdentifier=SECONDARY_ARN)
+        docdb.switchover_global_cluster(
+            GlobalClusterIdentifier="catalog-global", TargetDbClusterIdentifier=SECONDARY_ARN
+        )
     assert impaired.value.response["Error"]["Code"] == "InvalidGlobalClusterStateFault"
     assert PRIMARY_ARN in impaired.value.response["Error"]["Message"]
     with pytest.raises(ClientError) as both:
