@@ -17,6 +17,7 @@ import yaml
 from failoverctl.cli import main
 from failoverctl.drill import DrillReport, run_scenario
 from failoverctl.scenarios import SCENARIOS
+from failoverctl.scenarios.policy import WORLD_LAG_SECONDS
 from failoverctl.template import ROOT
 
 NAME = "switchover-blocked-escalates"
@@ -58,7 +59,7 @@ def test_a_person_approves_the_escalation_with_the_estimate_in_front_of_them(
     assert found["tried"] == "rds.SwitchoverGlobalCluster"
     assert found["refused"].startswith("InvalidGlobalClusterStateFault: ") and PRIMARY_ARN in found["refused"]
     assert found["path"] == "rds.FailoverGlobalCluster with AllowDataLoss"
-    assert found["estimated_data_loss_seconds"] == pytest.approx(0.8)
+    assert found["estimated_data_loss_seconds"] == pytest.approx(WORLD_LAG_SECONDS)  # the lag the world seeds
     assert "AuroraGlobalDBReplicationLag" in found["estimate"]
     assert "oncall@example.com" in found["approved_by"]
     # And the one-way door it opened is recorded and named
@@ -67,7 +68,7 @@ def test_a_person_approves_the_escalation_with_the_estimate_in_front_of_them(
     [asked] = [m for m in body["notifications"]["sns"] if m["attributes"].get("phase") == "approval"]
     message = json.loads(asked["message"])
     assert message["status"] == "ESCALATION APPROVAL NEEDED"
-    assert "up to 0.8 s of writes" in message["summary"]
+    assert f"up to {WORLD_LAG_SECONDS:g} s of writes" in message["summary"]
     assert message["escalations"][0]["one_way"] == result["one_way"]
     # And the database's result appears once, the escalated one
     assert [a["name"] for a in body["actions"]].count("checkout-db") == 1

@@ -17,7 +17,14 @@ from failover.actions import build_action
 from failover.actions.context import context_for
 from failover.models import FailoverRequest, Source
 from failover.plan import Group
-from failoverctl.scenarios.base import Context, Expect, Scenario, fire_trigger, primary_down, register
+from failoverctl.scenarios.base import (
+    Context,
+    Expect,
+    Scenario,
+    answer_approvals,
+    primary_down,
+    register,
+)
 
 if TYPE_CHECKING:
     from failoverctl.drill import DrillReport
@@ -25,8 +32,6 @@ if TYPE_CHECKING:
 
 NAME = "switchover-blocked-escalates"
 GLOBAL_DATABASES = {"aurora_global", "docdb_global_cluster"}
-#: the target's replication lag when the primary's region fails (the estimate the message carries)
-LAG_SECONDS = 0.8
 
 
 def databases(group: Group) -> list[tuple[str, Any]]:
@@ -37,7 +42,7 @@ def databases(group: Group) -> list[tuple[str, Any]]:
 def escalates(group: Group) -> bool:
     """Every global database of the group may escalate (the plan allows data loss; the policy is not never)."""
     found = databases(group)
-    return bool(found) and group.safety.escalation != "never" and all(s.allow_data_loss for _n, s in found)
+    return bool(found) and group.safety.escalation_policy != "never" and all(s.allow_data_loss for _n, s in found)
 
 
 def _impair_primary_region(world: World, group: Group, ctx: Context) -> None:
@@ -45,14 +50,19 @@ def _impair_primary_region(world: World, group: Group, ctx: Context) -> None:
 
     ctx.extra["group"] = group.name
     primary_down(world, group, ctx)
-    world.set_replication_lag(group, LAG_SECONDS)
     for _name, spec in databases(group):
         impair_region(world.sim, spec.primary.region)
         ctx.extra.setdefault("impaired_regions", []).append(spec.primary.region)
 
 
-def _events(world: World, group: Group, ctx: Context) -> list[dict[str, Any]]:
-    return [fire_trigger(world, group)]
+@dataclasses.dataclass
+class EscalationScenario(Scenario):
+    """A group whose gate always asks a person asks twice: the scenario's approver answers both."""
+
+    def run(self, world: World, group: Group, ctx: Context) -> list[str]:
+        if group.safety.approval.mode == "always" and self.approver:
+            answer_approvals(world, self.approver, ctx, after=1)
+        return super().run(world, group, ctx)
 
 
 def expect_for(scenario: Scenario, group: Group) -> Expect:
@@ -61,6 +71,9 @@ def expect_for(scenario: Scenario, group: Group) -> Expect:
     if not databases(group):
         # nothing to escalate: the drill is an ordinary failover
         return Expect(active_after=target, notified=["started", "succeeded"])
+    if group.safety.dry_run:
+        # a rehearsal calls nothing: the impaired region goes unseen, and nothing may change
+        return Expect(active_after=None, notified=["started", "succeeded"], extra=_nothing_lost)
     # the stage's other actions (standby capacity) may have changed beside the database: the
     # resources do not all read one side, so the check is the writer's and the traffic's own
     stopped = Expect(
@@ -68,7 +81,7 @@ def expect_for(scenario: Scenario, group: Group) -> Expect:
     )
     if not escalates(group):
         return stopped
-    if group.safety.escalation == "automatic":
+    if group.safety.escalation_policy == "automatic":
         return dataclasses.replace(scenario.expect, notified=["started", "succeeded"])
     if scenario.approver != "approve":
         return dataclasses.replace(stopped, notified=["started", "approval", "failed"])
@@ -95,7 +108,7 @@ def _escalated(report: DrillReport, world: World, ctx: Context) -> list[str]:
             problems.append(f"the switchover should be refused with InvalidGlobalClusterStateFault, got {found}")
         if found.get("estimated_data_loss_seconds") is None:
             problems.append(f"the escalation of {result.get('name')} carries no data-loss estimate: {found}")
-        if group.safety.escalation == "approval" and not found.get("approved_by"):
+        if group.safety.escalation_policy == "approval" and not found.get("approved_by"):
             problems.append(f"the escalation of {result.get('name')} should name who approved it: {found}")
         if not result.get("one_way"):
             problems.append(f"the data-loss failover of {result.get('name')} should be recorded as one-way")
@@ -105,7 +118,7 @@ def _escalated(report: DrillReport, world: World, ctx: Context) -> list[str]:
     missing = {str(r.get("name")) for r in results} - recorded
     if missing:
         problems.append(f"the one-way doors of {sorted(missing)} should be recorded for the failback gate")
-    if group.safety.escalation == "approval":
+    if group.safety.escalation_policy == "approval":
         asked = [m for m in report.sns if m["attributes"].get("phase") == "approval"]
         if not any("ESCALATION APPROVAL NEEDED" in str(m.get("message")) for m in asked):
             problems.append("no approval notification asked for the escalation")
@@ -114,19 +127,9 @@ def _escalated(report: DrillReport, world: World, ctx: Context) -> list[str]:
     return problems
 
 
-def _stopped(report: DrillReport, world: World, ctx: Context) -> list[str]:
+def _nothing_lost(report: DrillReport, world: World, ctx: Context) -> list[str]:
+    """Every global database's writer is still on the side left, and no failover with data loss ran."""
     problems: list[str] = []
-    changed = [
-        r.get("name")
-        for r in ((report.main.final.get("cursor") or {}).get("completed") or [] if report.main else [])
-        if r.get("status") == "changed" and r.get("plane") == "data"
-    ]
-    if changed:
-        problems.append(f"the run stopped before traffic moved: no traffic action may change, got {changed}")
-    for result in _results(report, world, ctx):
-        found = result.get("escalation") or {}
-        if result.get("status") != "failed" or found.get("outcome") not in ("denied", "not_allowed"):
-            problems.append(f"{result.get('name')} should stop without escalating, got {result.get('status')}: {found}")
     group = world.plan.group(ctx.extra["group"])
     source = group.sides_for(report.main.final["request"]["direction"] if report.main else "failover")[0]
     request = FailoverRequest(request_id="escalation-check", group=group.name, source=Source.MANUAL)
@@ -137,6 +140,23 @@ def _stopped(report: DrillReport, world: World, ctx: Context) -> list[str]:
     data_loss = world.sim.state.get("aurora.data_loss_failovers") or world.sim.state.get("docdb.data_loss_failovers")
     if data_loss:
         problems.append(f"no failover with data loss may run, got {data_loss}")
+    return problems
+
+
+def _stopped(report: DrillReport, world: World, ctx: Context) -> list[str]:
+    problems: list[str] = []
+    group = world.plan.group(ctx.extra["group"])
+    stages = [stage.name for stage in group.stages]
+    first = min(stages.index(stage.name) for stage, _n, spec in group.iter_actions() if spec.type in GLOBAL_DATABASES)
+    completed = (report.main.final.get("cursor") or {}).get("completed") or [] if report.main else []
+    later = [r.get("name") for r in completed if r.get("stage") in stages[first + 1 :]]
+    if later:
+        problems.append(f"the run stops at the database's stage: no later stage may run, got {later}")
+    for result in _results(report, world, ctx):
+        found = result.get("escalation") or {}
+        if result.get("status") != "failed" or found.get("outcome") not in ("denied", "not_allowed"):
+            problems.append(f"{result.get('name')} should stop without escalating, got {result.get('status')}: {found}")
+    problems += _nothing_lost(report, world, ctx)
     failed = [m for m in report.sns if m["attributes"].get("phase") == "failed"]
     if failed and not any("InvalidGlobalClusterStateFault" in str(m.get("message")) for m in failed):
         problems.append("the failure notice should say the switchover was refused and why")
@@ -144,14 +164,13 @@ def _stopped(report: DrillReport, world: World, ctx: Context) -> list[str]:
 
 
 register(
-    Scenario(
+    EscalationScenario(
         name=NAME,
         plan="plans/region-evacuation.yaml",
         group="checkout",
         summary="us-east-1 is impaired: AWS refuses the Aurora switchover; a person approves the failover with "
         "data loss (the message gives the replication lag), it runs, is recorded as one-way, and traffic moves.",
         setup=_impair_primary_region,
-        events=_events,
         approver="approve",
         expect=Expect(notified=["approval", "started", "succeeded"], extra=_escalated),
     )

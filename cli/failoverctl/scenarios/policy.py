@@ -88,10 +88,6 @@ def _follow(scenario: Scenario, world: World, group: Group) -> Expect:
         if not applies(group):  # nothing one-way to fail back through: the scenario sends nothing
             return Expect(end_state=None, outcome=None, active_after=None, executions=0)
         return expect
-    if scenario.name == "switchover-blocked-escalates":
-        from failoverctl.scenarios.escalation import expect_for
-
-        return _finish(expect_for(scenario, group), group, scenario, source)
     if scenario.name == "rate-limit":
         return dataclasses.replace(expect, executions=len(world.plan.groups))
     if scenario.name in ON_RECORDS and not _has_records(group):
@@ -121,6 +117,10 @@ def _follow(scenario: Scenario, world: World, group: Group) -> Expect:
         and (safety.on_rpo_breach == "skip" or safety.approval.mode == "never")
     ):
         return skipped
+    if scenario.name == "switchover-blocked-escalates":
+        from failoverctl.scenarios.escalation import expect_for
+
+        expect = expect_for(scenario, group)
     return _finish(expect, group, scenario, source)
 
 

@@ -123,6 +123,12 @@ class Safety(PlanModel):
         "it with the data-loss estimate, or never.",
     )
 
+    @property
+    def escalation_policy(self) -> str:
+        """``escalation`` as it applies: a group that never waits for a person (``approval.mode: never``)
+        does not escalate where a person would have to approve."""
+        return "never" if self.escalation == "approval" and self.approval.mode == "never" else self.escalation
+
 
 class Detection(PlanModel):
     """How fast the trigger can see a failure (used by the RTO estimate)."""

@@ -33,7 +33,7 @@ def context_for(
         group=group.name,
         incident_id=request.incident_id,
         request=request.to_json(),
-        escalation_policy=group.safety.escalation,
+        escalation_policy=group.safety.escalation_policy,
     )
     earlier = escalation.actions.get(action) if escalation is not None and action is not None else None
     if escalation is not None and earlier is not None and escalation.stage == stage:
