@@ -5,12 +5,16 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+import yaml
+from pydantic import ValidationError
+
 from failover import report
 from failover.actions.context import context_for
 from failover.actions.escalation import AWAITING_APPROVAL
 from failover.infra.clients import Clients
 from failover.models import ActionResult, ActionStatus, Escalation, FailoverRequest, Source
-from failover.plan import load_plan
+from failover.plan import Plan, load_plan
 from failover.state import EscalationWait, ExecutionState
 from failover.steps.notify.messages import Incident
 from failover.steps.verify import record
@@ -136,3 +140,18 @@ def test_the_report_says_what_the_escalation_did() -> None:
     assert "approved by oncall@example.com" in md and "up to 0.8 s of writes may be lost" in md
     page = report.render_html(closed, [])
     assert "<strong>Escalation</strong>: rds.SwitchoverGlobalCluster refused" in page
+
+
+def _doc(**safety: Any) -> dict[str, Any]:
+    data = yaml.safe_load((ROOT / "plans" / "region-evacuation.yaml").read_text())
+    data["groups"][0]["safety"].update(safety)
+    return data
+
+
+def test_the_lock_outlives_both_waits_when_an_action_may_escalate_after_approval() -> None:
+    # the gate may wait 900 s, then the escalation 900 s more: a 1500 s lock would expire in between
+    with pytest.raises(ValidationError, match="twice"):
+        Plan.model_validate(_doc(lock_ttl_seconds=1500))
+    Plan.model_validate(_doc(lock_ttl_seconds=1500, escalation="automatic"))
+    never = Plan.model_validate(_doc(lock_ttl_seconds=1500, escalation="approval", approval={"mode": "never"}))
+    assert never.group("checkout").safety.escalation_policy == "never"  # nobody to ask: no escalation either

@@ -186,10 +186,17 @@ class Group(PlanModel):
         if len({s.name for s in self.stages}) != len(self.stages):
             raise ValueError("stage names must be unique in a group")
         approval = self.safety.approval
-        if approval.mode != "never" and self.safety.lock_ttl_seconds <= approval.timeout_seconds:
+        # a run may wait twice: at the gate, then for an escalation to a failover with data loss
+        escalates = self.safety.escalation_policy == "approval" and any(
+            getattr(spec, "allow_data_loss", False) for _s, _n, spec in self.iter_actions()
+        )
+        waits = approval.timeout_seconds * (2 if escalates else 1)
+        if approval.mode != "never" and self.safety.lock_ttl_seconds <= waits:
             raise ValueError(
                 f"safety.lock_ttl_seconds ({self.safety.lock_ttl_seconds}) must exceed "
-                f"safety.approval.timeout_seconds ({approval.timeout_seconds}): the lock must outlive the wait"
+                f"safety.approval.timeout_seconds ({approval.timeout_seconds})"
+                + (" twice (the gate's wait, then the escalation's)" if escalates else "")
+                + ": the lock must outlive the wait"
             )
         if self.safety.rpo_budget_seconds is not None and self.replication is None:
             raise ValueError("safety.rpo_budget_seconds needs a 'replication' metric to measure")
