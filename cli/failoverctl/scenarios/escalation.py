@@ -14,6 +14,7 @@ import dataclasses
 from typing import TYPE_CHECKING, Any
 
 from failover.actions import build_action
+from failover.actions.aurora_global import AuroraGlobal
 from failover.actions.context import context_for
 from failover.models import FailoverRequest, Source
 from failover.plan import Group
@@ -25,6 +26,7 @@ from failoverctl.scenarios.base import (
     primary_down,
     register,
 )
+from failoverctl.scenarios.policy import WORLD_LAG_SECONDS
 
 if TYPE_CHECKING:
     from failoverctl.drill import DrillReport
@@ -50,9 +52,24 @@ def _impair_primary_region(world: World, group: Group, ctx: Context) -> None:
 
     ctx.extra["group"] = group.name
     primary_down(world, group, ctx)
-    for _name, spec in databases(group):
+    for name, spec in databases(group):
         impair_region(world.sim, spec.primary.region)
         ctx.extra.setdefault("impaired_regions", []).append(spec.primary.region)
+        # the lag each secondary publishes (as AWS does, in its own region): the estimate's source
+        action = build_action(spec, name)
+        if not isinstance(action, AuroraGlobal):
+            continue
+        metric = action.lag_metrics[-1]
+        world.clients.get("cloudwatch", spec.secondary.region).put_metric_data(
+            Namespace=metric.namespace,
+            MetricData=[
+                {
+                    "MetricName": metric.name,
+                    "Dimensions": [{"Name": "DBClusterIdentifier", "Value": spec.secondary.cluster_arn.split(":")[-1]}],
+                    "Value": WORLD_LAG_SECONDS / metric.seconds_per_unit,
+                }
+            ],
+        )
 
 
 @dataclasses.dataclass
