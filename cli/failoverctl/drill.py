@@ -95,7 +95,18 @@ class DrillReport:
             "actions": [
                 a.model_dump(
                     mode="json",
-                    include={"stage", "name", "action", "target", "status", "detail", "duration_ms", "undo"},
+                    include={
+                        "stage",
+                        "name",
+                        "action",
+                        "target",
+                        "status",
+                        "detail",
+                        "duration_ms",
+                        "undo",
+                        "one_way",
+                        "escalation",
+                    },
                 )
                 for a in (state.completed if state else [])
             ],

@@ -51,3 +51,20 @@ def test_deny_and_unknown_targets(stack: Any, capsys: pytest.CaptureFixture[str]
     assert code == 0 and result["approved"] is False
     code, missing = run(capsys, "approve", "no-such-execution")
     assert code == 2 and missing["error"] == "ApprovalNotFound"
+
+
+def test_approve_by_name_decides_the_request_still_waiting(stack: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    # Given an execution whose gate approval was decided and whose escalation now waits
+    execution, token = _waiting_execution(stack)
+    for _ in range(5):
+        earlier = create_approval(
+            stack.store, KEY, task_token="used", execution_id=execution, group="web", timeout_seconds=60, base_url=None
+        )
+        stack.store.use_approval(earlier.approval_id, "lead@example.com", True)
+    create_approval(
+        stack.store, KEY, task_token=token, execution_id=execution, group="web", timeout_seconds=60, base_url=None
+    )
+    # When a person approves by the execution's name: the waiting request is decided and the run resumes
+    code, result = run(capsys, "approve", execution.rsplit(":", 1)[-1])
+    assert code == 0, result
+    assert json.loads(stack.wait(execution)["output"])["approved"] is True

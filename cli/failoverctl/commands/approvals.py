@@ -56,7 +56,9 @@ def run_decide(args: argparse.Namespace) -> int:
     approval_id = target
     found = stack.store.approvals_for(name)
     if found:
-        approval_id = str(found[-1]["approval_id"])
+        # a run may ask twice (the gate, then an escalation): the request still waiting is the one to decide
+        waiting = [f for f in found if not (stack.store.approval(str(f["approval_id"])) or {}).get("used")]
+        approval_id = str((waiting or found)[-1]["approval_id"])
     elif not stack.store.approval(target):
         raise OpsError(f"no approval request for '{target}'", code="ApprovalNotFound", exit_code=2)
     who = stack.identity()

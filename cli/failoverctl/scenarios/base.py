@@ -162,17 +162,26 @@ def primary_down(world: World, group: Group, ctx: Context) -> None:
     world.set_side_health(group, "primary", 0.0)
 
 
-def answer_approvals(world: World, decision: str, ctx: Context) -> None:
-    """Play the approver: when the approval request is out, open the signed link and submit the form."""
+def answer_approvals(world: World, decision: str, ctx: Context, *, after: int = 0) -> None:
+    """Play the approver: when the approval request is out, open the signed link and submit the form.
+
+    ``after`` approval requests are left to another approver (a run that asks twice: the gate, then
+    an escalation); this one answers the next.
+    """
 
     def approver() -> None:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
-            for inv in list(world.lambdas.invocations):
-                if inv.function == "NotifyFunction" and isinstance(inv.result, dict) and inv.result.get("approval_id"):
-                    time.sleep(0.3)  # the state machine registers the task token after the invoke returns
-                    ctx.extra["approver_response"] = submit_approval(world, inv.result["approval_id"], decision)
-                    return
+            asked = [
+                inv.result["approval_id"]
+                for inv in list(world.lambdas.invocations)
+                if inv.function == "NotifyFunction" and isinstance(inv.result, dict) and inv.result.get("approval_id")
+            ]
+            if len(asked) > after:
+                time.sleep(0.3)  # the state machine registers the task token after the invoke returns
+                key = "approver_response" if not after else f"approver_response_{after + 1}"
+                ctx.extra[key] = submit_approval(world, asked[after], decision)
+                return
             time.sleep(0.05)
 
     thread = threading.Thread(target=approver, daemon=True)

@@ -125,6 +125,10 @@ def _follow(scenario: Scenario, world: World, group: Group) -> Expect:
         and (safety.on_rpo_breach == "skip" or safety.approval.mode == "never")
     ):
         return skipped
+    if scenario.name == "switchover-blocked-escalates":
+        from failoverctl.scenarios.escalation import expect_for
+
+        expect = expect_for(scenario, group)
     return _finish(expect, group, scenario, source)
 
 

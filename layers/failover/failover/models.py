@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -127,6 +127,48 @@ class ActionStatus(StrEnum):
     FAILED = "failed"
 
 
+#: what an action's escalation came to: ran its unplanned path, waits for a person, or stopped
+EscalationOutcome = Literal["escalated", "awaiting_approval", "denied", "not_allowed", "would_escalate"]
+
+
+class Escalation(Contract):
+    """An action's planned path refused because the side being left is impaired, and what followed.
+
+    ``tried`` and ``refused`` say which call was made and what AWS answered; ``impaired`` why the side
+    being left cannot take part; ``path`` the unplanned path; ``policy`` the group's
+    ``safety.escalation``; the estimate is the target's replication lag (the writes that would be lost);
+    ``one_way`` the one-way door the unplanned path opens (or would open): what re-protects the side left.
+    """
+
+    tried: str
+    refused: str
+    impaired: str
+    path: str
+    policy: str
+    outcome: EscalationOutcome
+    estimated_data_loss_seconds: float | None = None
+    estimate: str = ""
+    one_way: str | None = None
+    approved_by: str | None = None
+
+    def summary(self) -> str:
+        """One sentence: what was tried, why it failed, what the escalation did and what it may lose."""
+        loss = (
+            f"up to {self.estimated_data_loss_seconds:g} s of writes may be lost"
+            if self.estimated_data_loss_seconds is not None
+            else "the data loss cannot be estimated"
+        )
+        by = f" (approved by {self.approved_by})" if self.approved_by else ""
+        verdict = {
+            "escalated": f"escalated to {self.path}{by}",
+            "awaiting_approval": f"escalating to {self.path} waits for a person's approval",
+            "denied": f"escalating to {self.path} was denied{by}",
+            "not_allowed": f"the policy does not allow escalating to {self.path} ({self.policy})",
+            "would_escalate": f"would escalate to {self.path} (policy {self.policy})",
+        }[self.outcome]
+        return f"{self.tried} refused ({self.refused}) because {self.impaired}; {verdict}; {loss} ({self.estimate})"
+
+
 class ActionResult(Contract):
     action: str
     name: str
@@ -139,6 +181,8 @@ class ActionResult(Contract):
     error: str | None = None
     #: a change that running the action backwards cannot reverse: what re-protects the side it left
     one_way: str | None = None
+    #: set when the planned path was refused and the action escalated (or could not) to its unplanned path
+    escalation: Escalation | None = None
     plane: str | None = None
     region: str | None = None
     started_at: str = Field(default_factory=iso)

@@ -174,6 +174,18 @@ class Safety(PlanModel):
     dedupe_window_seconds: int = Field(default=900, ge=0, le=86400)
     approval: Approval = Field(default_factory=Approval)
     failback: Failback = Field(default_factory=Failback)
+    escalation: Literal["never", "approval", "automatic"] = Field(
+        default="approval",
+        description="When an action's planned path is refused because the side being left is impaired, run its "
+        "unplanned path (data loss possible, for actions that allow it) automatically, after a person approves "
+        "it with the data-loss estimate, or never.",
+    )
+
+    @property
+    def escalation_policy(self) -> str:
+        """``escalation`` as it applies: a group that never waits for a person (``approval.mode: never``)
+        does not escalate where a person would have to approve."""
+        return "never" if self.escalation == "approval" and self.approval.mode == "never" else self.escalation
 
 
 class Detection(PlanModel):
@@ -233,10 +245,17 @@ class Group(PlanModel):
         if len({s.name for s in self.stages}) != len(self.stages):
             raise ValueError("stage names must be unique in a group")
         approval = self.safety.approval
-        if approval.mode != "never" and self.safety.lock_ttl_seconds <= approval.timeout_seconds:
+        # a run may wait twice: at the gate, then for an escalation to a failover with data loss
+        escalates = self.safety.escalation_policy == "approval" and any(
+            getattr(spec, "allow_data_loss", False) for _s, _n, spec in self.iter_actions()
+        )
+        waits = approval.timeout_seconds * (2 if escalates else 1)
+        if approval.mode != "never" and self.safety.lock_ttl_seconds <= waits:
             raise ValueError(
                 f"safety.lock_ttl_seconds ({self.safety.lock_ttl_seconds}) must exceed "
-                f"safety.approval.timeout_seconds ({approval.timeout_seconds}): the lock must outlive the wait"
+                f"safety.approval.timeout_seconds ({approval.timeout_seconds})"
+                + (" twice (the gate's wait, then the escalation's)" if escalates else "")
+                + ": the lock must outlive the wait"
             )
         if self.safety.rpo_budget_seconds is not None and self.replication is None:
             raise ValueError("safety.rpo_budget_seconds needs a 'replication' metric to measure")

@@ -20,7 +20,7 @@ from typing import Any
 
 from failover.checks.signals import decision_signals
 from failover.infra.clients import Clients
-from failover.models import iso, parse_time
+from failover.models import Escalation, iso, parse_time
 from failover.state import ExecutionState
 
 # ---------------------------------------------------------------- reading the state
@@ -207,6 +207,14 @@ def recovery_text(f: Facts) -> str:
 # ---------------------------------------------------------------- Markdown
 
 
+def _escalation(value: Any) -> str:
+    """What was tried, why it was refused, what the escalation did and the estimated data loss."""
+    try:
+        return Escalation.model_validate(value).summary()
+    except ValueError:
+        return str(value)
+
+
 def _md(value: Any) -> str:
     """A table cell: escaped, one line, pipes neutralised."""
     text = value if isinstance(value, str) else json.dumps(value, default=str, sort_keys=True)
@@ -295,6 +303,8 @@ def render_markdown(
             out.append(
                 f"- **one-way**: running it backwards does not undo it; re-protection needs: {_md(a['one_way'])}"
             )
+        if a.get("escalation"):
+            out.append(f"- **escalation**: {_md(_escalation(a['escalation']))}")
         out.append("")
     out += ["## Verification", ""]
     if not f.verifications:
@@ -505,6 +515,8 @@ def render_html(
             undo = _pre(a.get("undo") or []) if a.get("undo") else "nothing to undo"
             if a.get("one_way") and a.get("status") == "changed":
                 undo += f"<p><strong>One-way</strong>: re-protection needs: {_h(a['one_way'])}</p>"
+            if a.get("escalation"):
+                undo += f"<p><strong>Escalation</strong>: {_h(_escalation(a['escalation']))}</p>"
             parts.append(
                 _row(
                     _h(a.get("stage") or "-"),

@@ -20,7 +20,16 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from failover.models import ActionResult, ActionStatus, Contract, Decision, FailoverRequest, Verification, parse_time
+from failover.models import (
+    ActionResult,
+    ActionStatus,
+    Contract,
+    Decision,
+    Escalation,
+    FailoverRequest,
+    Verification,
+    parse_time,
+)
 
 
 class ActionRef(Contract):
@@ -53,6 +62,8 @@ class Cursor(Contract):
     failed: bool = False
     failure: str | None = None
     done: bool = False
+    #: actions of the stage whose escalation waits for a person (the state machine asks, then reruns them)
+    escalation: EscalationWait | None = None
 
 
 class Run(Contract):
@@ -108,6 +119,19 @@ class ApprovalAnswer(Contract):
     timed_out: bool = False
     policy: str | None = None
     comment: str | None = None
+
+
+class EscalationWait(Contract):
+    """The escalations of one stage that wait for a person, and the answer once it is given.
+
+    ``actions`` holds each waiting action's ``Escalation`` by name (what was tried, why it was refused,
+    the estimate); the state machine puts the person's answer (or the timeout) in ``answer``.
+    """
+
+    pending: bool = True
+    stage: str
+    actions: dict[str, Escalation] = Field(default_factory=dict)
+    answer: ApprovalAnswer | None = None
 
 
 class ExecutionError(BaseModel):

@@ -26,7 +26,7 @@ def make_ctx(
     target: str = "secondary",
     *,
     dry_run: bool = False,
-    approved: bool = False,
+    escalation: str = "approval",
     primary_region: str = PRIMARY_REGION,
     secondary_region: str = SECONDARY_REGION,
     request: dict[str, Any] | None = None,
@@ -46,7 +46,7 @@ def make_ctx(
         group="checkout",
         incident_id="inc-1",
         request=request or {"request_id": "req-1", "group": "checkout"},
-        approved=approved,
+        escalation_policy=escalation,
     )
 
 
@@ -73,3 +73,19 @@ class LambdaFunctions:
 
     functions: dict[str, Invoker] = field(default_factory=dict)
     calls: list[dict[str, Any]] = field(default_factory=list)
+
+
+def put_lag(namespace: str, metric: str, cluster_id: str, milliseconds: float) -> None:
+    """The target cluster's replication lag datapoint, in the secondary region where AWS publishes it."""
+    import boto3
+
+    boto3.client("cloudwatch", SECONDARY_REGION).put_metric_data(
+        Namespace=namespace,
+        MetricData=[
+            {
+                "MetricName": metric,
+                "Dimensions": [{"Name": "DBClusterIdentifier", "Value": cluster_id}],
+                "Value": milliseconds,
+            }
+        ],
+    )

@@ -1,4 +1,4 @@
-"""aurora_global: switchover when both sides are healthy; failover with data loss only when allowed and approved."""
+"""aurora_global: switchover when both sides are healthy; escalation to a data-loss failover as the policy says."""
 
 from __future__ import annotations
 
@@ -6,11 +6,13 @@ from typing import Any
 
 import pytest
 from moto.rds.models import rds_backends
-from tests.unit.actions.helpers import ACCOUNT, PRIMARY_REGION, SECONDARY_REGION, make_ctx, seeded
+from tests.unit.actions.helpers import ACCOUNT, PRIMARY_REGION, SECONDARY_REGION, make_ctx, put_lag, seeded
 
+from failover.actions.escalation import AWAITING_APPROVAL, DENIED, NOT_ALLOWED
 from failover.errors import TransientError
 from failover.models import ActionStatus
 from failoverctl.sim.extensions import aurora as aurora_ext
+from failoverctl.sim.extensions.outage import impair_region
 
 PRIMARY_ARN = f"arn:aws:rds:{PRIMARY_REGION}:{ACCOUNT}:cluster:checkout-use1"
 SECONDARY_ARN = f"arn:aws:rds:{SECONDARY_REGION}:{ACCOUNT}:cluster:checkout-usw2"
@@ -60,38 +62,91 @@ def test_impaired_writer_without_permission_fails_saying_why(sim: Any) -> None:
     action = seeded(sim, SPEC)
     _impair_primary()
 
-    # When failing over (even approved)
-    result = action.run(make_ctx(approved=True))
+    # When failing over, even with the policy to escalate automatically
+    result = action.run(make_ctx(escalation="automatic"))
 
-    # Then nothing is called and the result says what is missing
-    assert result.status == ActionStatus.FAILED
+    # Then the switchover was refused, no failover was called, and the result says what is missing
+    assert (result.status, result.error) == (ActionStatus.FAILED, NOT_ALLOWED)
     assert "allow_data_loss" in result.detail
+    assert sim.count_calls("rds.SwitchoverGlobalCluster") == 1
     assert sim.count_calls("rds.FailoverGlobalCluster") == 0
     assert aurora_ext.writer_arn("checkout-global") == PRIMARY_ARN
 
 
-def test_impaired_writer_allowed_but_not_approved_fails(sim: Any) -> None:
+def test_policy_never_stops_without_a_failover(sim: Any) -> None:
     action = seeded(sim, SPEC | {"allow_data_loss": True})
-    _impair_primary()
-    result = action.run(make_ctx(approved=False))
-    assert result.status == ActionStatus.FAILED
-    assert "not been approved" in result.detail
+    impair_region(sim, PRIMARY_REGION)
+    result = action.run(make_ctx(escalation="never"))
+    assert (result.status, result.error) == (ActionStatus.FAILED, NOT_ALLOWED)
+    assert result.escalation is not None and result.escalation.outcome == "not_allowed"
+    assert sim.count_calls("rds.FailoverGlobalCluster") == 0
+    assert aurora_ext.writer_arn("checkout-global") == PRIMARY_ARN
+
+
+def test_policy_approval_waits_then_runs_once_approved(sim: Any) -> None:
+    # Given the writer's region is impaired: AWS refuses the switchover although the cluster reads available
+    action = seeded(sim, SPEC | {"allow_data_loss": True})
+    impair_region(sim, PRIMARY_REGION)
+    put_lag("AWS/RDS", "AuroraGlobalDBReplicationLag", "checkout-usw2", 250.0)
+
+    # When the policy asks a person: the action waits, with the estimate and the one-way door
+    waiting = action.run(make_ctx(escalation="approval"))
+    assert (waiting.status, waiting.error) == (ActionStatus.FAILED, AWAITING_APPROVAL)
+    found = waiting.escalation
+    assert found is not None and found.outcome == "awaiting_approval"
+    assert found.tried == "rds.SwitchoverGlobalCluster"
+    assert found.refused.startswith("InvalidGlobalClusterStateFault:") and PRIMARY_ARN in found.refused
+    assert found.estimated_data_loss_seconds == 0.25
+    assert found.one_way is not None and "rejoin" in found.one_way
     assert sim.count_calls("rds.FailoverGlobalCluster") == 0
 
+    # And run again with the approval: the switchover is not tried again, the failover runs
+    ctx = make_ctx(escalation="approval")
+    ctx.escalation_earlier, ctx.escalation_approved, ctx.escalation_approved_by = found, True, "oncall@example.com"
+    result = action.run(ctx)
+    assert result.status == ActionStatus.CHANGED
+    assert sim.count_calls("rds.SwitchoverGlobalCluster") == 1
+    assert sim.state["aurora.data_loss_failovers"] == [{"from": PRIMARY_ARN, "to": SECONDARY_ARN}]
+    assert result.escalation is not None and result.escalation.approved_by == "oncall@example.com"
+    assert "approved by oncall@example.com" in result.detail and "0.25 s of writes" in result.detail
 
-def test_impaired_writer_allowed_and_approved_fails_over_with_data_loss(sim: Any) -> None:
-    # Given an impaired primary, a plan allowing data loss and an approved request
+
+def test_policy_approval_denied_changes_nothing(sim: Any) -> None:
+    action = seeded(sim, SPEC | {"allow_data_loss": True})
+    impair_region(sim, PRIMARY_REGION)
+    found = action.run(make_ctx()).escalation
+    ctx = make_ctx()
+    ctx.escalation_earlier, ctx.escalation_approved, ctx.escalation_approved_by = found, False, "lead@example.com"
+    result = action.run(ctx)
+    assert (result.status, result.error) == (ActionStatus.FAILED, DENIED)
+    assert result.escalation is not None and result.escalation.outcome == "denied"
+    assert "cannot be estimated" in result.detail  # no lag datapoint
+    assert sim.count_calls("rds.FailoverGlobalCluster") == 0
+    assert aurora_ext.writer_arn("checkout-global") == PRIMARY_ARN
+
+
+def test_impaired_writer_fails_over_automatically_when_allowed(sim: Any) -> None:
+    # Given an impaired primary cluster, a plan allowing data loss and the policy to escalate automatically
     action = seeded(sim, SPEC | {"allow_data_loss": True})
     _impair_primary()
 
     # When failing over
-    result = action.run(make_ctx(approved=True))
+    result = action.run(make_ctx(escalation="automatic"))
 
     # Then FailoverGlobalCluster with AllowDataLoss promoted the secondary
     assert result.status == ActionStatus.CHANGED
     assert "allowing data loss" in result.detail
     assert sim.state["aurora.data_loss_failovers"] == [{"from": PRIMARY_ARN, "to": SECONDARY_ARN}]
     assert aurora_ext.writer_arn("checkout-global") == SECONDARY_ARN
+
+
+def test_dry_run_of_an_impaired_writer_says_what_would_escalate(sim: Any) -> None:
+    action = seeded(sim, SPEC | {"allow_data_loss": True})
+    _impair_primary()
+    result = action.run(make_ctx(dry_run=True, escalation="automatic"))
+    assert result.status == ActionStatus.DRY_RUN
+    assert result.escalation is not None and result.escalation.outcome == "would_escalate"
+    assert sim.count_calls("rds.SwitchoverGlobalCluster") == sim.count_calls("rds.FailoverGlobalCluster") == 0
 
 
 def test_unreachable_writer_region_counts_as_impaired(sim: Any) -> None:
@@ -108,10 +163,25 @@ def test_unreachable_writer_region_counts_as_impaired(sim: Any) -> None:
 
     action.cluster_health = probe  # type: ignore[method-assign]
 
-    # When failing over, approved: then the target is probed first and the failover path runs
-    result = action.run(make_ctx(approved=True))
+    # When failing over with the policy to escalate automatically: then the target is probed first
+    # and the failover path runs although AWS did not refuse the switchover
+    sim.inject("rds.SwitchoverGlobalCluster", "error", code="InvalidGlobalClusterStateFault")
+    result = action.run(make_ctx(escalation="automatic"))
     assert result.status == ActionStatus.CHANGED
     assert calls == [SECONDARY_REGION, PRIMARY_REGION]
+    assert result.escalation is not None and "ServiceUnavailable" in result.escalation.impaired
+
+
+def test_a_refusal_that_does_not_name_the_side_left_is_a_plain_failure(sim: Any) -> None:
+    action = seeded(sim, SPEC | {"allow_data_loss": True})
+    sim.inject("rds.SwitchoverGlobalCluster", "error", code="InvalidGlobalClusterStateFault")
+    result = action.run(make_ctx(escalation="automatic"))
+    assert (result.status, result.error, result.escalation) == (
+        ActionStatus.FAILED,
+        "InvalidGlobalClusterStateFault",
+        None,
+    )
+    assert sim.count_calls("rds.FailoverGlobalCluster") == 0
 
 
 def test_throttled_switchover_is_transient(sim: Any) -> None:

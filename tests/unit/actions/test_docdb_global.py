@@ -1,4 +1,4 @@
-"""docdb_global_cluster: DocumentDB switchover; failover with data loss only when allowed and approved."""
+"""docdb_global_cluster: DocumentDB switchover; failover with data loss only when allowed, as the policy says."""
 
 from __future__ import annotations
 
@@ -7,11 +7,13 @@ from typing import Any
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from tests.unit.actions.helpers import PRIMARY_REGION, SECONDARY_REGION, make_ctx, parse_spec, seeded
+from tests.unit.actions.helpers import PRIMARY_REGION, SECONDARY_REGION, make_ctx, parse_spec, put_lag, seeded
 
 from failover.actions import build_action
+from failover.actions.escalation import NOT_ALLOWED
 from failover.models import ActionStatus
 from failoverctl.sim.extensions import docdb as docdb_ext
+from failoverctl.sim.extensions.outage import impair_region
 
 ACCOUNT = "210987654321"  # DocumentDB lives in the extension: any account's ARNs work unchanged
 PRIMARY_ARN = f"arn:aws:rds:{PRIMARY_REGION}:{ACCOUNT}:cluster:catalog-use1"
@@ -62,19 +64,31 @@ def test_second_run_dry_run_and_failback(sim: Any) -> None:
 def test_an_impaired_writer_without_permission_for_data_loss_fails_saying_why(sim: Any) -> None:
     action = seeded(sim, SPEC)
     docdb_ext.set_cluster_status(sim, PRIMARY_ARN, "inaccessible-encryption-credentials")
-    result = action.run(make_ctx(approved=True))
-    assert (result.status, result.error) == (ActionStatus.FAILED, "DataLossNotAllowed")
+    result = action.run(make_ctx(escalation="automatic"))
+    assert (result.status, result.error) == (ActionStatus.FAILED, NOT_ALLOWED)
     assert "allow_data_loss" in result.detail
+    assert result.escalation is not None and result.escalation.tried == "docdb.SwitchoverGlobalCluster"
+    assert result.escalation.refused.startswith("InvalidGlobalClusterStateFault")
     assert docdb_ext.writer_arn(sim, "catalog-global") == PRIMARY_ARN
 
 
-def test_allowed_and_approved_data_loss_fails_over(sim: Any) -> None:
+def test_an_impaired_writer_region_escalates_to_a_data_loss_failover_with_the_lag_estimate(sim: Any) -> None:
+    # Given the writer's region is impaired, the plan allows data loss and the target lags 1.5 s
     action = seeded(sim, SPEC | {"allow_data_loss": True})
-    docdb_ext.set_cluster_status(sim, PRIMARY_ARN, "inaccessible-encryption-credentials")
-    assert action.run(make_ctx()).status == ActionStatus.FAILED  # not approved
-    result = action.run(make_ctx(approved=True))
+    impair_region(sim, PRIMARY_REGION)
+    put_lag("AWS/DocDB", "GlobalClusterReplicationLag", "catalog-usw2", 1500.0)
+
+    # When the group's policy is to escalate automatically
+    result = action.run(make_ctx(escalation="automatic"))
+
+    # Then the switchover was tried and refused, and the failover with data loss promoted the target
     assert result.status == ActionStatus.CHANGED
+    assert sim.count_calls("docdb.SwitchoverGlobalCluster") == 1
     assert sim.state[docdb_ext.DATA_LOSS] == [{"from": PRIMARY_ARN, "to": SECONDARY_ARN}]
+    assert result.escalation is not None
+    assert (result.escalation.outcome, result.escalation.estimated_data_loss_seconds) == ("escalated", 1.5)
+    assert "GlobalClusterReplicationLag" in result.escalation.estimate
+    assert result.one_way is not None and PRIMARY_ARN in result.one_way
 
 
 def test_a_target_that_is_not_available_is_refused(sim: Any) -> None:
@@ -94,6 +108,13 @@ def test_the_simulated_api_returns_documentdbs_errors(sim: Any) -> None:
     with pytest.raises(ClientError) as current:
         docdb.switchover_global_cluster(GlobalClusterIdentifier="catalog-global", TargetDbClusterIdentifier=PRIMARY_ARN)
     assert current.value.response["Error"]["Code"] == "InvalidDBClusterStateFault"
+    impair_region(sim, PRIMARY_REGION)
+    with pytest.raises(ClientError) as impaired:
+        docdb.switchover_global_cluster(
+            GlobalClusterIdentifier="catalog-global", TargetDbClusterIdentifier=SECONDARY_ARN
+        )
+    assert impaired.value.response["Error"]["Code"] == "InvalidGlobalClusterStateFault"
+    assert PRIMARY_ARN in impaired.value.response["Error"]["Message"]
     with pytest.raises(ClientError) as both:
         docdb.failover_global_cluster(
             GlobalClusterIdentifier="catalog-global",

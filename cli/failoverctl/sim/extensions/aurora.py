@@ -5,7 +5,8 @@ there only, so a global database whose primary is in any other region cannot be 
 the source cluster's ARN from any region. The handlers here serve:
 
 - ``CreateGlobalCluster`` from a source cluster in any region (found by the region its ARN names);
-- ``SwitchoverGlobalCluster`` (no data loss): every member cluster must be ``available``;
+- ``SwitchoverGlobalCluster`` (no data loss): every member cluster must be ``available`` and outside
+  an impaired region (``failoverctl.sim.extensions.outage``);
 - ``FailoverGlobalCluster`` with ``AllowDataLoss`` promotes the target even when the old writer is
   impaired, and records the event in ``sim.state["aurora.data_loss_failovers"]``; with
   ``Switchover`` (or neither flag) it behaves as a switchover.
@@ -32,6 +33,7 @@ from __future__ import annotations
 from typing import Any
 
 from failoverctl.sim.aws import SimAWS, SimClientError
+from failoverctl.sim.extensions.outage import member_status, refuse_switchover
 
 ACCOUNT = "123456789012"
 GLOBAL_REGION = "us-east-1"  # where moto keeps global clusters (they belong to no region)
@@ -141,12 +143,10 @@ def _move_writer(sim: SimAWS, params: dict[str, Any], region: str, *, data_loss:
         raise SimClientError("InvalidDBClusterStateFault", f"DB cluster {target.db_cluster_arn} is {target.status}")
     source = next((m for m in gc.members if m.is_writer), None)
     if not data_loss:
-        unhealthy = [m.db_cluster_arn for m in gc.members if m.status != "available"]
-        if unhealthy:
-            raise SimClientError(
-                "InvalidGlobalClusterStateFault",
-                f"Switchover needs every member cluster available; not available: {', '.join(unhealthy)}",
-            )
+        refuse_switchover(
+            gc.global_cluster_identifier,
+            [(m.db_cluster_arn, member_status(sim, m.db_cluster_arn, m.status)) for m in gc.members],
+        )
     for member in gc.members:
         member.is_writer = member is target
     source_arn = source.db_cluster_arn if source is not None else None

@@ -9,7 +9,8 @@ the way DocumentDB does, with its documented errors:
 - ``DescribeDBClusters`` / ``DescribeGlobalClusters``: ``DBClusterNotFoundFault`` /
   ``GlobalClusterNotFoundFault`` for an unknown identifier;
 - ``SwitchoverGlobalCluster`` (no data loss) needs the global cluster and every member
-  ``available`` (``InvalidGlobalClusterStateFault``, ``InvalidDBClusterStateFault``), a target that
+  ``available`` and outside an impaired region (``InvalidGlobalClusterStateFault``, see
+  ``failoverctl.sim.extensions.outage``), a target that
   is a secondary member (``DBClusterNotFoundFault`` otherwise, ``InvalidDBClusterStateFault`` when it
   already is the primary);
 - ``FailoverGlobalCluster`` with ``AllowDataLoss`` promotes the target even when the old writer is
@@ -24,6 +25,7 @@ from __future__ import annotations
 from typing import Any
 
 from failoverctl.sim.aws import SimAWS, SimClientError
+from failoverctl.sim.extensions.outage import member_status, refuse_switchover
 
 STATE = "docdb"
 DATA_LOSS = "docdb.data_loss_failovers"
@@ -149,12 +151,9 @@ def _move_writer(sim: SimAWS, params: dict[str, Any], region: str, *, data_loss:
     if clusters[target]["status"] != "available":
         raise SimClientError("InvalidDBClusterStateFault", f"DBCluster {target} is {clusters[target]['status']}")
     if not data_loss:
-        unhealthy = [arn for arn in found["members"] if clusters[arn]["status"] != "available"]
-        if unhealthy:
-            raise SimClientError(
-                "InvalidDBClusterStateFault",
-                f"Switchover needs every member cluster available; not available: {', '.join(unhealthy)}",
-            )
+        refuse_switchover(
+            identifier, [(arn, member_status(sim, arn, clusters[arn]["status"])) for arn in found["members"]]
+        )
     source = found["writer"]
     found["writer"] = target
     if data_loss:

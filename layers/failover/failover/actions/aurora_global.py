@@ -1,10 +1,11 @@
 """Aurora Global Database: make the target side's cluster the writer of the global cluster.
 
 When both sides are healthy, ``SwitchoverGlobalCluster`` moves the writer with no data loss.
-When the writer's side is impaired, only ``FailoverGlobalCluster`` with ``AllowDataLoss`` can
-promote the target, losing what had not replicated yet; this action does that only when the plan
-says ``allow_data_loss: true`` and the request was approved (the gate's RPO check), and otherwise
-fails saying why. Every call goes to the region being activated.
+When the writer's side is impaired, the switchover is tried and AWS refuses it; only
+``FailoverGlobalCluster`` with ``AllowDataLoss`` can then promote the target, losing what had not
+replicated yet. The action escalates to it only when the plan says ``allow_data_loss: true`` and as
+the group's ``safety.escalation`` policy allows (``failover.actions.escalation``), with the target's
+replication lag as the data-loss estimate. Every call goes to the region being activated.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ from typing import Any, ClassVar
 from botocore.exceptions import BotoCoreError, ClientError
 
 from failover.actions.base import Action, ActionContext, Change, Dependency, Done, Observation
+from failover.actions.escalation import LagMetric, Unplanned, escalate, estimate_lag
 from failover.actions.specs import AuroraGlobalSpec, GlobalClusterSide
 from failover.errors import ActionError
-from failover.models import ActionStatus, Check
+from failover.models import Check
 
 
 class AuroraGlobal(Action[AuroraGlobalSpec]):
@@ -29,6 +31,12 @@ class AuroraGlobal(Action[AuroraGlobalSpec]):
     # promotion under a minute, RTO "minutes" with reconnection:
     # Aurora User Guide, "Using switchover or failover in an Aurora global database"
     typical_seconds = 120.0
+    #: the target's replication lag, newest first found: the RPO lag (Aurora PostgreSQL), then the
+    #: storage replication lag; both in milliseconds (Aurora User Guide, "Monitoring Aurora Global Database")
+    lag_metrics: ClassVar[tuple[LagMetric, ...]] = (
+        LagMetric("AWS/RDS", "AuroraGlobalDBRPOLag", 0.001),
+        LagMetric("AWS/RDS", "AuroraGlobalDBReplicationLag", 0.001),
+    )
     iam_actions = (
         "rds:DescribeGlobalClusters",
         "rds:DescribeDBClusters",
@@ -83,38 +91,11 @@ class AuroraGlobal(Action[AuroraGlobalSpec]):
         source = getattr(self.spec, ctx.source)
         gc = self.global_cluster(ctx, target.region)
         writer = self.writer(gc)
-        planned: list[str] = []
-        data_loss = False
-        why = ""
-        if writer != target.cluster_arn:
-            target_ok, target_why = self.cluster_health(ctx, target)
-            if not target_ok:
-                raise ActionError(f"the target cluster is not ready: {target_why}")
-            source_ok, source_why = self.cluster_health(ctx, source)
-            if source_ok and gc.get("Status") == "available":
-                planned.append(
-                    f"switch over {self.spec.global_cluster_identifier} to {target.cluster_arn} (no data loss)"
-                )
-            elif self.spec.allow_data_loss and ctx.approved:
-                data_loss = True
-                why = source_why
-                planned.append(
-                    f"fail over {self.spec.global_cluster_identifier} to {target.cluster_arn} allowing data loss "
-                    f"({source_why})"
-                )
-            else:
-                missing = []
-                if not self.spec.allow_data_loss:
-                    missing.append("the plan does not allow data loss (allow_data_loss: false)")
-                if not ctx.approved:
-                    missing.append("the request has not been approved")
-                return Done(
-                    ActionStatus.FAILED,
-                    f"cannot switch over without data loss: {source_why}; a failover with data loss needs "
-                    f"allow_data_loss in the plan and an approved request, but {' and '.join(missing)}",
-                    region=target.region,
-                    error="DataLossNotAllowed",
-                )
+        if writer == target.cluster_arn:
+            return Change(f"writer {writer}", [], lambda: "")
+        target_ok, target_why = self.cluster_health(ctx, target)
+        if not target_ok:
+            raise ActionError(f"the target cluster is not ready: {target_why}")
         undo = [
             {
                 "api": f"{self.service}.SwitchoverGlobalCluster",
@@ -123,29 +104,56 @@ class AuroraGlobal(Action[AuroraGlobalSpec]):
                 "TargetDbClusterIdentifier": source.cluster_arn,
             }
         ]
+        switchover = f"switch over {self.spec.global_cluster_identifier} to {target.cluster_arn} (no data loss)"
 
-        def do_change() -> str:
-            rds = ctx.clients.get(self.service, target.region)
-            if data_loss:
-                rds.failover_global_cluster(
-                    GlobalClusterIdentifier=self.spec.global_cluster_identifier,
-                    TargetDbClusterIdentifier=target.cluster_arn,
-                    AllowDataLoss=True,
-                )
-                return f"{planned[0]}; the old writer rejoins as a secondary once it recovers ({why})"
-            rds.switchover_global_cluster(
+        def switch_over() -> str:
+            ctx.clients.get(self.service, target.region).switchover_global_cluster(
                 GlobalClusterIdentifier=self.spec.global_cluster_identifier,
                 TargetDbClusterIdentifier=target.cluster_arn,
             )
-            return planned[0]
+            return switchover
 
-        one_way = (
-            f"{source.cluster_arn} ({source.region}) lost what had not replicated: it must rejoin "
-            f"{self.spec.global_cluster_identifier} as a secondary and be in sync before traffic returns to it"
-            if data_loss
-            else None
+        source_ok, source_why = self.cluster_health(ctx, source)
+        impaired = None
+        if not source_ok:
+            impaired = source_why
+        elif gc.get("Status") != "available":
+            impaired = f"{self.target_label()} is {gc.get('Status')}"
+
+        def fail_over() -> str:
+            ctx.clients.get(self.service, target.region).failover_global_cluster(
+                GlobalClusterIdentifier=self.spec.global_cluster_identifier,
+                TargetDbClusterIdentifier=target.cluster_arn,
+                AllowDataLoss=True,
+            )
+            return (
+                f"failed over {self.spec.global_cluster_identifier} to {target.cluster_arn} allowing data loss; "
+                "the old writer rejoins as a secondary once it recovers"
+            )
+
+        unplanned = Unplanned(
+            planned=switchover,
+            tried=f"{self.service}.SwitchoverGlobalCluster",
+            impaired=impaired,
+            blocked_codes=("InvalidGlobalClusterStateFault", "InvalidDBClusterStateFault"),
+            source=source.cluster_arn,
+            path=f"{self.service}.FailoverGlobalCluster with AllowDataLoss",
+            allowed=self.spec.allow_data_loss,
+            allow_hint="the plan does not allow data loss (allow_data_loss: false)",
+            estimate=lambda: estimate_lag(
+                ctx.clients,
+                target.region,
+                self.lag_metrics,
+                {"DBClusterIdentifier": target.cluster_arn.rsplit(":", 1)[-1]},
+            ),
+            one_way=(
+                f"{source.cluster_arn} ({source.region}) lost what had not replicated: it must rejoin "
+                f"{self.spec.global_cluster_identifier} as a secondary and be in sync before traffic returns to it"
+            ),
+            region=target.region,
+            undo=undo,
         )
-        return Change(f"writer {writer}", planned, do_change, undo=undo, region=target.region, one_way=one_way)
+        return escalate(ctx, unplanned, switch_over, fail_over)
 
     # -- verifying ----------------------------------------------------------------------
 

@@ -17,7 +17,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from failover.errors import THROTTLING_CODES, ActionError, TransientError
 from failover.infra.clients import Clients
-from failover.models import ActionResult, ActionStatus, Check, Direction, iso
+from failover.models import ActionResult, ActionStatus, Check, Direction, Escalation, iso
 
 Plane = Literal["control", "data", "none"]
 
@@ -52,7 +52,13 @@ class ActionContext:
     group: str | None = None
     incident_id: str | None = None
     request: dict[str, Any] = field(default_factory=dict)
-    approved: bool = False
+    #: the group's ``safety.escalation``: what an action may do when its planned path is refused
+    escalation_policy: str = "never"
+    #: this action's escalation so far in the run (what was tried and refused), if it waited for a person
+    escalation_earlier: Escalation | None = None
+    #: a person's answer to that escalation: True approved, False denied or timed out, None not asked yet
+    escalation_approved: bool | None = None
+    escalation_approved_by: str | None = None
 
 
 @dataclass
@@ -83,6 +89,7 @@ class Done:
     region: str | None = None
     error: str | None = None
     one_way: str | None = None
+    escalation: Escalation | None = None
 
 
 @dataclass
@@ -166,6 +173,7 @@ class Action(ABC, Generic[S]):
             undo=outcome.undo,
             error=outcome.error,
             one_way=outcome.one_way,
+            escalation=outcome.escalation,
             plane=self.plane,
             region=outcome.region,
             started_at=started_at,

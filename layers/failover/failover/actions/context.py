@@ -6,6 +6,7 @@ from failover.actions.base import ActionContext
 from failover.infra.clients import Clients
 from failover.models import Direction, FailoverRequest
 from failover.plan import Group
+from failover.state import EscalationWait
 
 
 def context_for(
@@ -15,10 +16,12 @@ def context_for(
     *,
     dry_run: bool,
     stage: str | None = None,
-    approved: bool = False,
+    action: str | None = None,
+    escalation: EscalationWait | None = None,
 ) -> ActionContext:
+    """The context of ``request`` on ``group``; for ``action``, its escalation so far in the run, if any."""
     source, target = group.sides_for(request.direction)
-    return ActionContext(
+    ctx = ActionContext(
         direction=Direction(request.direction),
         source=source,
         target=target,
@@ -30,5 +33,13 @@ def context_for(
         group=group.name,
         incident_id=request.incident_id,
         request=request.to_json(),
-        approved=approved,
+        escalation_policy=group.safety.escalation_policy,
     )
+    earlier = escalation.actions.get(action) if escalation is not None and action is not None else None
+    if escalation is not None and earlier is not None and escalation.stage == stage:
+        ctx.escalation_earlier = earlier
+        answer = escalation.answer
+        if answer is not None:
+            ctx.escalation_approved = bool(answer.approved) and not answer.timed_out
+            ctx.escalation_approved_by = answer.by or ("nobody: the approval timed out" if answer.timed_out else None)
+    return ctx

@@ -2,9 +2,11 @@
 
 DocumentDB's global-cluster API is Aurora's (``SwitchoverGlobalCluster``, ``FailoverGlobalCluster``
 with ``AllowDataLoss``, the same describe calls), served by the ``docdb`` endpoint of each region,
-so the same escalation policy applies: a switchover (no data loss) when both sides are healthy; a
-failover with data loss only when the plan says ``allow_data_loss: true`` and the request was
-approved; otherwise the action fails saying why. Every call goes to the region being activated.
+so the same escalation applies: a switchover (no data loss) when both sides are healthy; when the
+writer's side is impaired and AWS refuses the switchover, a failover with data loss only when the
+plan says ``allow_data_loss: true`` and as the group's ``safety.escalation`` policy allows, with the
+target's ``GlobalClusterReplicationLag`` as the data-loss estimate. Every call goes to the region
+being activated.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import ClassVar
 
 from failover.actions.aurora_global import AuroraGlobal
 from failover.actions.base import ActionContext, Dependency
+from failover.actions.escalation import LagMetric
 
 
 class DocDbGlobalCluster(AuroraGlobal):
@@ -23,6 +26,8 @@ class DocDbGlobalCluster(AuroraGlobal):
     # promotion of a secondary "in less than a minute" (Amazon DocumentDB Developer Guide, global
     # clusters), plus the writer endpoint's DNS and reconnection: the same allowance as Aurora's
     typical_seconds = 120.0
+    # milliseconds (Amazon DocumentDB Developer Guide, "Monitoring Amazon DocumentDB global clusters")
+    lag_metrics: ClassVar[tuple[LagMetric, ...]] = (LagMetric("AWS/DocDB", "GlobalClusterReplicationLag", 0.001),)
     # DocumentDB's IAM actions carry the rds: prefix
     iam_actions = (
         "rds:DescribeGlobalClusters",

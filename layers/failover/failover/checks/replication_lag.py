@@ -9,10 +9,38 @@ cannot be proven: that counts as over budget, as Patroni refuses a replica it ca
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from failover.infra.clients import Clients
 from failover.models import Check
 from failover.plan import Group
+
+
+def datapoints(
+    clients: Clients,
+    region: str,
+    namespace: str,
+    metric: str,
+    dimensions: dict[str, str],
+    *,
+    statistic: str = "Maximum",
+    period_seconds: int = 60,
+    lookback_seconds: int = 300,
+    now: datetime | None = None,
+) -> list[dict[str, Any]]:
+    """The metric's datapoints of the last ``lookback_seconds``, oldest first."""
+    end = now or datetime.now(UTC)
+    resp = clients.get("cloudwatch", region).get_metric_statistics(
+        Namespace=namespace,
+        MetricName=metric,
+        Dimensions=[{"Name": k, "Value": v} for k, v in sorted(dimensions.items())],
+        StartTime=end - timedelta(seconds=lookback_seconds),
+        # an end one period ahead includes the newest, still-open period (CloudWatch's EndTime is exclusive)
+        EndTime=end + timedelta(seconds=period_seconds),
+        Period=period_seconds,
+        Statistics=[statistic],
+    )
+    return sorted(resp.get("Datapoints", []), key=lambda p: p["Timestamp"])
 
 
 def replication_lag(group: Group, clients: Clients, now: datetime | None = None) -> Check:
@@ -28,18 +56,17 @@ def replication_lag(group: Group, clients: Clients, now: datetime | None = None)
         )
     rep = group.replication
     namespace, metric, unit_seconds = rep.resolved()
-    end = now or datetime.now(UTC)
-    resp = clients.get("cloudwatch", rep.region).get_metric_statistics(
-        Namespace=namespace,
-        MetricName=metric,
-        Dimensions=[{"Name": k, "Value": v} for k, v in sorted(rep.dimensions.items())],
-        StartTime=end - timedelta(seconds=rep.lookback_seconds),
-        # an end one period ahead includes the newest, still-open period (CloudWatch's EndTime is exclusive)
-        EndTime=end + timedelta(seconds=rep.period_seconds),
-        Period=rep.period_seconds,
-        Statistics=[rep.statistic],
+    points = datapoints(
+        clients,
+        rep.region,
+        namespace,
+        metric,
+        rep.dimensions,
+        statistic=rep.statistic,
+        period_seconds=rep.period_seconds,
+        lookback_seconds=rep.lookback_seconds,
+        now=now,
     )
-    points = sorted(resp.get("Datapoints", []), key=lambda p: p["Timestamp"])
     values = {
         "metric": f"{namespace}/{metric}",
         "dimensions": rep.dimensions,

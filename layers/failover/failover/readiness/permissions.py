@@ -80,6 +80,8 @@ def requirements(plan: Plan, account: str) -> list[Requirement]:
                 need(calls, f"arn:aws:rds::{account}:global-cluster:{spec.global_cluster_identifier}")
                 for side in (spec.primary, spec.secondary):
                     need(("rds:DescribeDBClusters", *calls), side.cluster_arn)
+                if spec.allow_data_loss:  # the escalation's data-loss estimate
+                    need(("cloudwatch:GetMetricStatistics",), "*")
             elif kind == "rds_promote_replica":
                 for side in (spec.primary, spec.secondary):
                     if side.kind == "cluster":

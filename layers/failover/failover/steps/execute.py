@@ -14,7 +14,7 @@ from failover.infra.store import Store
 from failover.models import ActionResult, Decision, FailoverRequest, parse_input
 from failover.observability import logger
 from failover.plan import Plan
-from failover.state import ActionRef, ApprovalAnswer
+from failover.state import ActionRef, ApprovalAnswer, EscalationWait
 
 
 class ExecuteInput(BaseModel):
@@ -26,6 +26,8 @@ class ExecuteInput(BaseModel):
     request: FailoverRequest
     decision: Decision | None = None
     approval: ApprovalAnswer | None = None
+    #: the stage's escalations that waited for a person, with the answer (``$.cursor.escalation``)
+    escalation: EscalationWait | None = None
     execution_id: str | None = None
 
 
@@ -38,8 +40,15 @@ def execute(
     if spec is None:
         raise PlanError(f"group '{group.name}' has no action '{data.action.name}' in stage '{data.stage}'")
     dry_run = bool((data.decision and data.decision.dry_run) or data.request.dry_run or force_dry_run)
-    approved = bool(data.approval and data.approval.approved)
-    ctx = context_for(group, data.request, clients, dry_run=dry_run, stage=data.stage, approved=approved)
+    ctx = context_for(
+        group,
+        data.request,
+        clients,
+        dry_run=dry_run,
+        stage=data.stage,
+        action=data.action.name,
+        escalation=data.escalation,
+    )
     action = build_action(spec, data.action.name)
     result = action.run(ctx)
     logger.info(

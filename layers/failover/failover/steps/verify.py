@@ -12,12 +12,13 @@ from pydantic import BaseModel, ConfigDict
 
 from failover.actions import build_action
 from failover.actions.context import context_for
+from failover.actions.escalation import AWAITING_APPROVAL
 from failover.errors import InvalidInputError
 from failover.infra.clients import Clients
 from failover.infra.store import Store
-from failover.models import ActionStatus, Check, Verification, parse_input
+from failover.models import ActionResult, ActionStatus, Check, Verification, parse_input
 from failover.plan import Plan
-from failover.state import Cursor, ExecutionState
+from failover.state import Cursor, EscalationWait, ExecutionState
 
 
 class VerifyInput(BaseModel):
@@ -40,6 +41,10 @@ def record(payload: Any, plan: Plan, store: Store | None) -> dict[str, Any]:
     stage_name = cursor.stage.name
     results = list(state.stage_results or [])
     failed = [r for r in results if r.status == ActionStatus.FAILED]
+    waiting = [r for r in failed if r.error == AWAITING_APPROVAL and r.escalation is not None]
+    if waiting and len(waiting) == len(failed):
+        return _await_escalation(state, cursor, results, waiting, store)
+    cursor.escalation = None
     cursor.completed = [*cursor.completed, *results]
     cursor.failed = bool(failed)
     cursor.failure = (
@@ -55,6 +60,29 @@ def record(payload: Any, plan: Plan, store: Store | None) -> dict[str, Any]:
             "stage_failed" if failed else "stage_applied",
             cursor.failure or f"stage '{stage_name}': {len(results)} action(s), {changed} changed",
             stage=stage_name,
+        )
+    return state.to_json()
+
+
+def _await_escalation(
+    state: ExecutionState, cursor: Cursor, results: list[ActionResult], waiting: list[ActionResult], store: Store | None
+) -> dict[str, Any]:
+    """Keep the stage's other results; the waiting actions run again once a person has answered."""
+    names = {r.name for r in waiting}
+    cursor.completed = [*cursor.completed, *(r for r in results if r.name not in names)]
+    cursor.escalation = EscalationWait(
+        stage=cursor.stage.name, actions={r.name: r.escalation for r in waiting if r.escalation is not None}
+    )
+    cursor.stage = cursor.stage.model_copy(update={"actions": [a for a in cursor.stage.actions if a.name in names]})
+    cursor.failed, cursor.failure = False, None
+    state.cursor = cursor
+    if store is not None and state.request.incident_id:
+        store.add_event(
+            state.request.incident_id,
+            "escalation_requested",
+            f"stage '{cursor.stage.name}': " + "; ".join(f"{r.name}: {r.detail}" for r in waiting),
+            stage=cursor.stage.name,
+            escalations={r.name: r.escalation.to_json() for r in waiting if r.escalation is not None},
         )
     return state.to_json()
 

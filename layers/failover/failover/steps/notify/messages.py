@@ -19,7 +19,7 @@ from urllib.parse import quote
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from failover.checks.signals import decision_signals
-from failover.models import ActionResult, Check, Decision, FailoverRequest, Trigger, Verification, iso
+from failover.models import ActionResult, Check, Decision, Escalation, FailoverRequest, Trigger, Verification, iso
 from failover.plan import Group
 from failover.state import ApprovalAnswer, ExecutionError, ExecutionState, Run, Timing
 
@@ -86,6 +86,8 @@ class Incident(View):
     decision_reason: str | None = None
     checks: list[Check] = Field(default_factory=list)
     actions: list[ActionResult] = Field(default_factory=list)
+    #: escalations to an unplanned path (data loss possible) that wait for this approval
+    escalations: list[Escalation] = Field(default_factory=list)
     verification: Verification | None = None
     approval: ApprovalView | None = None
     error: ErrorView | None = None
@@ -138,7 +140,9 @@ class Incident(View):
 
         notifications = plan_group.notifications if plan_group else None
         severity = _severity(phase, skip_kind)
-        status = _status(phase, skip_kind, approval)
+        waiting = st.cursor.escalation if st and st.cursor else None
+        escalations = list(waiting.actions.values()) if phase == "approval" and waiting and waiting.pending else []
+        status = "ESCALATION APPROVAL NEEDED" if escalations else _status(phase, skip_kind, approval)
         incident = cls(
             phase=phase,
             status=status,
@@ -160,6 +164,7 @@ class Incident(View):
             decision_reason=(decision.reason or None) if decision else None,
             checks=checks,
             actions=actions,
+            escalations=escalations,
             verification=verification,
             approval=approval,
             error=error,
@@ -241,6 +246,10 @@ class Incident(View):
         if signals is not None:
             lines += ["", signals[0] + ":"]
             lines += _limited([f"  - {clip(one_line(r.text()), 400)}" for r in signals[1]], max_items, "signals")
+        for escalation in self.escalations:
+            lines += ["", "Escalation to an unplanned path (waits for approval):", f"  {escalation.summary()}"]
+            if escalation.one_way:
+                lines.append(f"  One-way door: {escalation.one_way}")
         if self.actions:
             lines += ["", f"Actions ({len(self.actions)}):"]
             lines += _limited([action_line(a) for a in self.actions], max_items, "actions")
@@ -499,6 +508,20 @@ def _summary(i: Incident) -> str:
         elif i.approval and i.approval.approved:
             extra = f" Approved by {i.approval.by or 'unknown'}."
         return f"{dry}Started the {what} of {i.group}{route} after {i.trigger_text}{reason}.{extra}"
+    if i.phase == "approval" and i.escalations:
+        names = ", ".join(e.tried for e in i.escalations)
+        known = [e.estimated_data_loss_seconds for e in i.escalations if e.estimated_data_loss_seconds is not None]
+        loss = (
+            f"up to {max(known):g} s of writes"
+            if known and len(known) == len(i.escalations)
+            else "an amount of writes that cannot be estimated"
+        )
+        return (
+            f"{dry}The {what} of {i.group}{route} cannot take its planned path ({names} refused: "
+            f"{clip(one_line(i.escalations[0].impaired), 300)}). Escalating to "
+            f"{', '.join(e.path for e in i.escalations)} may lose {loss} and opens a one-way door; "
+            "it waits for a person's approval."
+        )
     if i.phase == "approval":
         why = reason.replace(": approval required: ", ": ", 1)
         return f"{dry}The {what} of {i.group}{route} waits for a person's approval{why}."
@@ -533,6 +556,14 @@ def _next_steps(i: Incident) -> list[str]:
         steps = [
             "No action needed: the automation is failing over and will report success or failure here.",
             "To stop further failovers, pause the group (failoverctl pause).",
+        ]
+    elif i.phase == "approval" and i.escalations:
+        wait = duration(i.approval.timeout_seconds) if i.approval and i.approval.timeout_seconds else "the timeout"
+        steps = [
+            "Approve only if losing the estimated writes is better than staying down; the side left must be "
+            "re-protected before traffic returns to it.",
+            f"Denied, or without an answer within {wait}, the run stops: nothing further is changed, and the "
+            "failure notice lists what was changed before and how to undo it.",
         ]
     elif i.phase == "approval":
         policy = i.approval.on_timeout if i.approval and i.approval.on_timeout else "abort"
