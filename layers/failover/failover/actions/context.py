@@ -4,8 +4,25 @@ from __future__ import annotations
 
 from failover.actions.base import ActionContext
 from failover.infra.clients import Clients
-from failover.models import Direction, FailoverRequest
+from failover.models import Decision, Direction, FailoverRequest
 from failover.plan import Group
+
+
+def standby_of(source: str | None, target: str | None) -> str:
+    """The standby of a (source, target) pair: whichever side is not the primary."""
+    return (target if target != "primary" else source) or "secondary"
+
+
+def chosen_standby(decision: Decision | None) -> str:
+    """The standby in the pair the gate chose: the target of a failover, the source of a failback."""
+    if decision is None:
+        return "secondary"
+    return standby_of(decision.source_side, decision.target_side)
+
+
+def role_of(key: str) -> str:
+    """The role a side plays in an action's spec narrowed to its pair: ``primary`` or ``secondary``."""
+    return "primary" if key == "primary" else "secondary"
 
 
 def context_for(
@@ -16,12 +33,13 @@ def context_for(
     dry_run: bool,
     stage: str | None = None,
     approved: bool = False,
+    standby: str = "secondary",
 ) -> ActionContext:
-    source, target = group.sides_for(request.direction)
+    source, target = group.sides_for(request.direction, standby)
     return ActionContext(
         direction=Direction(request.direction),
-        source=source,
-        target=target,
+        source=role_of(source),
+        target=role_of(target),
         source_region=group.side(source).region,
         target_region=group.side(target).region,
         clients=clients,
@@ -31,4 +49,5 @@ def context_for(
         incident_id=request.incident_id,
         request=request.to_json(),
         approved=approved,
+        standby=standby,
     )

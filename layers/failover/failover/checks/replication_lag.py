@@ -12,13 +12,15 @@ from datetime import UTC, datetime, timedelta
 
 from failover.infra.clients import Clients
 from failover.models import Check
-from failover.plan import Group
+from failover.plan import Group, Side
 
 
-def replication_lag(group: Group, clients: Clients, now: datetime | None = None) -> Check:
+def replication_lag(group: Group, clients: Clients, now: datetime | None = None, side: Side | None = None) -> Check:
+    """The lag of ``side``'s copy of the data (its own ``replication`` metric, else the group's)."""
     name = "replication lag within RPO budget"
     budget = group.safety.rpo_budget_seconds
-    if group.replication is None or budget is None:
+    rep = (side.replication if side is not None else None) or group.replication
+    if rep is None or budget is None:
         return Check(
             name=name,
             ok=True,
@@ -26,7 +28,6 @@ def replication_lag(group: Group, clients: Clients, now: datetime | None = None)
             values={"configured": False},
             blocking=False,
         )
-    rep = group.replication
     namespace, metric, unit_seconds = rep.resolved()
     end = now or datetime.now(UTC)
     resp = clients.get("cloudwatch", rep.region).get_metric_statistics(

@@ -141,7 +141,13 @@ def _elb(group: Group, name: str, spec: Any, clients: Clients) -> list[Finding]:
     ]
 
 
-def _asg(group: Group, name: str, spec: Any, clients: Clients) -> list[Finding]:
+def standby_capacity(group: Group, name: str, spec: Any, clients: Clients) -> list[Finding]:
+    """Can the standby of an ``asg_capacity`` spec (narrowed to its pair) take the primary's fleet?
+
+    Its Auto Scaling maximum and the size the plan scales it to against the primary's fleet now,
+    and the standby region's On-Demand vCPU quota against that size.
+    """
+
     def describe(side: Any) -> dict[str, Any]:
         found = clients.get("autoscaling", side.region).describe_auto_scaling_groups(
             AutoScalingGroupNames=[side.asg_name]
@@ -231,7 +237,7 @@ _DEEPER = {
     "rds_instance_failover": _rds_instance,
     "dynamodb_global_table": _dynamodb,
     "elb_weights": _elb,
-    "asg_capacity": _asg,
+    "asg_capacity": standby_capacity,
 }
 
 
