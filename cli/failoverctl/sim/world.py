@@ -24,10 +24,9 @@ from typing import Any
 import boto3
 from moto import mock_aws
 
-from failover.actions import ActionContext, build_action
+from failover.actions import build_action
 from failover.errors import FailoverError
 from failover.infra.clients import Clients
-from failover.models import Direction
 from failover.plan import Group, Plan, load_plan_text
 from failoverctl.regions import Forwarder, default_forwarders
 from failoverctl.sim.aws import SIM, SimAWS
@@ -328,7 +327,7 @@ class World:
         return f"group '{group.name}' cannot be drilled: {action} could not be created in the simulated AWS ({why})"
 
     def _build_group(self, group: Group, r53: Any, zones: dict[str, str], health_checks: dict[str, str]) -> None:
-        for side in (group.primary, group.secondary):
+        for side in (group.primary, *group.standbys):
             for hc in side.health_checks:
                 if hc in health_checks:
                     continue
@@ -384,6 +383,8 @@ class World:
             from failoverctl.sim import seeders
 
             self.replacements.update(seeders.seed(spec, self.clients, self.sim, active="primary"))
+            for standby in group.standby_keys()[1:]:
+                self.replacements.update(seeders.seed_standby(spec, standby, self.clients, self.sim))
             if spec.type == "lambda_hook":
                 self._stand_in_hook(spec.function_arn)
 
@@ -447,7 +448,7 @@ class World:
                     "Threshold": 1.0,
                 }
             self._alarm(alarm.name, alarm.region, metric)
-        for side in (group.primary, group.secondary):
+        for side in (group.primary, *group.standbys):
             for alarm in side.alarms:
                 self._alarm(
                     alarm.name,
@@ -470,11 +471,15 @@ class World:
     def _seed_replication(self, group: Group, lag_seconds: float = 0.2) -> None:
         if group.replication is not None:
             self.set_replication_lag(group, lag_seconds)
+        for key in group.standby_keys():
+            if group.side(key).replication is not None:
+                self.set_replication_lag(group, lag_seconds, side=key)
 
     # ------------------------------------------------------------------ scenario controls
 
-    def set_replication_lag(self, group: Group, lag_seconds: float) -> None:
-        rep = group.replication
+    def set_replication_lag(self, group: Group, lag_seconds: float, side: str | None = None) -> None:
+        """Publish the lag the gate reads: of ``side``'s own metric, else of the group's."""
+        rep = (group.side(side).replication if side else None) or group.replication
         if rep is None:
             return
         namespace, metric, unit = rep.resolved()
@@ -680,28 +685,30 @@ class World:
         replica and its old source both accept writes), the action's verification toward the direction's
         target decides, as it did when the stage was verified.
         """
-        source, target = group.sides_for(direction)
-        ctx = ActionContext(
-            direction=Direction(direction),
-            source=source,
-            target=target,
-            source_region=group.side(source).region,
-            target_region=group.side(target).region,
-            clients=self.clients,
-        )
+        seen = [self._active_between(group, direction, standby) for standby in group.standby_keys()]
+        return next((side for side in seen if side in group.standby_keys()), seen[0])
+
+    def _active_between(self, group: Group, direction: str, standby: str) -> str:
+        """The side the group's resources serve, read with each action narrowed to the primary and ``standby``."""
+        from failover.actions.context import context_for
+        from failover.models import FailoverRequest, Source
+
+        request = FailoverRequest(request_id="observe", group=group.name, source=Source.DRILL, direction=direction)
+        ctx = context_for(group, request, self.clients, dry_run=True, standby=standby)
         sides = set()
         for _stage, name, spec in group.iter_actions():
-            action = build_action(spec, name)
+            action = build_action(spec, name, standby)
             try:
-                side = action.observe(ctx).side
-                if side not in ("n/a", source, target):
-                    checks = action.verify(ctx)
+                bound = action.in_account(ctx)
+                side = action.observe(bound).side
+                if side not in ("n/a", ctx.source, ctx.target):
+                    checks = action.verify(bound)
                     if checks and all(c.ok for c in checks):
-                        side = target
+                        side = ctx.target
             except Exception:
                 side = "unknown"
             if side != "n/a":
-                sides.add(side)
+                sides.add(ctx.side_key(side))
         if len(sides) == 1:
             return sides.pop()
         return "mixed" if sides else "unknown"

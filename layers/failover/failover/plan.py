@@ -223,8 +223,11 @@ class Group(PlanModel):
                 f"safety.lock_ttl_seconds ({self.safety.lock_ttl_seconds}) must exceed "
                 f"safety.approval.timeout_seconds ({approval.timeout_seconds}): the lock must outlive the wait"
             )
-        if self.safety.rpo_budget_seconds is not None and self.replication is None:
-            raise ValueError("safety.rpo_budget_seconds needs a 'replication' metric to measure")
+        measured = self.replication is not None or all(side.replication is not None for side in self.standbys)
+        if self.safety.rpo_budget_seconds is not None and not measured:
+            raise ValueError(
+                "safety.rpo_budget_seconds needs a 'replication' metric to measure (the group's, or each standby's)"
+            )
         return self
 
     def side_keys(self) -> list[str]:
