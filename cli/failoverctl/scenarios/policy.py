@@ -88,6 +88,10 @@ def _follow(scenario: Scenario, world: World, group: Group) -> Expect:
         if not applies(group):  # nothing one-way to fail back through: the scenario sends nothing
             return Expect(end_state=None, outcome=None, active_after=None, executions=0)
         return expect
+    if scenario.name == "three-region-choose-target":
+        if len(group.standbys) < 2:  # the only standby is unhealthy: nothing to choose, the gate refuses
+            return skipped
+        return _finish(dataclasses.replace(expect, active_after=group.standby_keys()[1]), group, scenario, source)
     if scenario.name == "rate-limit":
         return dataclasses.replace(expect, executions=len(world.plan.groups))
     if scenario.name in ON_RECORDS and not _has_records(group):

@@ -59,6 +59,7 @@ class Candidate:
     def to_json(self) -> dict[str, Any]:
         return {
             "side": self.key,
+            "name": self.health.values.get("side"),
             "healthy": self.healthy,
             "lag_seconds": self.lag.values.get("lag_seconds") if self.lag is not None else None,
             "capacity": self.capacity,
@@ -144,7 +145,7 @@ def choose_target(group: Group, direction: Direction | str, active: str | None, 
         )
         check = Check(name=CHOICE_CHECK, ok=False, detail=reason, values={**values, "chosen": None})
         return TargetChoice(source="primary", target=None, checks=[check], passed_over=passed, reason=reason)
-    skipped = "; ".join(f"passed over {p['side']}: {'; '.join(p['reasons'])}" for p in passed)
+    skipped = "; ".join(f"passed over {p['name']}: {'; '.join(p['reasons'])}" for p in passed)
     fitness = "is the first healthy standby"
     if chosen.fit:
         fitness = "is healthy, within the RPO budget and able to take the load"
@@ -173,7 +174,7 @@ def choose_target(group: Group, direction: Direction | str, active: str | None, 
 def examine(group: Group, key: str, clients: Clients) -> Candidate:
     """Health, then (only for a healthy standby) replication lag and capacity."""
     side = group.side(key)
-    candidate = Candidate(key, side_healthy(side, f"standby {key}", group.safety.target_health_quorum_percent, clients))
+    candidate = Candidate(key, side_healthy(side, "standby", group.safety.target_health_quorum_percent, clients))
     if not candidate.healthy:
         return candidate
     candidate.lag = replication_lag(group, clients, side=side)
@@ -191,7 +192,9 @@ def capacity_shortfall(group: Group, key: str, clients: Clients) -> list[str]:
         if spec.type != "asg_capacity":
             continue
         try:
-            out.extend(f.detail for f in standby_capacity(group, name, for_standby(spec, key), clients))
+            findings = standby_capacity(group, name, for_standby(spec, key), clients)
+            # a quota that cannot be read is a warning: not being able to prove it is no shortfall
+            out.extend(f.detail for f in findings if f.severity == "error")
         except (ClientError, BotoCoreError) as err:
             out.append(f"{name}: the capacity of {key} cannot be read ({type(err).__name__}: {err})")
     return out
