@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from failover.actions.base import for_standby
 from failover.plan import Plan
 
 LIST_PARAMETERS = (
@@ -51,13 +50,12 @@ def template_parameters(plan: Plan, account: str = "*") -> dict[str, list[str]]:
         if group.triggers.health_services:
             out["HealthServices"].update(group.triggers.health_services)
             out["HealthRegions"].add(group.primary.region)
-        for _stage, _name, spec in group.iter_actions():
+        for _standby, _stage, _name, spec in group.iter_pair_actions():
             if spec.assume_role is not None:
                 # its calls are made as that role in its account: the stack's own policy grants only the assumption
                 out["CrossAccountRoleArns"].add(spec.assume_role.role_arn)
-                continue
-            for standby in group.standby_keys():
-                _add_action(out, for_standby(spec, standby), account)
+            else:
+                _add_action(out, spec, account)
     return {name: sorted(values) or ([""] if name in EMPTY_AS_BLANK else ["none"]) for name, values in out.items()}
 
 

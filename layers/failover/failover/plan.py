@@ -20,7 +20,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from failover.actions.specs import REGION_RE, ActionSpec
+from failover.actions.specs import REGION_RE, ActionSpec, Sided
 from failover.errors import PlanError, UnknownGroupError
 from failover.models import Direction
 
@@ -257,6 +257,12 @@ class Group(PlanModel):
         for stage in self.stages:
             for index, action in enumerate(stage.actions):
                 yield stage, action_name(stage.name, index, action), action
+
+    def iter_pair_actions(self) -> Iterator[tuple[str, Stage, str, Any]]:
+        """Every action narrowed to each pair of the primary and a standby: (standby, stage, name, spec)."""
+        for standby in self.standby_keys():
+            for stage, name, spec in self.iter_actions():
+                yield standby, stage, name, spec.for_standby(standby) if isinstance(spec, Sided) else spec
 
 
 class RateLimit(PlanModel):
