@@ -16,6 +16,7 @@ SCENARIO_MODULES = [
     "failoverctl.scenarios.readiness",
     "failoverctl.scenarios.one_way",
     "failoverctl.scenarios.standbys",
+    "failoverctl.scenarios.accounts",
 ]
 
 for _name in SCENARIO_MODULES:

@@ -29,7 +29,7 @@ from failover.errors import FailoverError
 from failover.infra.clients import Clients
 from failover.plan import Group, Plan, load_plan_text
 from failoverctl.regions import Forwarder, default_forwarders
-from failoverctl.sim.aws import SIM, SimAWS
+from failoverctl.sim.aws import SIM, SimAWS, in_account
 from failoverctl.sim.extensions import register_all
 from failoverctl.sim.extensions.route53 import set_health
 from failoverctl.sim.iam import IamEnforcer
@@ -50,6 +50,8 @@ from failoverctl.template import (
 
 REGION = "us-east-1"  # the stack's region when none is given (plans and groups choose their own)
 STACK = "failover-drill"
+#: the functions that make an action's calls, and so assume the roles of other accounts
+ROLE_USERS = ("ValidateFunction", "ExecuteFunction", "VerifyFunction", "EvaluateFunction")
 #: an account id in an ARN of the plan, or in an ``account_id`` field
 _ACCOUNT_RE = re.compile(r"(arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:)(\d{12})(?=[:/])|(account_id:\s*[\"']?)(\d{12})")
 
@@ -58,15 +60,23 @@ class SeedError(FailoverError):
     """A group's resources could not be created in the simulated AWS (the plan names something AWS would refuse)."""
 
 
+#: the account of a role an action assumes (``assume_role.role_arn``)
+_ROLE_ACCOUNT_RE = re.compile(r"role_arn:\s*[\"']?arn:aws[a-z-]*:iam::(\d{12}):role/")
+
+
 def simulated_account(text: str) -> tuple[str, dict[str, str]]:
     """``text`` (a plan) with every account id it names mapped to the simulated account, and the mapping.
 
-    The drill runs in one simulated account; a team's plan may name any 12-digit account.
+    The stack runs in one simulated account; a team's plan may name any 12-digit account. The
+    accounts of the roles its actions assume are simulated as themselves: the drill builds each one.
     """
     found: dict[str, str] = {}
+    kept = set(_ROLE_ACCOUNT_RE.findall(text))
 
     def swap(m: re.Match[str]) -> str:
         prefix, account = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+        if account in kept:
+            return prefix + account
         if account != ACCOUNT:
             found[account] = ACCOUNT
         return prefix + ACCOUNT
@@ -382,11 +392,34 @@ class World:
         else:
             from failoverctl.sim import seeders
 
-            self.replacements.update(seeders.seed(spec, self.clients, self.sim, active="primary"))
-            for standby in group.standby_keys()[1:]:
-                self.replacements.update(seeders.seed_standby(spec, standby, self.clients, self.sim))
+            clients = self._account_of(spec)
+            with in_account(spec.assume_role.account if spec.assume_role else ACCOUNT):
+                self.replacements.update(seeders.seed(spec, clients, self.sim, active="primary"))
+                for standby in group.standby_keys()[1:]:
+                    self.replacements.update(seeders.seed_standby(spec, standby, clients, self.sim))
             if spec.type == "lambda_hook":
                 self._stand_in_hook(spec.function_arn)
+
+    def _account_of(self, spec: Any) -> Clients:
+        """Clients in the account an action works in; for another account, its role is created first."""
+        role = spec.assume_role
+        if role is None:
+            return self.clients
+        from failover.actions import action_class
+        from failoverctl.sim import accounts
+        from failoverctl.sim.iam import world_stack
+
+        stack = world_stack(self)
+        accounts.create_role(
+            self.clients,
+            role.role_arn,
+            # the functions whose calls the action makes: the gate observes, execute acts, verify checks,
+            # evaluate reads readiness
+            trusted=[f"arn:aws:iam::{ACCOUNT}:role/{stack}-{fn}Role" for fn in ROLE_USERS],
+            actions=list(action_class(spec.type).iam_actions),
+            external_id=role.external_id,
+        )
+        return accounts.administrator(self.clients, role.account)
 
     def _stand_in_hook(self, function_arn: str) -> None:
         """A team's hook function does not exist here: a stand-in answers its invokes, recording them."""

@@ -12,9 +12,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from failoverctl.sim.aws import SimAWS, SimClientError
+from failoverctl.sim.aws import SimAWS, SimClientError, caller_account
 
-ACCOUNT = "123456789012"
 CHECKER_REGIONS = [
     ("us-east-1", "54.243.31.192"),
     ("us-east-1", "54.243.31.193"),
@@ -39,7 +38,7 @@ HEALTHY_SHARE_THRESHOLD = 18.0  # Route 53: healthy when more than 18% of checke
 def _backend() -> Any:
     from moto.route53.models import route53_backends
 
-    return route53_backends[ACCOUNT]["global"]
+    return route53_backends[caller_account()]["global"]
 
 
 def set_health(sim: SimAWS, health_check_id: str, healthy_percent: float) -> None:
