@@ -30,9 +30,10 @@ GLOBAL_SERVICES = {"route53": "us-east-1"}
 
 _RETRIES = Config(retries={"max_attempts": 5, "mode": "standard"}, connect_timeout=5, read_timeout=20)
 
-#: how long assumed-role credentials last (STS's minimum is 900 s; a failover's calls fit in it, and
-#: botocore refreshes them before they expire)
-ROLE_SESSION_SECONDS = 900
+#: how long assumed-role credentials last: STS's default, and a role's default maximum session duration.
+#: botocore refreshes them 15 minutes before they expire, so a shorter session would be assumed again
+#: on every call
+ROLE_SESSION_SECONDS = 3600
 
 
 def role_session_name(incident_id: str | None) -> str:
