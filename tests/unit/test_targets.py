@@ -146,12 +146,7 @@ def test_traffic_on_an_unhealthy_further_standby_is_not_moved_between_standbys(t
 # ------------------------------------------------------------------ the plan
 
 
-TWO_SIDED = """
-groups:
-  - name: web
-    primary: {name: a, region: us-east-1}
-    secondary: {name: b, region: us-west-2}
-    stages:
+STAGES = """    stages:
       - name: dns
         actions:
           - type: route53_records
@@ -161,23 +156,28 @@ groups:
             secondary: {values: [b.example.com]}
 """
 
-THREE_SIDED = """
+TWO_SIDED = (
+    """
+groups:
+  - name: web
+    primary: {name: a, region: us-east-1}
+    secondary: {name: b, region: us-west-2}
+"""
+    + STAGES
+)
+
+THREE_SIDED = (
+    """
 groups:
   - name: web
     primary: {name: a, region: us-east-1}
     standbys:
       - {name: b, region: us-west-2}
       - {name: c, region: eu-west-1}
-    stages:
-      - name: dns
-        actions:
-          - type: route53_records
-            hosted_zone_id: Z1
-            record_name: app.example.com
-            primary: {values: [a.example.com]}
-            secondary: {values: [b.example.com]}
-            STANDBYS
 """
+    + STAGES
+    + "            STANDBYS\n"
+)
 
 
 def test_a_two_sided_group_means_what_it_always_meant() -> None:

@@ -172,14 +172,9 @@ class Gate:
             return decide(Outcome.SKIP, "automatic failback is off for this group")
 
         # one-way doors: the side traffic returns to must be re-protected first
-        one_way_reason = None
-        protected = reprotection(group, list(state.get("one_way") or []), target, self.clients)
-        if protected is not None:
-            checks.append(protected)
-            if not protected.ok:
-                if automatic:
-                    return decide(Outcome.SKIP, f"refusing to send traffic back: {protected.detail}")
-                one_way_reason = protected.detail
+        refused, one_way_reason = self._one_way_check(group, state, target, automatic, checks)
+        if refused:
+            return decide(Outcome.SKIP, refused)
 
         # 2. anti-flap
         firing = trigger_still_firing(request, group, self.clients)
@@ -193,15 +188,11 @@ class Gate:
         checks.extend(choice.checks)
         if choice.target is None:
             return decide(Outcome.SKIP, choice.reason)
-        if choice.target != target:
+        if choice.target != target:  # another standby than the first: its own one-way doors
             source, target = choice.source, choice.target
-            protected = reprotection(group, list(state.get("one_way") or []), target, self.clients)
-            if protected is not None:
-                checks.append(protected)
-                if not protected.ok:
-                    if automatic:
-                        return decide(Outcome.SKIP, f"refusing to send traffic back: {protected.detail}")
-                    one_way_reason = protected.detail
+            refused, one_way_reason = self._one_way_check(group, state, target, automatic, checks)
+            if refused:
+                return decide(Outcome.SKIP, refused)
 
         # 4. cooldown
         cooldown = self._cooldown_check(group, automatic, state)
@@ -348,6 +339,20 @@ class Gate:
             detail="automation is on" + (" but " + "; ".join(paused) + note if paused else ""),
             values=values,
         )
+
+    def _one_way_check(
+        self, group: Group, state: dict[str, Any], target: str, automatic: bool, checks: list[Check]
+    ) -> tuple[str | None, str | None]:
+        """(why an automatic request is refused, why a person must approve) when ``target`` is not re-protected."""
+        protected = reprotection(group, list(state.get("one_way") or []), target, self.clients)
+        if protected is None:
+            return None, None
+        checks.append(protected)
+        if protected.ok:
+            return None, None
+        if automatic:
+            return f"refusing to send traffic back: {protected.detail}", None
+        return None, protected.detail
 
     def _cooldown_check(self, group: Group, automatic: bool, state: dict[str, Any]) -> Check:
         last = state.get("last_failover_epoch")
