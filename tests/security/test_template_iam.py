@@ -345,11 +345,22 @@ EVALUATE_WRITES = {
     "kms:GenerateDataKey": {"Fn::GetAtt": ["FailoverKey", "Arn"]},
     "kms:Decrypt": {"Fn::GetAtt": ["FailoverKey", "Arn"]},
     "cloudwatch:PutMetricData": "*",
+    "sts:AssumeRole": {"Ref": "CrossAccountRoleArns"},
     "cloudwatch:PutMetricAlarm": {
         "Fn::Sub": "arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}"
         ":alarm:${AWS::StackName}-readiness-*"
     },
 }
+
+
+def test_roles_in_other_accounts_are_assumed_only_where_the_plan_names_them() -> None:
+    """Given every statement granting sts:AssumeRole, each names exactly the plan's roles of other accounts,
+    and only the functions that make an action's calls have one."""
+    assuming = [s for s in IDENTITY if "sts:AssumeRole" in s.actions]
+    assert {s.owner for s in assuming} == {"ValidateFunction", "ExecuteFunction", "VerifyFunction", "EvaluateFunction"}
+    for statement in assuming:
+        assert statement.actions == ["sts:AssumeRole"], statement.name
+        assert statement.body["Resource"] == {"Ref": "CrossAccountRoleArns"}, statement.name
 
 
 def test_the_evaluate_function_reads_and_writes_only_its_own_records() -> None:

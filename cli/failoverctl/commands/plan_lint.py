@@ -50,13 +50,17 @@ def run_lint(args: argparse.Namespace) -> int:
         f"({counts['error']} error, {counts['warning']} warning, {counts['info']} info)"
     )
     for group in plan.groups:
-        source, target = group.sides_for(args.direction)
-        mine = sorted((f for f in findings if f.group == group.name), key=lambda f: SEVERITY_ORDER[f.severity])
-        print(f"\ngroup {group.name}: {group.side(source).region} -> {group.side(target).region}")
-        if not mine:
-            print("  no control-plane call and no dependency on us-east-1 or on the region being left")
-        for finding in mine:
-            _print(finding)
+        for standby in group.standby_keys():
+            source, target = group.sides_for(args.direction, standby)
+            mine = sorted(
+                (f for f in findings if f.group == group.name and f.standby == standby),
+                key=lambda f: SEVERITY_ORDER[f.severity],
+            )
+            print(f"\ngroup {group.name}: {group.side(source).region} -> {group.side(target).region}")
+            if not mine:
+                print("  no control-plane call and no dependency on us-east-1 or on the region being left")
+            for finding in mine:
+                _print(finding)
     return 1 if failed else 0
 
 

@@ -33,8 +33,9 @@ from pydantic import BaseModel, ConfigDict
 
 from failover.actions import build_action
 from failover.actions.base import ActionContext, Dependency
+from failover.actions.context import context_for
 from failover.infra.clients import Clients
-from failover.models import Direction
+from failover.models import Direction, FailoverRequest, Source
 from failover.plan import Group, Plan
 
 US_EAST_1 = "us-east-1"
@@ -55,19 +56,14 @@ class Finding(BaseModel):
     severity: Severity
     message: str
     alternative: str = ""
+    #: the standby of the pair the finding is about (a group with several standbys is linted per pair)
+    standby: str = "secondary"
 
 
-def _context(group: Group, direction: Direction) -> ActionContext:
-    source, target = group.sides_for(direction)
-    return ActionContext(
-        direction=direction,
-        source=source,
-        target=target,
-        source_region=group.side(source).region,
-        target_region=group.side(target).region,
-        clients=Clients(),  # never called: dependencies() reads the spec only
-        group=group.name,
-    )
+def _context(group: Group, direction: Direction, standby: str) -> ActionContext:
+    request = FailoverRequest(request_id="lint", group=group.name, source=Source.MANUAL, direction=direction)
+    # never called: dependencies() reads the spec only
+    return context_for(group, request, Clients(), dry_run=True, standby=standby)
 
 
 def _trigger_findings(group: Group, ctx: ActionContext) -> list[Finding]:
@@ -100,7 +96,7 @@ def _trigger_findings(group: Group, ctx: ActionContext) -> list[Finding]:
 
 
 def _gate_findings(group: Group, ctx: ActionContext) -> list[Finding]:
-    target = group.side(ctx.target)
+    target = group.side(ctx.side_key(ctx.target))
     if not target.health_checks:
         return []
     if ctx.target_region == US_EAST_1:
@@ -177,7 +173,7 @@ def _signal_findings(group: Group, ctx: ActionContext) -> list[Finding]:
 def _action_findings(group: Group, ctx: ActionContext) -> list[Finding]:
     findings: list[Finding] = []
     for stage, name, spec in group.iter_actions():
-        action = build_action(spec, name)
+        action = build_action(spec, name, ctx.standby)
         by_api: dict[tuple[str, str, str], list[Dependency]] = defaultdict(list)
         for dep in action.dependencies(ctx):
             by_api[(dep.plane, dep.service, dep.api)].append(dep)
@@ -227,13 +223,17 @@ def _judge(plane: str, deps: list[Dependency], ctx: ActionContext) -> tuple[Seve
 
 
 def lint_group(group: Group, direction: Direction | str = Direction.FAILOVER) -> list[Finding]:
-    ctx = _context(group, Direction(direction))
+    """The findings of every pair the gate may choose: the primary with each standby, in order."""
     findings = []
-    if Direction(direction) == Direction.FAILOVER:
-        findings += _trigger_findings(group, ctx)
-        findings += _signal_findings(group, ctx)
-    findings += _gate_findings(group, ctx)
-    findings += _action_findings(group, ctx)
+    for standby in group.standby_keys():
+        ctx = _context(group, Direction(direction), standby)
+        pair: list[Finding] = []
+        if Direction(direction) == Direction.FAILOVER:
+            pair += _trigger_findings(group, ctx)
+            pair += _signal_findings(group, ctx)
+        pair += _gate_findings(group, ctx)
+        pair += _action_findings(group, ctx)
+        findings += [f.model_copy(update={"standby": standby}) for f in pair]
     return findings
 
 

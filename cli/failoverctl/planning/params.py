@@ -32,6 +32,7 @@ LIST_PARAMETERS = (
     "AuroraCapacityArns",
     "GlobalDatastoreArns",
     "ConsumerFunctionArns",
+    "CrossAccountRoleArns",
 )
 #: parameters whose empty value is "" rather than "none" (they feed rule patterns, not policies)
 EMPTY_AS_BLANK = {"TriggerAlarmNames", "RdsSourceIds", "HealthServices", "HealthRegions"}
@@ -49,73 +50,80 @@ def template_parameters(plan: Plan, account: str = "*") -> dict[str, list[str]]:
         if group.triggers.health_services:
             out["HealthServices"].update(group.triggers.health_services)
             out["HealthRegions"].add(group.primary.region)
-        for _stage, _name, spec in group.iter_actions():
-            kind = spec.type
-            if kind == "route53_records":
-                out["HostedZoneIds"].add(spec.hosted_zone_id)
-                out["RecordNames"].add(spec.record_name.rstrip("."))
-            elif kind == "route53_health_check_invert":
-                out["HealthCheckIds"].add(spec.health_check_id)
-            elif kind == "route53_metric_switch":
-                out["MetricNamespaces"].add(spec.namespace)
-            elif kind == "arc_routing_control":
-                out["RoutingControlArns"].update({spec.primary.routing_control_arn, spec.secondary.routing_control_arn})
-            elif kind == "rds_instance_failover":
-                out["DbInstanceArns"].add(f"arn:aws:rds:{spec.region}:{account}:db:{spec.db_instance_identifier}")
-            elif kind == "rds_cluster_failover":
-                out["DbClusterArns"].add(_cluster_arn(spec.region, account, spec.db_cluster_identifier))
-                out["DbInstanceArns"].update(
-                    f"arn:aws:rds:{spec.region}:{account}:db:{s.instance_identifier}"
-                    for s in (spec.primary, spec.secondary)
-                )
-            elif kind == "aurora_global":
-                out["GlobalClusterArns"].add(f"arn:aws:rds::{account}:global-cluster:{spec.global_cluster_identifier}")
-                out["DbClusterArns"].update({spec.primary.cluster_arn, spec.secondary.cluster_arn})
-            elif kind == "rds_promote_replica":
-                for side in (spec.primary, spec.secondary):
-                    if side.kind == "cluster":
-                        out["DbClusterArns"].add(_cluster_arn(side.region, account, side.identifier))
-                    else:
-                        out["DbInstanceArns"].add(f"arn:aws:rds:{side.region}:{account}:db:{side.identifier}")
-            elif kind == "elb_weights":
-                out["LoadBalancerResourceArns"].add(spec.rule_arn or spec.listener_arn)
-            elif kind == "asg_capacity":
-                out["AutoScalingGroupArns"].update(
-                    f"arn:aws:autoscaling:{s.region}:{account}:autoScalingGroup:*:autoScalingGroupName/{s.asg_name}"
-                    for s in (spec.primary, spec.secondary)
-                )
-            elif kind == "s3_mrap_routes":
-                out["MultiRegionAccessPointArns"].add(spec.mrap_arn)
-            elif kind == "lambda_hook":
-                out["HookFunctionArns"].add(spec.function_arn)
-            elif kind == "ecs_service_capacity":
-                out["EcsServiceArns"].update(
-                    f"arn:aws:ecs:{s.region}:{account}:service/{s.cluster}/{s.service}"
-                    for s in (spec.primary, spec.secondary)
-                )
-            elif kind == "aurora_capacity":
-                for s in (spec.primary, spec.secondary):
-                    out["AuroraCapacityArns"].add(_cluster_arn(s.region, account, s.cluster_identifier))
-                    if s.readers is not None:  # the readers it may create or resize, by name prefix
-                        out["AuroraCapacityArns"].add(f"arn:aws:rds:{s.region}:{account}:db:{s.reader_prefix}*")
-            elif kind == "docdb_global_cluster":  # DocumentDB's IAM is RDS's: the same parameters as aurora_global
-                out["GlobalClusterArns"].add(f"arn:aws:rds::{account}:global-cluster:{spec.global_cluster_identifier}")
-                out["DbClusterArns"].update({spec.primary.cluster_arn, spec.secondary.cluster_arn})
-            elif kind == "elasticache_global_datastore":
-                out["GlobalDatastoreArns"].add(
-                    f"arn:aws:elasticache::{account}:globalreplicationgroup:{spec.global_replication_group_id}"
-                )
-                out["GlobalDatastoreArns"].update(
-                    f"arn:aws:elasticache:{s.region}:{account}:replicationgroup:{s.replication_group_id}"
-                    for s in (spec.primary, spec.secondary)
-                )
-            elif kind == "lambda_event_source_mappings":
-                out["ConsumerFunctionArns"].update(
-                    f"arn:aws:lambda:{s.region}:{account}:function:{m.function_name}"
-                    for s in (spec.primary, spec.secondary)
-                    for m in s.mappings
-                )
+        for _standby, _stage, _name, spec in group.iter_pair_actions():
+            if spec.assume_role is not None:
+                # its calls are made as that role in its account: the stack's own policy grants only the assumption
+                out["CrossAccountRoleArns"].add(spec.assume_role.role_arn)
+            else:
+                _add_action(out, spec, account)
     return {name: sorted(values) or ([""] if name in EMPTY_AS_BLANK else ["none"]) for name, values in out.items()}
+
+
+def _add_action(out: dict[str, set[str]], spec: Any, account: str) -> None:
+    """The resources of one action spec, narrowed to one pair of sides."""
+    kind = spec.type
+    if kind == "route53_records":
+        out["HostedZoneIds"].add(spec.hosted_zone_id)
+        out["RecordNames"].add(spec.record_name.rstrip("."))
+    elif kind == "route53_health_check_invert":
+        out["HealthCheckIds"].add(spec.health_check_id)
+    elif kind == "route53_metric_switch":
+        out["MetricNamespaces"].add(spec.namespace)
+    elif kind == "arc_routing_control":
+        out["RoutingControlArns"].update({spec.primary.routing_control_arn, spec.secondary.routing_control_arn})
+    elif kind == "rds_instance_failover":
+        out["DbInstanceArns"].add(f"arn:aws:rds:{spec.region}:{account}:db:{spec.db_instance_identifier}")
+    elif kind == "rds_cluster_failover":
+        out["DbClusterArns"].add(_cluster_arn(spec.region, account, spec.db_cluster_identifier))
+        out["DbInstanceArns"].update(
+            f"arn:aws:rds:{spec.region}:{account}:db:{s.instance_identifier}" for s in (spec.primary, spec.secondary)
+        )
+    elif kind == "aurora_global":
+        out["GlobalClusterArns"].add(f"arn:aws:rds::{account}:global-cluster:{spec.global_cluster_identifier}")
+        out["DbClusterArns"].update({spec.primary.cluster_arn, spec.secondary.cluster_arn})
+    elif kind == "rds_promote_replica":
+        for side in (spec.primary, spec.secondary):
+            if side.kind == "cluster":
+                out["DbClusterArns"].add(_cluster_arn(side.region, account, side.identifier))
+            else:
+                out["DbInstanceArns"].add(f"arn:aws:rds:{side.region}:{account}:db:{side.identifier}")
+    elif kind == "elb_weights":
+        out["LoadBalancerResourceArns"].add(spec.rule_arn or spec.listener_arn)
+    elif kind == "asg_capacity":
+        out["AutoScalingGroupArns"].update(
+            f"arn:aws:autoscaling:{s.region}:{account}:autoScalingGroup:*:autoScalingGroupName/{s.asg_name}"
+            for s in (spec.primary, spec.secondary)
+        )
+    elif kind == "s3_mrap_routes":
+        out["MultiRegionAccessPointArns"].add(spec.mrap_arn)
+    elif kind == "lambda_hook":
+        out["HookFunctionArns"].add(spec.function_arn)
+    elif kind == "ecs_service_capacity":
+        out["EcsServiceArns"].update(
+            f"arn:aws:ecs:{s.region}:{account}:service/{s.cluster}/{s.service}" for s in (spec.primary, spec.secondary)
+        )
+    elif kind == "aurora_capacity":
+        for s in (spec.primary, spec.secondary):
+            out["AuroraCapacityArns"].add(_cluster_arn(s.region, account, s.cluster_identifier))
+            if s.readers is not None:  # the readers it may create or resize, by name prefix
+                out["AuroraCapacityArns"].add(f"arn:aws:rds:{s.region}:{account}:db:{s.reader_prefix}*")
+    elif kind == "docdb_global_cluster":  # DocumentDB's IAM is RDS's: the same parameters as aurora_global
+        out["GlobalClusterArns"].add(f"arn:aws:rds::{account}:global-cluster:{spec.global_cluster_identifier}")
+        out["DbClusterArns"].update({spec.primary.cluster_arn, spec.secondary.cluster_arn})
+    elif kind == "elasticache_global_datastore":
+        out["GlobalDatastoreArns"].add(
+            f"arn:aws:elasticache::{account}:globalreplicationgroup:{spec.global_replication_group_id}"
+        )
+        out["GlobalDatastoreArns"].update(
+            f"arn:aws:elasticache:{s.region}:{account}:replicationgroup:{s.replication_group_id}"
+            for s in (spec.primary, spec.secondary)
+        )
+    elif kind == "lambda_event_source_mappings":
+        out["ConsumerFunctionArns"].update(
+            f"arn:aws:lambda:{s.region}:{account}:function:{m.function_name}"
+            for s in (spec.primary, spec.secondary)
+            for m in s.mappings
+        )
 
 
 def as_overrides(params: dict[str, Any], plan_file: str | None = None) -> list[str]:

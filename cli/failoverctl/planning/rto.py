@@ -44,6 +44,8 @@ FUNCTIONS_ON_PATH = ("trigger", "validate", "notify", "execute", "verify")
 TRANSITION_ALLOWANCE_SECONDS = 2.0
 #: The Map, record and choice transitions of each stage (project allowance).
 PER_STAGE_ALLOWANCE_SECONDS = 1.0
+#: The gate's reads of one standby it passes over: health checks, alarms, lag metric, capacity (project allowance).
+STANDBY_EXAMINE_SECONDS = 2.0
 
 #: Typical seconds for an action's change to take effect, used when the action type's module cannot be
 #: imported (the class's ``typical_seconds`` wins when it can). Sources in docs/rto.md.
@@ -186,6 +188,22 @@ def _orchestration(group: Group) -> Component:
     )
 
 
+def _target_choice(group: Group) -> Component | None:
+    """With several standbys, the gate may examine each before the last is chosen (the worst case)."""
+    passed = len(group.standbys) - 1
+    if passed < 1:
+        return None
+    return Component(
+        name="target choice",
+        seconds=STANDBY_EXAMINE_SECONDS * passed,
+        setting="standbys",
+        detail=(
+            f"worst case: {passed} standby(s) passed over before {group.standbys[-1].name} is chosen, "
+            f"{STANDBY_EXAMINE_SECONDS:g} s each (health, replication lag and capacity reads)"
+        ),
+    )
+
+
 def _stage(group: Group, stage: Stage) -> StageTime:
     actions = []
     for index, spec in enumerate(stage.actions):
@@ -243,6 +261,9 @@ def _breakdown(group: Group) -> tuple[list[Component], list[StageTime], list[str
         )
     )
     components.append(_orchestration(group))
+    choice = _target_choice(group)
+    if choice is not None:
+        components.append(choice)
     stages = [_stage(group, stage) for stage in group.stages]
     for st in stages:
         components.append(

@@ -17,6 +17,8 @@ SCENARIO_MODULES = [
     "failoverctl.scenarios.one_way",
     "failoverctl.scenarios.signals",
     "failoverctl.scenarios.escalation",
+    "failoverctl.scenarios.standbys",
+    "failoverctl.scenarios.accounts",
 ]
 
 for _name in SCENARIO_MODULES:

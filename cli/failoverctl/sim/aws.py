@@ -14,12 +14,13 @@ Faults for APIs served here are raised as the error a client would see after its
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import io
 import json
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +32,48 @@ Handler = Callable[[dict[str, Any], str], dict[str, Any]]
 #: a guard sees every call (api, parameters, region) before anything answers it, and raises
 #: ``SimClientError`` to refuse it (IAM in ``sim/iam.py``, quotas in ``sim/limits.py``)
 Guard = Callable[[str, dict[str, Any], str], None]
+
+
+#: the account moto answers for credentials it did not issue (the drill's own)
+DEFAULT_ACCOUNT = "123456789012"
+
+_CALLER = threading.local()
+
+
+def caller_access_key() -> str | None:
+    """The access key of the call being answered on this thread (None outside a call)."""
+    key: str | None = getattr(_CALLER, "access_key", None)
+    return key
+
+
+def caller_account() -> str:
+    """The account of the call being answered: an assumed role's credentials give the role's account,
+    as moto keys its own backends; any other credentials the drill's account. Outside a call, the
+    account ``in_account`` names (the drill building another account), else the drill's."""
+    key = caller_access_key()
+    if key is None:
+        return str(getattr(_CALLER, "account", None) or DEFAULT_ACCOUNT)
+    from moto.iam.models import get_account_id_from
+
+    return get_account_id_from(key)
+
+
+@contextlib.contextmanager
+def in_account(account: str) -> Iterator[None]:
+    """The drill's own reads and writes of simulated state on this thread concern ``account``."""
+    previous = getattr(_CALLER, "account", None)
+    _CALLER.account = account
+    try:
+        yield
+    finally:
+        _CALLER.account = previous
+
+
+def _access_key(request_signer: Any) -> str | None:
+    credentials = getattr(request_signer, "_credentials", None)
+    if credentials is None:
+        return None
+    return str(credentials.get_frozen_credentials().access_key)
 
 
 class SimClientError(Exception):
@@ -192,6 +235,13 @@ class SimAWS:
     def _before_call(self, model: Any, params: dict[str, Any], context: dict[str, Any], **kwargs: Any) -> Any:
         if not self.enabled:
             return None
+        _CALLER.access_key = _access_key(kwargs.get("request_signer"))
+        try:
+            return self._answer(model, context)
+        finally:
+            _CALLER.access_key = None
+
+    def _answer(self, model: Any, context: dict[str, Any]) -> Any:
         api = self._api_name(model)
         region = context.get("client_region") or "us-east-1"
         try:

@@ -27,7 +27,8 @@ from typing import Any
 
 from moto.iam.access_control import IAMPolicyStatement
 
-from failoverctl.sim.aws import SimClientError
+from failoverctl.sim import accounts
+from failoverctl.sim.aws import SimClientError, caller_access_key
 
 # ------------------------------------------------------------------ who is calling
 
@@ -422,6 +423,8 @@ def request_for(api: str, params: dict[str, Any], region: str, account: str) -> 
             resources = [str(p.get("RoutingControlArn") or "*")]
     elif service == "rds":
         resources = _rds_resources(op, p, region, account)
+    elif service == "sts":
+        resources = [str(p["RoleArn"])] if "RoleArn" in p else ["*"]
     elif service == "elbv2":
         target = p.get("RuleArn") if op == "ModifyRule" else p.get("ListenerArn") if op == "ModifyListener" else None
         resources = [str(target)] if target else ["*"]
@@ -485,31 +488,54 @@ class IamEnforcer:
         self.resolvers: dict[str, Callable[[dict[str, Any], str], list[str]]] = {}
         self._lock = threading.Lock()
 
+    def role_arn(self, function: str) -> str:
+        """The execution role of a function of the drill's stack."""
+        return f"arn:aws:iam::{self.account}:role/{self.stack}-{function}Role"
+
     def authorize(self, api: str, params: dict[str, Any], region: str) -> None:
         function = current_function()
         if function is None or function not in self.policies:
             return  # the drill itself, moto's interpreter, or a team's hook stand-in
-        request = request_for(api, params, region, self.account)
+        assumed = accounts.assumed_role(caller_access_key())
+        if assumed is None:  # the function's own role
+            account, statements = self.account, self.policies[function]
+            user = f"arn:aws:sts::{self.account}:assumed-role/{self.stack}-{function}Role/{self.stack}-{function}"
+        else:  # a role in another account the function assumed: that role's policies decide
+            account, statements = assumed.split(":")[4], accounts.role_statements(assumed)
+            user = f"arn:aws:sts::{account}:assumed-role/{assumed.rsplit('/', 1)[-1]}/{function}"
+        request = request_for(api, params, region, account)
         resources = self.resolvers[api](params, region) if api in self.resolvers else request.resources
         for resource in resources:
-            verdict = evaluate(self.policies[function], request.action, resource, request.context)
-            if verdict == "allow":
-                continue
-            service = api.split(".", 1)[0]
-            code, status = _DENIAL.get(service, ("AccessDenied", 403))
-            denial = Denial(function, request.action, resource, api, region, code, verdict == "explicit-deny")
-            with self._lock:
-                self.denials.append(denial)
-            role = f"arn:aws:sts::{self.account}:assumed-role/{self.stack}-{function}Role/{self.stack}-{function}"
-            kind = (
-                "an explicit deny in an identity-based policy" if denial.explicit else "no identity-based policy allows"
-            )
-            raise SimClientError(
-                code,
-                f"User: {role} is not authorized to perform: {request.action} on resource: {resource} "
-                f"because {kind} the {request.action} action",
-                status,
-            )
+            verdict = evaluate(statements, request.action, resource, request.context)
+            if verdict != "allow":
+                self._deny(function, api, region, request, resource, user, explicit=verdict == "explicit-deny")
+        if api == "sts.AssumeRole" and assumed is None:
+            target = str(params.get("RoleArn"))
+            refusal = accounts.trust_refusal(target, self.role_arn(function), params)
+            if refusal is not None:
+                with self._lock:
+                    self.denials.append(Denial(function, "sts:AssumeRole", target, api, region, "AccessDenied", False))
+                raise SimClientError(
+                    "AccessDenied",
+                    f"User: {user} is not authorized to perform: sts:AssumeRole on resource: {target} ({refusal})",
+                    403,
+                )
+
+    def _deny(
+        self, function: str, api: str, region: str, request: Request, resource: str, user: str, *, explicit: bool
+    ) -> None:
+        service = api.split(".", 1)[0]
+        code, status = _DENIAL.get(service, ("AccessDenied", 403))
+        denial = Denial(function, request.action, resource, api, region, code, explicit)
+        with self._lock:
+            self.denials.append(denial)
+        kind = "an explicit deny in an identity-based policy" if explicit else "no identity-based policy allows"
+        raise SimClientError(
+            code,
+            f"User: {user} is not authorized to perform: {request.action} on resource: {resource} "
+            f"because {kind} the {request.action} action",
+            status,
+        )
 
 
 def enforce(world: Any) -> IamEnforcer:

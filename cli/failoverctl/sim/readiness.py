@@ -42,7 +42,7 @@ def install_role_policy(world: World) -> None:
 
 def prepare(world: World, vcpu_quota: float = DEFAULT_VCPU_QUOTA) -> None:
     install_role_policy(world)
-    regions = {g.primary.region for g in world.plan.groups} | {g.secondary.region for g in world.plan.groups}
+    regions = {side.region for g in world.plan.groups for side in (g.primary, *g.standbys)}
     for region in sorted(regions):
         inventory.set_quota(world.sim, region, "ec2", EC2_VCPU_QUOTA, vcpu_quota, "Running On-Demand Standard")
 

@@ -286,7 +286,10 @@ def seed_asg_capacity(spec: AsgCapacitySpec, clients: Clients, sim: SimAWS, acti
             if not _exists(err, "InvalidLaunchTemplateName.AlreadyExistsException"):
                 raise
         running = side == active
-        clients.get("autoscaling", group.region).create_auto_scaling_group(
+        autoscaling = clients.get("autoscaling", group.region)
+        if autoscaling.describe_auto_scaling_groups(AutoScalingGroupNames=[group.asg_name])["AutoScalingGroups"]:
+            continue
+        autoscaling.create_auto_scaling_group(
             AutoScalingGroupName=group.asg_name,
             LaunchTemplate={"LaunchTemplateName": template},
             MinSize=group.min_size if running else 0,
@@ -363,6 +366,18 @@ def seed(spec: Any, clients: Clients, sim: SimAWS, *, active: str = "primary") -
         raise ValueError(f"active must be 'primary' or 'secondary', not {active!r}")
     seeder = SEEDERS.get(spec.type)
     return seeder(spec, clients, sim, active) if seeder is not None else {}
+
+
+#: seeders that create a side's resources only where they are missing, so a spec narrowed to a further
+#: standby (its primary seeded already) seeds that standby alone
+STANDBY_SEEDERS = frozenset({"asg_capacity"})
+
+
+def seed_standby(spec: Any, standby: str, clients: Clients, sim: SimAWS) -> dict[str, str]:
+    """Create what a further ``standby``'s settings of ``spec`` name (idle: traffic is on the primary)."""
+    if spec.type not in STANDBY_SEEDERS or not getattr(spec, "standbys", None):
+        return {}
+    return seed(spec.for_standby(standby), clients, sim, active="primary")
 
 
 def rewrite(text: str, mapping: dict[str, str]) -> str:

@@ -24,13 +24,12 @@ from typing import Any
 import boto3
 from moto import mock_aws
 
-from failover.actions import ActionContext, build_action
+from failover.actions import build_action
 from failover.errors import FailoverError
 from failover.infra.clients import Clients
-from failover.models import Direction
 from failover.plan import Group, Plan, load_plan_text
 from failoverctl.regions import Forwarder, default_forwarders
-from failoverctl.sim.aws import SIM, SimAWS
+from failoverctl.sim.aws import SIM, SimAWS, in_account
 from failoverctl.sim.extensions import register_all
 from failoverctl.sim.extensions.route53 import set_health
 from failoverctl.sim.iam import IamEnforcer
@@ -51,6 +50,8 @@ from failoverctl.template import (
 
 REGION = "us-east-1"  # the stack's region when none is given (plans and groups choose their own)
 STACK = "failover-drill"
+#: the functions that make an action's calls, and so assume the roles of other accounts
+ROLE_USERS = ("ValidateFunction", "ExecuteFunction", "VerifyFunction", "EvaluateFunction")
 #: an account id in an ARN of the plan, or in an ``account_id`` field
 _ACCOUNT_RE = re.compile(r"(arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:)(\d{12})(?=[:/])|(account_id:\s*[\"']?)(\d{12})")
 
@@ -59,15 +60,23 @@ class SeedError(FailoverError):
     """A group's resources could not be created in the simulated AWS (the plan names something AWS would refuse)."""
 
 
+#: the account of a role an action assumes (``assume_role.role_arn``)
+_ROLE_ACCOUNT_RE = re.compile(r"role_arn:\s*[\"']?arn:aws[a-z-]*:iam::(\d{12}):role/")
+
+
 def simulated_account(text: str) -> tuple[str, dict[str, str]]:
     """``text`` (a plan) with every account id it names mapped to the simulated account, and the mapping.
 
-    The drill runs in one simulated account; a team's plan may name any 12-digit account.
+    The stack runs in one simulated account; a team's plan may name any 12-digit account. The
+    accounts of the roles its actions assume are simulated as themselves: the drill builds each one.
     """
     found: dict[str, str] = {}
+    kept = set(_ROLE_ACCOUNT_RE.findall(text))
 
     def swap(m: re.Match[str]) -> str:
         prefix, account = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+        if account in kept:
+            return prefix + account
         if account != ACCOUNT:
             found[account] = ACCOUNT
         return prefix + ACCOUNT
@@ -328,7 +337,7 @@ class World:
         return f"group '{group.name}' cannot be drilled: {action} could not be created in the simulated AWS ({why})"
 
     def _build_group(self, group: Group, r53: Any, zones: dict[str, str], health_checks: dict[str, str]) -> None:
-        wanted = [(side, hc) for side in (group.primary, group.secondary) for hc in side.health_checks]
+        wanted = [(side, hc) for side in (group.primary, *group.standbys) for hc in side.health_checks]
         wanted += [(group.primary, signal.id) for signal in (group.signals.health_checks if group.signals else [])]
         for side, hc in wanted:
             if hc in health_checks:
@@ -384,9 +393,34 @@ class World:
         else:
             from failoverctl.sim import seeders
 
-            self.replacements.update(seeders.seed(spec, self.clients, self.sim, active="primary"))
+            clients = self._account_of(spec)
+            with in_account(spec.assume_role.account if spec.assume_role else ACCOUNT):
+                self.replacements.update(seeders.seed(spec, clients, self.sim, active="primary"))
+                for standby in group.standby_keys()[1:]:
+                    self.replacements.update(seeders.seed_standby(spec, standby, clients, self.sim))
             if spec.type == "lambda_hook":
                 self._stand_in_hook(spec.function_arn)
+
+    def _account_of(self, spec: Any) -> Clients:
+        """Clients in the account an action works in; for another account, its role is created first."""
+        role = spec.assume_role
+        if role is None:
+            return self.clients
+        from failover.actions import action_class
+        from failoverctl.sim import accounts
+        from failoverctl.sim.iam import world_stack
+
+        stack = world_stack(self)
+        accounts.create_role(
+            self.clients,
+            role.role_arn,
+            # the functions whose calls the action makes: the gate observes, execute acts, verify checks,
+            # evaluate reads readiness
+            trusted=[f"arn:aws:iam::{ACCOUNT}:role/{stack}-{fn}Role" for fn in ROLE_USERS],
+            actions=list(action_class(spec.type).iam_actions),
+            external_id=role.external_id,
+        )
+        return accounts.administrator(self.clients, role.account)
 
     def _stand_in_hook(self, function_arn: str) -> None:
         """A team's hook function does not exist here: a stand-in answers its invokes, recording them."""
@@ -462,7 +496,7 @@ class World:
                     "Threshold": 90.0,
                 },
             )
-        for side in (group.primary, group.secondary):
+        for side in (group.primary, *group.standbys):
             for alarm in side.alarms:
                 self._alarm(
                     alarm.name,
@@ -485,11 +519,15 @@ class World:
     def _seed_replication(self, group: Group, lag_seconds: float = 0.2) -> None:
         if group.replication is not None:
             self.set_replication_lag(group, lag_seconds)
+        for key in group.standby_keys():
+            if group.side(key).replication is not None:
+                self.set_replication_lag(group, lag_seconds, side=key)
 
     # ------------------------------------------------------------------ scenario controls
 
-    def set_replication_lag(self, group: Group, lag_seconds: float) -> None:
-        rep = group.replication
+    def set_replication_lag(self, group: Group, lag_seconds: float, side: str | None = None) -> None:
+        """Publish the lag the gate reads: of ``side``'s own metric, else of the group's."""
+        rep = (group.side(side).replication if side else None) or group.replication
         if rep is None:
             return
         namespace, metric, unit = rep.resolved()
@@ -695,28 +733,30 @@ class World:
         replica and its old source both accept writes), the action's verification toward the direction's
         target decides, as it did when the stage was verified.
         """
-        source, target = group.sides_for(direction)
-        ctx = ActionContext(
-            direction=Direction(direction),
-            source=source,
-            target=target,
-            source_region=group.side(source).region,
-            target_region=group.side(target).region,
-            clients=self.clients,
-        )
+        seen = [self._active_between(group, direction, standby) for standby in group.standby_keys()]
+        return next((side for side in seen if side in group.standby_keys()), seen[0])
+
+    def _active_between(self, group: Group, direction: str, standby: str) -> str:
+        """The side the group's resources serve, read with each action narrowed to the primary and ``standby``."""
+        from failover.actions.context import context_for
+        from failover.models import FailoverRequest, Source
+
+        request = FailoverRequest(request_id="observe", group=group.name, source=Source.DRILL, direction=direction)
+        ctx = context_for(group, request, self.clients, dry_run=True, standby=standby)
         sides = set()
         for _stage, name, spec in group.iter_actions():
-            action = build_action(spec, name)
+            action = build_action(spec, name, standby)
             try:
-                side = action.observe(ctx).side
-                if side not in ("n/a", source, target):
-                    checks = action.verify(ctx)
+                bound = action.in_account(ctx)
+                side = action.observe(bound).side
+                if side not in ("n/a", ctx.source, ctx.target):
+                    checks = action.verify(bound)
                     if checks and all(c.ok for c in checks):
-                        side = target
+                        side = ctx.target
             except Exception:
                 side = "unknown"
             if side != "n/a":
-                sides.add(side)
+                sides.add(ctx.side_key(side))
         if len(sides) == 1:
             return sides.pop()
         return "mixed" if sides else "unknown"

@@ -20,12 +20,17 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from failover.actions.specs import REGION_RE, ActionSpec
+from failover.actions.specs import REGION_RE, ActionSpec, Sided
 from failover.errors import PlanError, UnknownGroupError
 from failover.models import Direction
 
 Region = Annotated[str, Field(pattern=REGION_RE)]
 GroupName = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")]
+
+#: standbys a group may list (the primary and at most four standbys: five regions)
+MAX_STANDBYS = 4
+#: words that name a side's role or an observation, never a standby after the first
+RESERVED_SIDE_KEYS = frozenset({"primary", "secondary", "mixed", "unknown", "n/a"})
 
 
 class PlanModel(BaseModel):
@@ -35,15 +40,6 @@ class PlanModel(BaseModel):
 class AlarmRef(PlanModel):
     name: str = Field(min_length=1, max_length=255)
     region: Region
-
-
-class Side(PlanModel):
-    """One side of a group: where it runs and how to tell it is healthy."""
-
-    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-    region: Region
-    health_checks: list[str] = Field(default_factory=list)
-    alarms: list[AlarmRef] = Field(default_factory=list)
 
 
 ServiceCode = Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9_]{1,39}$")]
@@ -151,6 +147,20 @@ class Replication(PlanModel):
         return namespace, metric, unit_seconds
 
 
+class Side(PlanModel):
+    """One side of a group: where it runs and how to tell it is healthy.
+
+    A standby may name its own ``replication`` metric (the lag of its copy of the data); without
+    one the group's is read.
+    """
+
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+    region: Region
+    health_checks: list[str] = Field(default_factory=list)
+    alarms: list[AlarmRef] = Field(default_factory=list)
+    replication: Replication | None = None
+
+
 class Approval(PlanModel):
     mode: Literal["never", "always", "conditional"] = "conditional"
     timeout_seconds: int = Field(default=900, ge=60, le=86400)
@@ -219,7 +229,11 @@ class Group(PlanModel):
     description: str = ""
     enabled: bool = True
     primary: Side
+    #: the first standby (a two-sided group names only this one)
     secondary: Side
+    #: every standby in order of preference, the first being ``secondary``; the gate fails over to
+    #: the first that is healthy, within the RPO budget and able to take the load
+    standbys: list[Side] = Field(default_factory=list, max_length=MAX_STANDBYS)
     triggers: Triggers = Field(default_factory=Triggers)
     signals: Signals | None = None
     safety: Safety = Field(default_factory=Safety)
@@ -231,10 +245,40 @@ class Group(PlanModel):
     notifications: Notifications = Field(default_factory=Notifications)
     rto_objective_seconds: int = Field(default=900, ge=1)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _standbys(cls, data: Any) -> Any:
+        """``secondary`` alone, or ``standbys`` (the first of which is the ``secondary``): one list either way."""
+        if not isinstance(data, dict):
+            return data
+        secondary, standbys = data.get("secondary"), data.get("standbys")
+        if standbys and secondary is not None and secondary != standbys[0]:
+            raise ValueError("give 'secondary' (two sides) or 'standbys' (its first entry is the secondary), not both")
+        if standbys:
+            return {**data, "secondary": standbys[0]}
+        if secondary is not None:
+            return {**data, "standbys": [secondary]}
+        return data
+
     @model_validator(mode="after")
     def _consistent(self) -> Group:
-        if self.primary.name == self.secondary.name:
-            raise ValueError("primary and secondary need different names")
+        names = [self.primary.name, *(s.name for s in self.standbys)]
+        if len(set(names)) != len(names):
+            raise ValueError("primary and standbys need different names")
+        for side in self.standbys[1:]:
+            if side.name in RESERVED_SIDE_KEYS:
+                raise ValueError(f"a standby after the first cannot be named '{side.name}' (a reserved word)")
+        further = set(self.side_keys()[2:])
+        for _stage, name, action in self.iter_actions():
+            given = set(getattr(action, "standbys", None) or {})
+            if not hasattr(action, "standbys") or given == further:
+                continue
+            missing, unknown = sorted(further - given), sorted(given - further)
+            raise ValueError(
+                f"action '{name}' needs settings for each standby after the first in 'standbys'"
+                + (f"; missing: {', '.join(missing)}" if missing else "")
+                + (f"; not a standby of the group: {', '.join(unknown)}" if unknown else "")
+            )
         seen: set[str] = set()
         for stage in self.stages:
             for index, action in enumerate(stage.actions):
@@ -257,11 +301,23 @@ class Group(PlanModel):
                 + (" twice (the gate's wait, then the escalation's)" if escalates else "")
                 + ": the lock must outlive the wait"
             )
-        if self.safety.rpo_budget_seconds is not None and self.replication is None:
-            raise ValueError("safety.rpo_budget_seconds needs a 'replication' metric to measure")
+        measured = self.replication is not None or all(side.replication is not None for side in self.standbys)
+        if self.safety.rpo_budget_seconds is not None and not measured:
+            raise ValueError(
+                "safety.rpo_budget_seconds needs a 'replication' metric to measure (the group's, or each standby's)"
+            )
         if self.signals is not None:
             self._check_signals(self.signals)
         return self
+
+    def side_keys(self) -> list[str]:
+        """How the group's sides are called in decisions, state and actions: ``primary``, ``secondary``
+        (the first standby), then each further standby by its name."""
+        return ["primary", "secondary", *(s.name for s in self.standbys[1:])]
+
+    def standby_keys(self) -> list[str]:
+        """The standbys' keys, in order of preference."""
+        return self.side_keys()[1:]
 
     def signal_weights(self) -> dict[str, int]:
         """``{signal: weight}`` of every signal that can say the primary is down (empty without ``signals``)."""
@@ -321,18 +377,27 @@ class Group(PlanModel):
     def side(self, name: str) -> Side:
         if name == "primary":
             return self.primary
-        if name == "secondary":
-            return self.secondary
-        raise PlanError(f"unknown side '{name}'")
+        for key, side in zip(self.standby_keys(), self.standbys, strict=True):
+            if key == name:
+                return side
+        raise PlanError(f"unknown side '{name}'", known=self.side_keys())
 
-    def sides_for(self, direction: Direction | str) -> tuple[str, str]:
-        """(source, target) roles for a direction."""
-        return ("primary", "secondary") if Direction(direction) == Direction.FAILOVER else ("secondary", "primary")
+    def sides_for(self, direction: Direction | str, standby: str = "secondary") -> tuple[str, str]:
+        """(source, target) keys for a direction between the primary and ``standby``."""
+        if standby not in self.standby_keys():
+            raise PlanError(f"group '{self.name}' has no standby '{standby}'", known=self.standby_keys())
+        return ("primary", standby) if Direction(direction) == Direction.FAILOVER else (standby, "primary")
 
     def iter_actions(self) -> Iterator[tuple[Stage, str, Any]]:
         for stage in self.stages:
             for index, action in enumerate(stage.actions):
                 yield stage, action_name(stage.name, index, action), action
+
+    def iter_pair_actions(self) -> Iterator[tuple[str, Stage, str, Any]]:
+        """Every action narrowed to each pair of the primary and a standby: (standby, stage, name, spec)."""
+        for standby in self.standby_keys():
+            for stage, name, spec in self.iter_actions():
+                yield standby, stage, name, spec.for_standby(standby) if isinstance(spec, Sided) else spec
 
 
 class RateLimit(PlanModel):

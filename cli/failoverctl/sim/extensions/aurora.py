@@ -32,10 +32,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from failoverctl.sim.aws import SimAWS, SimClientError
+from failoverctl.sim.aws import SimAWS, SimClientError, caller_account
 from failoverctl.sim.extensions.outage import member_status, refuse_switchover
 
-ACCOUNT = "123456789012"
 GLOBAL_REGION = "us-east-1"  # where moto keeps global clusters (they belong to no region)
 DATA_LOSS = "aurora.data_loss_failovers"
 
@@ -43,7 +42,7 @@ DATA_LOSS = "aurora.data_loss_failovers"
 def _backends() -> Any:
     from moto.rds.models import rds_backends
 
-    return rds_backends[ACCOUNT]
+    return rds_backends[caller_account()]
 
 
 def _global_cluster(identifier: str) -> Any:

@@ -16,11 +16,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from failoverctl.sim.aws import SimAWS, SimClientError
+from failoverctl.sim.aws import SimAWS, SimClientError, caller_account
 from failoverctl.sim.extensions import route53 as route53_ext
 from failoverctl.sim.iam import current_function
 
-ACCOUNT = "123456789012"
 LINKS = "cloudwatch.metric_health_checks"
 
 _COMPARE: dict[str, Callable[[float, float], bool]] = {
@@ -40,7 +39,7 @@ def link_metric_health_check(sim: SimAWS, health_check_id: str, alarm_name: str,
 def _backend(region: str) -> Any:
     from moto.cloudwatch.models import cloudwatch_backends
 
-    return cloudwatch_backends[ACCOUNT][region]
+    return cloudwatch_backends[caller_account()][region]
 
 
 def _dims(items: Any) -> set[tuple[str, str]]:

@@ -13,9 +13,8 @@ from decimal import Decimal
 from functools import cache
 from typing import Any
 
-from failoverctl.sim.aws import SimAWS, SimClientError
+from failoverctl.sim.aws import SimAWS, SimClientError, caller_account
 
-ACCOUNT = "123456789012"
 REPLICAS = "dynamodb.global_tables"
 _TABLE_STATUS = {"ACTIVE": "ACTIVE", "CREATING": "CREATING", "UPDATING": "UPDATING", "DELETING": "DELETING"}
 
@@ -51,7 +50,7 @@ def _describe(sim: SimAWS) -> Any:
 
         name = params["TableName"]
         try:
-            described = dynamodb_backends[ACCOUNT][region].describe_table(name)
+            described = dynamodb_backends[caller_account()][region].describe_table(name)
         except ResourceNotFoundException:
             raise SimClientError(
                 "ResourceNotFoundException", f"Requested resource not found: Table: {name} not found"

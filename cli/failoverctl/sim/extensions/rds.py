@@ -13,9 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from failoverctl.sim.aws import SimAWS, SimClientError
+from failoverctl.sim.aws import SimAWS, SimClientError, caller_account
 
-ACCOUNT = "123456789012"
 STANDBY = "rds.standby_az"
 
 
@@ -33,7 +32,7 @@ def _reboot(sim: SimAWS) -> Any:
         from moto.rds.models import rds_backends
 
         identifier = params["DBInstanceIdentifier"].lower()
-        instance = rds_backends[ACCOUNT][region].databases.get(identifier)
+        instance = rds_backends[caller_account()][region].databases.get(identifier)
         if instance is None:
             raise SimClientError("DBInstanceNotFound", f"DBInstance {identifier} not found.", 404)
         if instance.status != "available":
@@ -66,7 +65,7 @@ def _promote(sim: SimAWS) -> Any:
     def handler(params: dict[str, Any], region: str) -> dict[str, Any]:
         from moto.rds.models import rds_backends
 
-        backend = rds_backends[ACCOUNT][region]
+        backend = rds_backends[caller_account()][region]
         identifier = params["DBInstanceIdentifier"].lower()
         instance = backend.databases.get(identifier)
         if instance is None:

@@ -15,9 +15,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from failoverctl.sim.aws import SimAWS, SimClientError
+from failoverctl.sim.aws import SimAWS, SimClientError, caller_account
 
-ACCOUNT = "123456789012"
 #: Route 53's health-checker regions (the default of a health check's ``Regions``), two checkers each
 CHECKERS = {
     "us-east-1": ("54.243.31.192", "54.243.31.193"),
@@ -40,7 +39,7 @@ FAILURE = (
 def _backend() -> Any:
     from moto.route53.models import route53_backends
 
-    return route53_backends[ACCOUNT]["global"]
+    return route53_backends[caller_account()]["global"]
 
 
 def set_health(sim: SimAWS, health_check_id: str, healthy_percent: float) -> None:

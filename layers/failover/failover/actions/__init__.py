@@ -5,7 +5,7 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
-from failover.actions.base import Action, ActionContext, Dependency, Observation
+from failover.actions.base import Action, ActionContext, Dependency, Observation, for_standby
 from failover.errors import PlanError
 
 #: plan type -> "module:Class" (imported on first use, so a function loads only what it runs)
@@ -40,8 +40,9 @@ def action_class(type_name: str) -> type[Action[Any]]:
     return cls
 
 
-def build_action(spec: Any, name: str) -> Action[Any]:
-    return action_class(spec.type)(spec, name)
+def build_action(spec: Any, name: str, standby: str = "secondary") -> Action[Any]:
+    """The action of ``spec`` between the primary and ``standby`` (the gate's chosen pair)."""
+    return action_class(spec.type)(for_standby(spec, standby), name)
 
 
 __all__ = ["REGISTRY", "Action", "ActionContext", "Dependency", "Observation", "action_class", "build_action"]

@@ -10,13 +10,14 @@ from __future__ import annotations
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar, Generic, Literal, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from failover.actions.specs import AssumeRole, Sided
 from failover.errors import THROTTLING_CODES, ActionError, TransientError
-from failover.infra.clients import Clients
+from failover.infra.clients import Clients, role_session_name
 from failover.models import ActionResult, ActionStatus, Check, Direction, Escalation, iso
 
 Plane = Literal["control", "data", "none"]
@@ -39,7 +40,12 @@ class Dependency:
 
 @dataclass
 class ActionContext:
-    """Everything an action needs to run: which way, where to, and the clients to use."""
+    """Everything an action needs to run: which way, where to, and the clients to use.
+
+    ``source`` and ``target`` are the roles ``primary`` and ``secondary`` in the action's spec, which
+    ``build_action`` has narrowed to the pair the gate chose: ``standby`` is the group's key of the
+    standby in that pair (``secondary``, or a further standby's name).
+    """
 
     direction: Direction
     source: str  # "primary" | "secondary"
@@ -59,6 +65,20 @@ class ActionContext:
     #: a person's answer to that escalation: True approved, False denied or timed out, None not asked yet
     escalation_approved: bool | None = None
     escalation_approved_by: str | None = None
+    standby: str = "secondary"
+
+    def side_key(self, role: str) -> str:
+        """The group's key of the side an action's ``primary``/``secondary`` role stands for in this pair."""
+        return self.standby if role == "secondary" else role
+
+    def as_role(self, role: AssumeRole | None) -> ActionContext:
+        """This context with clients that call as ``role`` in its account (itself when there is no role)."""
+        if role is None:
+            return self
+        clients = self.clients.assuming(
+            role.role_arn, session_name=role_session_name(self.incident_id), external_id=role.external_id
+        )
+        return replace(self, clients=clients)
 
 
 @dataclass
@@ -116,6 +136,10 @@ class Action(ABC, Generic[S]):
         self.spec = spec
         self.name = name
 
+    def in_account(self, ctx: ActionContext) -> ActionContext:
+        """The context whose clients make this action's calls: as the spec's ``assume_role`` when it names one."""
+        return ctx.as_role(getattr(self.spec, "assume_role", None))
+
     # -- what subclasses implement -------------------------------------------------------
 
     @abstractmethod
@@ -149,6 +173,7 @@ class Action(ABC, Generic[S]):
         """
         started, started_at = time.monotonic(), iso()
         try:
+            ctx = self.in_account(ctx)
             outcome = self.apply(ctx)
             if isinstance(outcome, Change):
                 outcome = self._carry_out(ctx, outcome)
@@ -208,7 +233,7 @@ class Action(ABC, Generic[S]):
     def safe_verify(self, ctx: ActionContext) -> list[Check]:
         """Verify, turning AWS errors into a failed check rather than an exception."""
         try:
-            return self.verify(ctx)
+            return self.verify(self.in_account(ctx))
         except (ClientError, BotoCoreError, ActionError) as err:
             return [Check(name=f"{self.name}: verify", ok=False, detail=f"could not verify: {err}")]
 
@@ -216,3 +241,11 @@ class Action(ABC, Generic[S]):
 def side_value(spec: Any, side: str) -> Any:
     """The spec's per-side settings (``spec.primary`` or ``spec.secondary``)."""
     return getattr(spec, side)
+
+
+def for_standby[T](spec: T, standby: str) -> T:
+    """The spec between the primary and ``standby``; a spec with no per-side settings is the same for every pair."""
+    if isinstance(spec, Sided):
+        narrowed: T = spec.for_standby(standby)
+        return narrowed
+    return spec

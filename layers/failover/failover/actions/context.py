@@ -4,9 +4,26 @@ from __future__ import annotations
 
 from failover.actions.base import ActionContext
 from failover.infra.clients import Clients
-from failover.models import Direction, FailoverRequest
+from failover.models import Decision, Direction, FailoverRequest
 from failover.plan import Group
 from failover.state import EscalationWait
+
+
+def standby_of(source: str | None, target: str | None) -> str:
+    """The standby of a (source, target) pair: whichever side is not the primary."""
+    return (target if target != "primary" else source) or "secondary"
+
+
+def chosen_standby(decision: Decision | None) -> str:
+    """The standby in the pair the gate chose: the target of a failover, the source of a failback."""
+    if decision is None:
+        return "secondary"
+    return standby_of(decision.source_side, decision.target_side)
+
+
+def role_of(key: str) -> str:
+    """The role a side plays in an action's spec narrowed to its pair: ``primary`` or ``secondary``."""
+    return "primary" if key == "primary" else "secondary"
 
 
 def context_for(
@@ -18,13 +35,15 @@ def context_for(
     stage: str | None = None,
     action: str | None = None,
     escalation: EscalationWait | None = None,
+    standby: str = "secondary",
 ) -> ActionContext:
-    """The context of ``request`` on ``group``; for ``action``, its escalation so far in the run, if any."""
-    source, target = group.sides_for(request.direction)
+    """The context of ``request`` on ``group`` between the primary and ``standby``; for ``action``, its
+    escalation so far in the run, if any."""
+    source, target = group.sides_for(request.direction, standby)
     ctx = ActionContext(
         direction=Direction(request.direction),
-        source=source,
-        target=target,
+        source=role_of(source),
+        target=role_of(target),
         source_region=group.side(source).region,
         target_region=group.side(target).region,
         clients=clients,
@@ -34,6 +53,7 @@ def context_for(
         incident_id=request.incident_id,
         request=request.to_json(),
         escalation_policy=group.safety.escalation_policy,
+        standby=standby,
     )
     earlier = escalation.actions.get(action) if escalation is not None and action is not None else None
     if escalation is not None and earlier is not None and escalation.stage == stage:

@@ -8,9 +8,11 @@ a request decides which side is the source and which is the target.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Generic, Literal, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from failover.errors import PlanError
 
 REGION_RE = r"^[a-z]{2}(-gov)?-[a-z]+-\d$"
 Region = Annotated[str, Field(pattern=REGION_RE)]
@@ -20,11 +22,64 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+ROLE_ARN_RE = r"^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9_+=,.@/-]+$"
+
+
+class AssumeRole(Strict):
+    """The IAM role in another account that an action's calls are made as (STS ``AssumeRole``).
+
+    The session is named after the incident; ``external_id`` is passed when the role's trust policy
+    asks for one (``sts:ExternalId``).
+    """
+
+    role_arn: str = Field(pattern=ROLE_ARN_RE)
+    external_id: str | None = Field(default=None, min_length=2, max_length=1224, pattern=r"^[A-Za-z0-9_+=,.@:/-]+$")
+
+    @property
+    def account(self) -> str:
+        return self.role_arn.split(":")[4]
+
+
 class ActionSpecBase(Strict):
+    type: Any
     name: str | None = Field(default=None, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
     typical_seconds: float | None = Field(
         default=None, ge=0, description="Override of the action type's typical duration (RTO estimate)."
     )
+    #: make this action's calls in another account, as this role
+    assume_role: AssumeRole | None = None
+
+
+T = TypeVar("T", bound=BaseModel)
+
+
+class Sided(ActionSpecBase, Generic[T]):
+    """An action with settings per side: ``primary``, ``secondary`` (the group's first standby), and
+    ``standbys`` for each further standby of the group, by the standby's name.
+
+    An action always runs between the primary and one standby: ``for_standby`` gives the spec of
+    that pair, in which ``secondary`` holds the chosen standby's settings, so each action type reads
+    ``primary`` and ``secondary`` whichever standby the gate chose.
+    """
+
+    primary: T
+    secondary: T
+    standbys: dict[str, T] = Field(default_factory=dict, max_length=8)
+
+    def for_standby(self, standby: str) -> Self:
+        """This spec between the primary and ``standby`` (``secondary`` or a further standby's name)."""
+        if standby == "secondary":
+            return self
+        if standby not in self.standbys:
+            raise PlanError(
+                f"action '{self.name or self.type}' has no settings for standby '{standby}'",
+                known=["secondary", *self.standbys],
+            )
+        return self.model_copy(update={"secondary": self.standbys[standby], "standbys": {}})
+
+    def all_sides(self) -> list[T]:
+        """The settings of every side: the primary's, then each standby's in order."""
+        return [self.primary, self.secondary, *self.standbys.values()]
 
 
 # ---------------------------------------------------------------- Route 53
@@ -48,7 +103,7 @@ class RecordTarget(Strict):
         return self
 
 
-class Route53RecordsSpec(ActionSpecBase):
+class Route53RecordsSpec(Sided[RecordTarget]):
     """Point a record at the target side: UPSERT a simple record, or move weighted records."""
 
     type: Literal["route53_records"]
@@ -58,8 +113,6 @@ class Route53RecordsSpec(ActionSpecBase):
     routing: Literal["simple", "weighted"] = "simple"
     ttl: int = Field(default=60, ge=0, le=172800)
     active_weight: int = Field(default=100, ge=1, le=255)
-    primary: RecordTarget
-    secondary: RecordTarget
 
     @field_validator("record_name")
     @classmethod
@@ -72,8 +125,8 @@ class Route53RecordsSpec(ActionSpecBase):
     @model_validator(mode="after")
     def _weighted_needs_ids(self) -> Route53RecordsSpec:
         if self.routing == "weighted":
-            ids = (self.primary.set_identifier, self.secondary.set_identifier)
-            if not all(ids) or ids[0] == ids[1]:
+            ids = [side.set_identifier for side in self.all_sides()]
+            if not all(ids) or len(set(ids)) != len(ids):
                 raise ValueError("weighted routing needs a distinct set_identifier on each side")
         return self
 
@@ -113,11 +166,9 @@ class RoutingControlSide(Strict):
     routing_control_arn: str
 
 
-class ArcRoutingControlSpec(ActionSpecBase):
+class ArcRoutingControlSpec(Sided[RoutingControlSide]):
     type: Literal["arc_routing_control"]
     cluster_endpoints: list[ClusterEndpoint] = Field(min_length=1)
-    primary: RoutingControlSide
-    secondary: RoutingControlSide
     safety_rules_to_override: list[str] = Field(default_factory=list)
 
 
@@ -128,24 +179,20 @@ class AzSide(Strict):
     availability_zone: str
 
 
-class RdsInstanceFailoverSpec(ActionSpecBase):
+class RdsInstanceFailoverSpec(Sided[AzSide]):
     type: Literal["rds_instance_failover"]
     region: Region
     db_instance_identifier: str
-    primary: AzSide
-    secondary: AzSide
 
 
 class WriterSide(Strict):
     instance_identifier: str
 
 
-class RdsClusterFailoverSpec(ActionSpecBase):
+class RdsClusterFailoverSpec(Sided[WriterSide]):
     type: Literal["rds_cluster_failover"]
     region: Region
     db_cluster_identifier: str
-    primary: WriterSide
-    secondary: WriterSide
 
 
 class GlobalClusterSide(Strict):
@@ -153,11 +200,9 @@ class GlobalClusterSide(Strict):
     region: Region
 
 
-class AuroraGlobalSpec(ActionSpecBase):
+class AuroraGlobalSpec(Sided[GlobalClusterSide]):
     type: Literal["aurora_global"]
     global_cluster_identifier: str
-    primary: GlobalClusterSide
-    secondary: GlobalClusterSide
     allow_data_loss: bool = Field(
         default=False,
         description="Allow failover_global_cluster (data loss possible) when switchover is impossible.",
@@ -170,10 +215,8 @@ class ReplicaSide(Strict):
     kind: Literal["instance", "cluster"] = "instance"
 
 
-class RdsPromoteReplicaSpec(ActionSpecBase):
+class RdsPromoteReplicaSpec(Sided[ReplicaSide]):
     type: Literal["rds_promote_replica"]
-    primary: ReplicaSide
-    secondary: ReplicaSide
 
 
 # ---------------------------------------------------------------- ELB, Auto Scaling
@@ -183,14 +226,12 @@ class TargetGroupSide(Strict):
     target_group_arn: str
 
 
-class ElbWeightsSpec(ActionSpecBase):
+class ElbWeightsSpec(Sided[TargetGroupSide]):
     type: Literal["elb_weights"]
     region: Region
     listener_arn: str
     rule_arn: str | None = None
     active_weight: int = Field(default=100, ge=1, le=999)
-    primary: TargetGroupSide
-    secondary: TargetGroupSide
 
 
 class AsgSide(Strict):
@@ -209,10 +250,8 @@ class AsgSide(Strict):
         return self
 
 
-class AsgCapacitySpec(ActionSpecBase):
+class AsgCapacitySpec(Sided[AsgSide]):
     type: Literal["asg_capacity"]
-    primary: AsgSide
-    secondary: AsgSide
     wait_for_in_service: bool = True
 
 
@@ -224,7 +263,7 @@ class BucketSide(Strict):
     region: Region
 
 
-class S3MrapRoutesSpec(ActionSpecBase):
+class S3MrapRoutesSpec(Sided[BucketSide]):
     type: Literal["s3_mrap_routes"]
     account_id: str = Field(pattern=r"^\d{12}$")
     mrap_arn: str
@@ -232,19 +271,15 @@ class S3MrapRoutesSpec(ActionSpecBase):
         default_factory=lambda: ["us-east-1", "us-west-2", "ap-southeast-2", "ap-northeast-1", "eu-west-1"],
         min_length=1,
     )
-    primary: BucketSide
-    secondary: BucketSide
 
 
 class RegionSide(Strict):
     region: Region
 
 
-class DynamoDbGlobalTableSpec(ActionSpecBase):
+class DynamoDbGlobalTableSpec(Sided[RegionSide]):
     type: Literal["dynamodb_global_table"]
     table_name: str
-    primary: RegionSide
-    secondary: RegionSide
 
 
 class LambdaHookSpec(ActionSpecBase):
@@ -268,12 +303,10 @@ class EcsServiceSide(Strict):
     )
 
 
-class EcsServiceCapacitySpec(ActionSpecBase):
+class EcsServiceCapacitySpec(Sided[EcsServiceSide]):
     """Raise the target side's ECS service (and its Application Auto Scaling minimum); never scale down."""
 
     type: Literal["ecs_service_capacity"]
-    primary: EcsServiceSide
-    secondary: EcsServiceSide
     wait_for_steady_state: bool = True
 
 
@@ -325,21 +358,17 @@ class AuroraCapacitySide(Strict):
         return f"{self.cluster_identifier}-failover-"
 
 
-class AuroraCapacitySpec(ActionSpecBase):
+class AuroraCapacitySpec(Sided[AuroraCapacitySide]):
     """Raise the target cluster's capacity before traffic arrives (Serverless v2 minimum, provisioned readers)."""
 
     type: Literal["aurora_capacity"]
-    primary: AuroraCapacitySide
-    secondary: AuroraCapacitySide
 
 
-class DocDbGlobalClusterSpec(ActionSpecBase):
+class DocDbGlobalClusterSpec(Sided[GlobalClusterSide]):
     """Amazon DocumentDB global cluster switchover, or (allowed and approved) failover with data loss."""
 
     type: Literal["docdb_global_cluster"]
     global_cluster_identifier: str = Field(pattern=r"^[a-zA-Z][a-zA-Z0-9-]{0,62}$")
-    primary: GlobalClusterSide
-    secondary: GlobalClusterSide
     allow_data_loss: bool = Field(
         default=False,
         description="Allow FailoverGlobalCluster (data loss possible) when switchover is impossible.",
@@ -351,13 +380,11 @@ class ReplicationGroupSide(Strict):
     region: Region
 
 
-class ElastiCacheGlobalDatastoreSpec(ActionSpecBase):
+class ElastiCacheGlobalDatastoreSpec(Sided[ReplicationGroupSide]):
     """Promote the target region's replication group to primary of an ElastiCache Global Datastore."""
 
     type: Literal["elasticache_global_datastore"]
     global_replication_group_id: str = Field(pattern=r"^[a-z]{5}-[a-zA-Z0-9-]{1,40}$")
-    primary: ReplicationGroupSide
-    secondary: ReplicationGroupSide
 
 
 class EventSourceMappingRef(Strict):
@@ -370,12 +397,10 @@ class ConsumerSide(Strict):
     mappings: list[EventSourceMappingRef] = Field(min_length=1, max_length=50)
 
 
-class LambdaEventSourceMappingsSpec(ActionSpecBase):
+class LambdaEventSourceMappingsSpec(Sided[ConsumerSide]):
     """Enable the target side's event source mappings and disable the source's: work runs in one region."""
 
     type: Literal["lambda_event_source_mappings"]
-    primary: ConsumerSide
-    secondary: ConsumerSide
     on_source_unreachable: Literal["continue", "fail"] = Field(
         default="continue",
         description="when the source region's Lambda API cannot be reached: enable the target anyway, or fail",

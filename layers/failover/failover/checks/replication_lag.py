@@ -13,7 +13,7 @@ from typing import Any
 
 from failover.infra.clients import Clients
 from failover.models import Check
-from failover.plan import Group
+from failover.plan import Group, Side
 
 
 def datapoints(
@@ -43,10 +43,12 @@ def datapoints(
     return sorted(resp.get("Datapoints", []), key=lambda p: p["Timestamp"])
 
 
-def replication_lag(group: Group, clients: Clients, now: datetime | None = None) -> Check:
+def replication_lag(group: Group, clients: Clients, now: datetime | None = None, side: Side | None = None) -> Check:
+    """The lag of ``side``'s copy of the data (its own ``replication`` metric, else the group's)."""
     name = "replication lag within RPO budget"
     budget = group.safety.rpo_budget_seconds
-    if group.replication is None or budget is None:
+    rep = (side.replication if side is not None else None) or group.replication
+    if rep is None or budget is None:
         return Check(
             name=name,
             ok=True,
@@ -54,7 +56,6 @@ def replication_lag(group: Group, clients: Clients, now: datetime | None = None)
             values={"configured": False},
             blocking=False,
         )
-    rep = group.replication
     namespace, metric, unit_seconds = rep.resolved()
     points = datapoints(
         clients,

@@ -20,6 +20,8 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from failover.actions.base import for_standby
+from failover.actions.context import role_of
 from failover.infra.clients import Clients
 from failover.models import Check
 from failover.plan import Group
@@ -43,8 +45,12 @@ def reprotection(group: Group, entries: list[dict[str, Any]], side: str, clients
         if spec is None:
             found: dict[str, Any] = {"ok": False, "detail": f"{name} is no longer in the plan: cannot check it"}
         else:
+            # the spec between the primary and the standby of the pair the action ran between
+            standby = side if side != "primary" else str(entry.get("to_side") or "secondary")
+            if standby == "primary" or standby not in group.standby_keys():
+                standby = "secondary"
             try:
-                found = _check_one(group, spec, side, clients)
+                found = _check_one(group, for_standby(spec, standby), role_of(side), clients)
             except (ClientError, BotoCoreError) as err:
                 found = {"ok": False, "detail": f"could not read {name}: {type(err).__name__}: {err}"}
         found["ran"] = f"{entry.get('action')} {name} in incident {entry.get('incident_id')} at {entry.get('at')}"

@@ -8,19 +8,38 @@ only slow a failover that runs a few dozen calls.
 
 An action acts from the region it targets: it asks for the client of that region. Route 53's
 control plane is global (us-east-1); its client is asked for without a region.
+
+An action that works in another account asks for ``assuming(role)``: a ``Clients`` whose session
+holds that role's credentials from STS ``AssumeRole`` (the session named after the incident, the
+external id the role's trust policy asks for), refreshed before they expire. One is kept per role,
+external id and session name, and it keeps its own clients per service and region.
 """
 
 from __future__ import annotations
 
+import re
 import threading
 from typing import Any
 
 import boto3
+import botocore.session
 from botocore.config import Config
+from botocore.credentials import RefreshableCredentials
 
 GLOBAL_SERVICES = {"route53": "us-east-1"}
 
 _RETRIES = Config(retries={"max_attempts": 5, "mode": "standard"}, connect_timeout=5, read_timeout=20)
+
+#: how long assumed-role credentials last: STS's default, and a role's default maximum session duration.
+#: botocore refreshes them 15 minutes before they expire, so a shorter session would be assumed again
+#: on every call
+ROLE_SESSION_SECONDS = 3600
+
+
+def role_session_name(incident_id: str | None) -> str:
+    """An STS session name (2-64 characters of ``[\\w+=,.@-]``) that names the incident, for CloudTrail."""
+    name = "failover-" + re.sub(r"[^\w+=,.@-]", "-", incident_id or "request")
+    return name[:64]
 
 
 class Clients:
@@ -31,6 +50,7 @@ class Clients:
         self._session = session
         self._cache: dict[tuple[str, str, str | None], Any] = {}
         self._resources: dict[tuple[str, str], Any] = {}
+        self._roles: dict[tuple[str, str | None, str], Clients] = {}
         self._lock = threading.Lock()
 
     def session(self) -> boto3.session.Session:
@@ -63,3 +83,40 @@ class Clients:
                 res = self.session().resource(service, region_name=region, config=_RETRIES)
                 self._resources[key] = res
             return res
+
+    def assuming(self, role_arn: str, *, session_name: str, external_id: str | None = None) -> Clients:
+        """Clients that make their calls as ``role_arn`` (another account's role), one per role and session."""
+        key = (role_arn, external_id, session_name)
+        with self._lock:
+            found = self._roles.get(key)
+            if found is None:
+                found = Clients(self.default_region, self._role_session(role_arn, session_name, external_id))
+                self._roles[key] = found
+            return found
+
+    def _role_session(self, role_arn: str, session_name: str, external_id: str | None) -> boto3.session.Session:
+        """A session whose credentials come from STS ``AssumeRole`` (the caller holds the lock)."""
+        sts = self.session().client("sts", region_name=self.default_region, config=_RETRIES)
+        arguments: dict[str, Any] = {
+            "RoleArn": role_arn,
+            "RoleSessionName": session_name,
+            "DurationSeconds": ROLE_SESSION_SECONDS,
+        }
+        if external_id:
+            arguments["ExternalId"] = external_id
+
+        def fetch() -> dict[str, str]:
+            credentials = sts.assume_role(**arguments)["Credentials"]
+            return {
+                "access_key": credentials["AccessKeyId"],
+                "secret_key": credentials["SecretAccessKey"],
+                "token": credentials["SessionToken"],
+                "expiry_time": credentials["Expiration"].isoformat(),
+            }
+
+        core = botocore.session.get_session()
+        # assumed now: a refused assumption raises STS's own error to the action that asked
+        core._credentials = RefreshableCredentials.create_from_metadata(
+            metadata=fetch(), refresh_using=fetch, method="sts-assume-role"
+        )
+        return boto3.session.Session(botocore_session=core)

@@ -35,13 +35,16 @@ def _rds(region: str, account: str, kind: str, ident: str) -> str:
 def requirements(plan: Plan, account: str) -> list[Requirement]:
     out: list[Requirement] = []
     for group in plan.groups:
-        for _stage, name, spec in group.iter_actions():
+        for _standby, _stage, name, spec in group.iter_pair_actions():
 
             def need(calls: tuple[str, ...], resource: str, g: str = group.name, n: str = name, **ctx: Any) -> None:
                 out.append(Requirement(g, n, calls, resource, {k.replace("__", ":"): tuple(v) for k, v in ctx.items()}))
 
             kind = spec.type
-            if kind == "route53_records":
+            if spec.assume_role is not None:
+                # its calls are made as that role in its account; the stack's role needs only to assume it
+                need(("sts:AssumeRole",), spec.assume_role.role_arn)
+            elif kind == "route53_records":
                 zone = f"arn:aws:route53:::hostedzone/{spec.hosted_zone_id}"
                 need(("route53:ListResourceRecordSets",), zone)
                 need(
@@ -112,7 +115,9 @@ def requirements(plan: Plan, account: str) -> list[Requirement]:
                     )
             elif kind == "lambda_hook":
                 need(("lambda:InvokeFunction",), spec.function_arn)
-    return out
+    # a side shared by several pairs (the primary) is checked once
+    unique = {(r.group, r.action_name, r.calls, r.resource, tuple(sorted(r.context.items()))): r for r in out}
+    return list(unique.values())
 
 
 def simulate(plan: Plan, role_arn: str, clients: Clients) -> tuple[list[Finding], int]:

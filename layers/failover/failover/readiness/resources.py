@@ -41,51 +41,62 @@ def _looks_missing(err: Exception) -> bool:
     return any(hint in text for hint in _MISSING_HINTS)
 
 
-def context_of(group: Group, clients: Clients) -> ActionContext:
+def context_of(group: Group, clients: Clients, standby: str = "secondary") -> ActionContext:
+    """A failover's context between the primary and ``standby`` (actions narrowed to that pair)."""
     return ActionContext(
         direction=Direction.FAILOVER,
         source="primary",
         target="secondary",
         source_region=group.primary.region,
-        target_region=group.secondary.region,
+        target_region=group.side(standby).region,
         clients=clients,
         dry_run=True,
         group=group.name,
+        standby=standby,
     )
 
 
 def check_actions(group: Group, clients: Clients) -> tuple[list[Finding], int]:
-    findings: list[Finding] = []
+    """Each action as every pair of the primary and a standby would use it (a side shared by pairs once)."""
+    findings: dict[str, Finding] = {}
     checks = 0
-    ctx = context_of(group, clients)
-    for _stage, name, spec in group.iter_actions():
-        action = build_action(spec, name)
+    for standby, _stage, name, spec in group.iter_pair_actions():
+        found, count = _check_action(group, name, spec, context_of(group, clients, standby))
+        checks += count
+        findings.update((f.key, f) for f in found)
+    return list(findings.values()), checks
+
+
+def _check_action(group: Group, name: str, spec: Any, ctx: ActionContext) -> tuple[list[Finding], int]:
+    findings: list[Finding] = []
+    action = build_action(spec, name)
+    checks = 1
+    try:
+        ctx = action.in_account(ctx)  # an action in another account is observed as its role
+        observed = action.observe(ctx)
+    except (ActionError, FailoverError, ClientError, BotoCoreError) as err:
+        kind = "missing" if _looks_missing(err) else "unusable"
+        findings.append(
+            Finding(group=group.name, kind=kind, resource=action.target_label(), detail=f"{name}: {err}"[:500])
+        )
+        return findings, checks
+    if observed.side in ("unknown", "mixed"):
+        findings.append(
+            Finding(
+                group=group.name,
+                kind="unusable",
+                resource=action.target_label(),
+                detail=f"{name}: serves neither side cleanly ({observed.side}): {observed.detail}"[:500],
+            )
+        )
+    checker = _DEEPER.get(spec.type)
+    if checker is not None:
         checks += 1
         try:
-            observed = action.observe(ctx)
-        except (ActionError, FailoverError, ClientError, BotoCoreError) as err:
+            findings.extend(checker(group, name, spec, ctx.clients))
+        except (ClientError, BotoCoreError) as err:
             kind = "missing" if _looks_missing(err) else "unusable"
-            findings.append(
-                Finding(group=group.name, kind=kind, resource=action.target_label(), detail=f"{name}: {err}"[:500])
-            )
-            continue
-        if observed.side in ("unknown", "mixed"):
-            findings.append(
-                Finding(
-                    group=group.name,
-                    kind="unusable",
-                    resource=action.target_label(),
-                    detail=f"{name}: serves neither side cleanly ({observed.side}): {observed.detail}"[:500],
-                )
-            )
-        checker = _DEEPER.get(spec.type)
-        if checker is not None:
-            checks += 1
-            try:
-                findings.extend(checker(group, name, spec, clients))
-            except (ClientError, BotoCoreError) as err:
-                kind = "missing" if _looks_missing(err) else "unusable"
-                findings.append(Finding(group=group.name, kind=kind, resource=name, detail=f"{name}: {_code(err)}"))
+            findings.append(Finding(group=group.name, kind=kind, resource=name, detail=f"{name}: {_code(err)}"))
     return findings, checks
 
 
@@ -141,7 +152,13 @@ def _elb(group: Group, name: str, spec: Any, clients: Clients) -> list[Finding]:
     ]
 
 
-def _asg(group: Group, name: str, spec: Any, clients: Clients) -> list[Finding]:
+def standby_capacity(group: Group, name: str, spec: Any, clients: Clients) -> list[Finding]:
+    """Can the standby of an ``asg_capacity`` spec (narrowed to its pair) take the primary's fleet?
+
+    Its Auto Scaling maximum and the size the plan scales it to against the primary's fleet now,
+    and the standby region's On-Demand vCPU quota against that size.
+    """
+
     def describe(side: Any) -> dict[str, Any]:
         found = clients.get("autoscaling", side.region).describe_auto_scaling_groups(
             AutoScalingGroupNames=[side.asg_name]
@@ -231,7 +248,7 @@ _DEEPER = {
     "rds_instance_failover": _rds_instance,
     "dynamodb_global_table": _dynamodb,
     "elb_weights": _elb,
-    "asg_capacity": _asg,
+    "asg_capacity": standby_capacity,
 }
 
 
@@ -240,7 +257,8 @@ def check_signals(group: Group, clients: Clients) -> tuple[list[Finding], int]:
     findings: list[Finding] = []
     signals = group.signals
     canaries = [AlarmRef(name=c.name, region=c.region) for c in signals.canaries] if signals else []
-    alarms = [*group.triggers.alarms, *group.primary.alarms, *group.secondary.alarms, *canaries]
+    sides = [group.primary, *group.standbys]
+    alarms = [*group.triggers.alarms, *(a for side in sides for a in side.alarms), *canaries]
     by_region: dict[str, set[str]] = {}
     for alarm in alarms:
         by_region.setdefault(alarm.region, set()).add(alarm.name)
@@ -258,7 +276,7 @@ def check_signals(group: Group, clients: Clients) -> tuple[list[Finding], int]:
         )
     r53 = clients.get("route53")
     signal_checks = {hc.id for hc in signals.health_checks} if signals else set()
-    for hc in sorted({*group.primary.health_checks, *group.secondary.health_checks, *signal_checks}):
+    for hc in sorted({*(hc for side in sides for hc in side.health_checks), *signal_checks}):
         checks += 1
         try:
             r53.get_health_check(HealthCheckId=hc)

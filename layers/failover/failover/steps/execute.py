@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from failover.actions import build_action
-from failover.actions.context import context_for
+from failover.actions.context import chosen_standby, context_for
 from failover.errors import PlanError
 from failover.infra.clients import Clients
 from failover.infra.store import Store
@@ -40,6 +40,7 @@ def execute(
     if spec is None:
         raise PlanError(f"group '{group.name}' has no action '{data.action.name}' in stage '{data.stage}'")
     dry_run = bool((data.decision and data.decision.dry_run) or data.request.dry_run or force_dry_run)
+    standby = chosen_standby(data.decision)
     ctx = context_for(
         group,
         data.request,
@@ -48,8 +49,9 @@ def execute(
         stage=data.stage,
         action=data.action.name,
         escalation=data.escalation,
+        standby=standby,
     )
-    action = build_action(spec, data.action.name)
+    action = build_action(spec, data.action.name, standby)
     result = action.run(ctx)
     logger.info(
         "action finished",

@@ -121,7 +121,8 @@ def _record_one_way(
     """
     if dry_run:
         return store.one_way(group)
-    source = "primary" if target == "secondary" else "secondary"
+    decision = state.decision
+    source = (decision and decision.source_side) or ("secondary" if target == "primary" else "primary")
     if outcome == "succeeded":
         store.clear_one_way(group, target)
     for result in state.changed():

@@ -8,6 +8,8 @@ Order of the checks, and what a failure means:
    independent signals and a healthy target decide before the full wait; until the wait is over
    the gate answers ``wait`` and looks again; signals that disagree after it ......... approval
 3. target side healthy (quorum of Route 53 checkers, its own alarms OK) ........ skip
+   (with several standbys: the first healthy one within the RPO budget able to take the load,
+   ``checks/targets.py``; each standby passed over is recorded with its reasons)
 4. cooldown since the group's last failover (automatic requests) ............... skip
 5. already on the target side ........................................ skip (a no-op that succeeds)
 6. replication lag within the RPO budget ........... approval, or skip (``safety.on_rpo_breach``)
@@ -30,11 +32,12 @@ from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel, ConfigDict
 
 from failover.actions import build_action
-from failover.actions.context import context_for
-from failover.checks.health import side_healthy, trigger_still_firing
+from failover.actions.context import context_for, standby_of
+from failover.checks.health import trigger_still_firing
 from failover.checks.replication_lag import replication_lag
 from failover.checks.reprotection import reprotection
 from failover.checks.signals import Verdict, corroborate, next_wait
+from failover.checks.targets import active_standby, choose_target
 from failover.config import Env
 from failover.errors import ActionError
 from failover.infra import metrics as fmetrics
@@ -135,7 +138,6 @@ class Gate:
 
     def evaluate(self, request: FailoverRequest, owner: str, timing: Timing | None = None) -> GateResult:
         group = self.plan.group(request.group)
-        source, target = group.sides_for(request.direction)
         dry_run = bool(request.dry_run or group.safety.dry_run or self.env.global_dry_run)
         automatic = request.source in AUTOMATIC_SOURCES
         checks: list[Check] = []
@@ -159,6 +161,9 @@ class Gate:
         # read once, in one call: pause flags, cooldown and active side, and the global pause
         state, settings = self.store.group_state_and_settings(group.name)
         active: str | None = state.get("active_side")
+        # the pair before the target is chosen: a failback returns from the active standby; a failover
+        # goes to the first standby unless the choice (step 3) passes it over
+        source, target = group.sides_for(request.direction, active_standby(group, active))
 
         # 1. automation enabled
         enabled = self._enabled_check(group, request, automatic, state, settings)
@@ -179,14 +184,9 @@ class Gate:
             return decide(Outcome.SKIP, "automatic failback is off for this group")
 
         # one-way doors: the side traffic returns to must be re-protected first
-        one_way_reason = None
-        protected = reprotection(group, list(state.get("one_way") or []), target, self.clients)
-        if protected is not None:
-            checks.append(protected)
-            if not protected.ok:
-                if automatic:
-                    return decide(Outcome.SKIP, f"refusing to send traffic back: {protected.detail}")
-                one_way_reason = protected.detail
+        refused, one_way_reason = self._one_way_check(group, state, target, automatic, checks)
+        if refused:
+            return decide(Outcome.SKIP, refused)
 
         # 2. anti-flap, or a quorum of the group's independent signals confirming sooner
         signals = corroborate(
@@ -207,13 +207,17 @@ class Gate:
             if not firing.ok:
                 return decide(Outcome.SKIP, f"the trigger cleared during the confirmation period: {firing.detail}")
 
-        # 3. target healthy (and, for information, the source)
-        target_health = side_healthy(
-            group.side(target), "target", group.safety.target_health_quorum_percent, self.clients
-        )
-        checks.append(target_health)
-        if not target_health.ok:
-            return decide(Outcome.SKIP, f"refusing to fail over to an unhealthy side: {target_health.detail}")
+        # 3. the target: healthy (for a failover, the first standby that is healthy, within the RPO
+        # budget and able to take the load; checks/targets.py)
+        choice = choose_target(group, request.direction, active, self.clients)
+        checks.extend(choice.checks)
+        if choice.target is None:
+            return decide(Outcome.SKIP, choice.reason)
+        if choice.target != target:  # another standby than the first: its own one-way doors
+            source, target = choice.source, choice.target
+            refused, one_way_reason = self._one_way_check(group, state, target, automatic, checks)
+            if refused:
+                return decide(Outcome.SKIP, refused)
 
         # 4. cooldown
         cooldown = self._cooldown_check(group, automatic, state)
@@ -222,7 +226,7 @@ class Gate:
             return decide(Outcome.SKIP, cooldown.detail)
 
         # 5. already on the target side (a re-drive runs its idempotent actions again and verifies)
-        already = self._already_check(group, request, dry_run, target)
+        already = self._already_check(group, request, dry_run, target, standby_of(source, target))
         if already.values.get("on_target") and is_redrive(request, owner):
             already = already.model_copy(
                 update={
@@ -249,8 +253,12 @@ class Gate:
             outcome = Outcome.APPROVAL
             reasons.append(signals.check.detail)
 
+        if choice.capacity:
+            outcome = Outcome.APPROVAL
+            reasons.append(f"the {target} standby cannot take the whole load ({'; '.join(choice.capacity)})")
+
         # 6. data safety
-        lag = replication_lag(group, self.clients)
+        lag = choice.lag or replication_lag(group, self.clients, side=group.side(target))
         checks.append(lag)
         if not lag.ok:
             if group.safety.on_rpo_breach == "skip" or group.safety.approval.mode == "never":
@@ -362,6 +370,20 @@ class Gate:
             values=values,
         )
 
+    def _one_way_check(
+        self, group: Group, state: dict[str, Any], target: str, automatic: bool, checks: list[Check]
+    ) -> tuple[str | None, str | None]:
+        """(why an automatic request is refused, why a person must approve) when ``target`` is not re-protected."""
+        protected = reprotection(group, list(state.get("one_way") or []), target, self.clients)
+        if protected is None:
+            return None, None
+        checks.append(protected)
+        if protected.ok:
+            return None, None
+        if automatic:
+            return f"refusing to send traffic back: {protected.detail}", None
+        return None, protected.detail
+
     def _cooldown_check(self, group: Group, automatic: bool, state: dict[str, Any]) -> Check:
         last = state.get("last_failover_epoch")
         cooldown = group.safety.cooldown_seconds
@@ -392,19 +414,19 @@ class Gate:
             detail=f"last failover {elapsed} s ago; cooldown is {cooldown} s ({cooldown - elapsed} s left)",
         )
 
-    def _already_check(self, group: Group, request: FailoverRequest, dry_run: bool, target: str) -> Check:
-        ctx = context_for(group, request, self.clients, dry_run=dry_run)
+    def _already_check(self, group: Group, request: FailoverRequest, dry_run: bool, target: str, standby: str) -> Check:
+        ctx = context_for(group, request, self.clients, dry_run=dry_run, standby=standby)
         sides: dict[str, str] = {}
         details: list[str] = []
         for _stage, name, spec in group.iter_actions():
-            action = build_action(spec, name)
+            action = build_action(spec, name, standby)
             try:
-                observation = action.observe(ctx)
+                observation = action.observe(action.in_account(ctx))
             except (ClientError, BotoCoreError, ActionError) as err:
                 # what reading AWS can raise; any other error is a bug and fails the step loudly
                 observation_side, detail = "unknown", f"could not read: {type(err).__name__}: {err}"
             else:
-                observation_side, detail = observation.side, observation.detail
+                observation_side, detail = ctx.side_key(observation.side), observation.detail
             sides[name] = observation_side
             details.append(f"{name}: {observation_side} ({detail})")
         # actions with nothing to switch (verification-only) do not vote

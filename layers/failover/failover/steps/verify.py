@@ -11,7 +11,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from failover.actions import build_action
-from failover.actions.context import context_for
+from failover.actions.context import chosen_standby, context_for
 from failover.actions.escalation import AWAITING_APPROVAL
 from failover.errors import InvalidInputError
 from failover.infra.clients import Clients
@@ -106,11 +106,12 @@ def verify(payload: Any, plan: Plan, clients: Clients, store: Store | None) -> d
             Check(name=f"stage '{stage_name}'", ok=True, detail="DRY RUN: nothing was changed, nothing to verify")
         )
     else:
-        ctx = context_for(group, request, clients, dry_run=False, stage=stage_name)
+        standby = chosen_standby(state.gate.decision if state.gate else None)
+        ctx = context_for(group, request, clients, dry_run=False, stage=stage_name, standby=standby)
         for stage, name, spec in group.iter_actions():
             if stage.name != stage_name:
                 continue
-            checks.extend(build_action(spec, name).safe_verify(ctx))
+            checks.extend(build_action(spec, name, standby).safe_verify(ctx))
     ok = all(c.ok for c in checks if c.blocking)
     retry = not ok and attempt < max_attempts
     verification = Verification(
