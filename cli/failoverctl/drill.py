@@ -17,8 +17,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from failover.plan import Plan
 from failover.state import ExecutionState
 from failoverctl.scenarios import Scenario
+from failoverctl.sim.clock import SimulatedSeconds, SimulatedTime, simulate
 from failoverctl.sim.slack_server import SlackServer
 from failoverctl.sim.world import World
 from failoverctl.template import ROOT
@@ -58,6 +60,7 @@ class DrillReport:
     problems: list[str] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
     wall_seconds: float = 0.0
+    simulated: SimulatedTime | None = None
 
     @property
     def main(self) -> ExecutionReport | None:
@@ -66,6 +69,14 @@ class DrillReport:
     @property
     def passed(self) -> bool:
         return not self.problems
+
+    def run_clock(self, plan: Plan) -> None:
+        """The main execution on the virtual clock: its seconds with the plan's real waits."""
+        main = self.main
+        state = ExecutionState.salvage(main.final) if main else None
+        if main is None or state is None or state.request.group not in {g.name for g in plan.groups}:
+            return
+        self.simulated = simulate(plan.group(state.request.group), main.final, main.state_names)
 
     def to_json(self) -> dict[str, Any]:
         main = self.main
@@ -112,6 +123,8 @@ class DrillReport:
             "timeline": self.timeline,
             "final_state": final,
             "wall_seconds": round(self.wall_seconds, 3),
+            "simulated_seconds": (self.simulated.seconds if self.simulated else SimulatedSeconds()).model_dump(),
+            "simulated_time": self.simulated.model_dump(mode="json") if self.simulated else None,
             **self.extra,
         }
 
@@ -220,6 +233,7 @@ def run_scenario(
         report.active_after = world.active_side(the_group, direction)
         if report.main is not None:
             report.timeline = world.store.timeline(report.main.name)
+        report.run_clock(world.plan)
         report.problems = expect.problems(report, world, ctx)
         report.problems += [str(r["undelivered"]) for r in report.routes if r.get("undelivered")]
         report.extra.update(ctx.extra)
