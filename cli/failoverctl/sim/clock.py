@@ -15,10 +15,12 @@ through the waits the plan would impose, with the same figures as ``failoverctl 
 - the confirmation wait the trigger would set (``timing_for`` with the plan's seconds);
 - an approval that timed out waits the plan's approval timeout; a person's answer counts 0 s (the
   drill's approver answers at once, and no setting says how long a person takes);
-- each stage: 1 s of transitions, then its changes; a change takes effect after its action's
-  ``typical_seconds``; the check of attempt ``k`` comes ``k x verification.interval_seconds`` after
-  the stage. The simulated AWS applies a change at once, so an attempt that passed in the drill is
-  counted at the first check at or after the change typically takes effect.
+- each stage: 1 s of transitions, then its changes (the first change of an action that moves traffic,
+  DNS, ARC, ELB weights or MRAP routes, is the "first change"; in a plan without one, the first change
+  of any action); a change takes effect after its action's ``typical_seconds``; the check of attempt
+  ``k`` comes ``k x verification.interval_seconds`` after the stage. The simulated AWS applies a
+  change at once, so an attempt that passed in the drill is counted at the first check at or after
+  the change typically takes effect.
 
 Nothing sleeps: the clock is a sum over the run's record, so the same run gives the same seconds.
 """
@@ -36,12 +38,16 @@ from failover.plan import Group
 from failover.state import ExecutionState
 from failover.steps.trigger import timing_for
 from failoverctl.planning.rto import (
+    DNS_ACTION_TYPES,
     LAMBDA_COLD_START_SECONDS,
     PER_STAGE_ALLOWANCE_SECONDS,
     TRANSITION_ALLOWANCE_SECONDS,
     action_seconds,
     estimate,
 )
+
+#: Action types whose change moves traffic (database switchovers and capacity prepare for it)
+TRAFFIC_ACTION_TYPES = DNS_ACTION_TYPES | {"elb_weights", "s3_mrap_routes"}
 
 
 class ClockModel(BaseModel):
@@ -60,7 +66,7 @@ class SimulatedSeconds(ClockModel):
     """The three figures of a run (None when the run did not get there)."""
 
     decision: float | None = Field(default=None, description="failure to the gate's decision")
-    first_change: float | None = Field(default=None, description="failure to the first change an action made")
+    first_change: float | None = Field(default=None, description="failure to the first change that moves traffic")
     recovery: float | None = Field(default=None, description="failure to the last stage verified on the target")
 
 
@@ -177,6 +183,7 @@ def simulate(group: Group, final: dict[str, Any], states: Iterable[str] = ()) ->
     elif decision.outcome == "approval":
         clock.tick("approval", "waiting for a person")
     typical = _typical(group)
+    moves_traffic = {name for _stage, name, spec in group.iter_actions() if spec.type in TRAFFIC_ACTION_TYPES}
     interval = group.verification.interval_seconds
     all_verified = True
     for stage in _stages_in_order(state):
@@ -189,7 +196,7 @@ def simulate(group: Group, final: dict[str, Any], states: Iterable[str] = ()) ->
             at = clock.tick(
                 "change", f"{a.name} ({a.action}) changed: typically takes effect in {typical.get(a.name, 0):g} s"
             )
-            if seconds.first_change is None:
+            if seconds.first_change is None and (a.name in moves_traffic or not moves_traffic):
                 seconds.first_change = at
         effect = clock.now + max((typical.get(a.name, 0.0) for a in changed), default=0.0)
         attempts = [v for v in state.verifications if (v.stage or "-") == stage]
@@ -197,7 +204,7 @@ def simulate(group: Group, final: dict[str, Any], states: Iterable[str] = ()) ->
         if verified is None:
             all_verified = False
     succeeded = state.cursor is not None and state.cursor.done and all_verified and not state.error
-    if succeeded and not state.dry_run and seconds.first_change is not None:
+    if succeeded and not state.dry_run and any(t.event == "change" for t in clock.ticks):
         seconds.recovery = round(clock.now, 3)
     elif state.dry_run:
         notes.append("a dry run moves no traffic: no recovery time")
