@@ -118,12 +118,8 @@ def _detection(group: Group, request: FailoverRequest) -> tuple[float, str]:
 
 
 def _stages_in_order(state: ExecutionState) -> list[str]:
-    names: list[str] = []
-    for item in [*state.completed, *state.verifications]:
-        stage = item.stage or "-"
-        if stage not in names:
-            names.append(stage)
-    return names
+    stages = [a.stage for a in state.completed] + [v.stage for v in state.verifications]
+    return list(dict.fromkeys(stage or "-" for stage in stages))
 
 
 def _typical(group: Group) -> dict[str, float]:
