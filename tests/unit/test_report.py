@@ -13,7 +13,7 @@ from failover import report
 from failover.models import parse_time
 
 HOSTILE = '<script>alert("x")</script>"><img src=x onerror=alert(1)> | `'
-VOID = {"meta", "br", "img", "hr", "input", "link"}
+VOID = {"meta", "br", "img", "hr", "input", "link", "col"}
 
 
 def action(stage: str, name: str, started: str, finished: str, status: str = "changed") -> dict[str, Any]:

@@ -99,11 +99,11 @@ def write_report(path: Path, data: dict[str, Any]) -> None:
     from failover.report import render_html, render_markdown
 
     state = _state_for_report(data)
-    text = (
-        render_html(state, data.get("timeline", []))
-        if path.suffix.lower() in (".html", ".htm")
-        else (render_markdown(state, data.get("timeline", [])))
-    )
+    render = render_html if path.suffix.lower() in (".html", ".htm") else render_markdown
+    execution = {"executionArn": data.get("execution_arn"), "name": data.get("incident_id")}
+    if data.get("execution_status"):
+        execution["status"] = data["execution_status"]
+    text = render(state, data.get("timeline", []), execution=execution, simulated=data.get("simulated_time"))
     path.write_text(text, encoding="utf-8")
 
 
