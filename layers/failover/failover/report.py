@@ -256,7 +256,7 @@ def _summary(f: Facts) -> list[tuple[str, str]]:
     rows = [
         ("Group", f.group),
         ("Direction", f.direction),
-        ("Outcome", f"{f.outcome} (execution {f.status})"),
+        ("Outcome", f.outcome if f.status == "-" else f"{f.outcome} (execution {f.status})"),
         ("Execution", f.execution_id),
         ("Source", f.source),
         ("Requested by", f.requested_by),
@@ -314,7 +314,9 @@ def render_markdown(
     )
     out = [f"# Incident {_md(f.incident_id)}", "", "| | |", "|---|---|"]
     out += [
-        f"| Outcome | **{_md(f.outcome)}** (execution {_md(f.status)}) |" if k == "Outcome" else f"| {k} | {_md(v)} |"
+        f"| Outcome | **{_md(f.outcome)}**{_md(v.removeprefix(f.outcome))} |"
+        if k == "Outcome"
+        else f"| {k} | {_md(v)} |"
         for k, v in _summary(f)
     ]
     out += [
@@ -423,9 +425,9 @@ overflow-wrap:anywhere}
 th{background:#f0f4f8}.ok{color:#1e7b34}.bad{color:#b42318;font-weight:600}
 table.summary th{width:12rem}table.timeline td:first-child{white-space:nowrap;width:13rem}
 table.timeline col.at{width:14rem}table.timeline col.kind{width:9rem}
-table.changes col.stage{width:9%}table.changes col.action{width:14%}table.changes col.target{width:15%}
-table.changes col.status{width:8%}table.changes col.detail{width:18%}table.changes col.change{width:17%}
-table.changes col.undo{width:19%}
+table.changes col.stage{width:8%}table.changes col.action{width:12%}table.changes col.target{width:11%}
+table.changes col.status{width:7%}table.changes col.detail{width:17%}table.changes col.change{width:17%}
+table.changes col.undo{width:28%}
 table.checks col.name{width:28%}table.checks col.result{width:8%}
 table.notifications col.phase{width:10%}table.notifications col.channel{width:8%}
 table.notifications col.sent{width:6%}table.notifications col.id{width:24%}
