@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from failover.infra.clients import Clients
 from failover.models import Verification, iso, parse_time
@@ -32,6 +32,14 @@ def _iso(ts: datetime | None) -> str:
 
 def _dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
+
+
+class Options(TypedDict, total=False):
+    """What a report can be given beside the state, the timeline and the history."""
+
+    execution: Mapping[str, Any] | None  # DescribeExecution's answer (or its executionArn, name, status)
+    rto_objective_seconds: int | None
+    simulated: Mapping[str, Any] | None  # a drill's run on the virtual clock (the drill JSON's simulated_time)
 
 
 @dataclass
@@ -298,20 +306,9 @@ def render_markdown(
     state: Mapping[str, Any],
     timeline: Iterable[Mapping[str, Any]],
     execution_history: Iterable[Mapping[str, Any]] | None = None,
-    *,
-    execution: Mapping[str, Any] | None = None,
-    rto_objective_seconds: int | None = None,
-    simulated: Mapping[str, Any] | None = None,
+    **options: Unpack[Options],
 ) -> str:
-    """``simulated``: a drill's run on the virtual clock (``failoverctl drill --json``'s ``simulated_time``)."""
-    f = collect(
-        state,
-        timeline,
-        execution_history,
-        execution=execution,
-        rto_objective_seconds=rto_objective_seconds,
-        simulated=simulated,
-    )
+    f = collect(state, timeline, execution_history, **options)
     out = [f"# Incident {_md(f.incident_id)}", "", "| | |", "|---|---|"]
     out += [
         f"| Outcome | **{_md(f.outcome)}**{_md(v.removeprefix(f.outcome))} |"
@@ -592,20 +589,9 @@ def render_html(
     state: Mapping[str, Any],
     timeline: Iterable[Mapping[str, Any]],
     execution_history: Iterable[Mapping[str, Any]] | None = None,
-    *,
-    execution: Mapping[str, Any] | None = None,
-    rto_objective_seconds: int | None = None,
-    simulated: Mapping[str, Any] | None = None,
+    **options: Unpack[Options],
 ) -> str:
-    """``simulated``: a drill's run on the virtual clock (``failoverctl drill --json``'s ``simulated_time``)."""
-    f = collect(
-        state,
-        timeline,
-        execution_history,
-        execution=execution,
-        rto_objective_seconds=rto_objective_seconds,
-        simulated=simulated,
-    )
+    f = collect(state, timeline, execution_history, **options)
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
