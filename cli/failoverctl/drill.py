@@ -4,7 +4,8 @@ A drill runs the deployed artefacts on the simulated AWS: the EventBridge patter
 ``template.yaml``, the trigger and every function's handler, and the state machine definition
 in ``statemachine/`` on moto's interpreter. The report lists each state entered with its duration,
 the decision and its checks, each change made and each notification sent, and compares the
-outcome with the one the scenario expects.
+outcome with the one the scenario expects. The waits run at zero; the virtual clock
+(``failoverctl.sim.clock``) gives the seconds the run would take with the plan's real waits.
 """
 
 from __future__ import annotations

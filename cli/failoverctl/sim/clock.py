@@ -94,8 +94,8 @@ class _Clock:
             self.warm.add(function)
             self.advance(LAMBDA_COLD_START_SECONDS)
 
-    def tick(self, event: str, detail: str, at: float | None = None) -> float:
-        when = round(self.now if at is None else at, 3)
+    def tick(self, event: str, detail: str) -> float:
+        when = round(self.now, 3)
         self.ticks.append(Tick(at=when, event=event, detail=detail))
         return when
 
