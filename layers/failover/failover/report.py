@@ -155,6 +155,7 @@ def _state_entries(state: ExecutionState | None, recorded: list[Entry]) -> list[
     }
     for v in state.verifications:
         if (v.stage or "-", v.attempt) not in attempts:
+            attempts.add((v.stage or "-", v.attempt))
             word = "verified" if v.ok else "not yet"
             detail = f"stage '{v.stage or '-'}' attempt {v.attempt}/{v.max_attempts}: {word}"
             out.append(Entry(parse_time(v.checked_at), _verify_kind(v), detail))
@@ -182,7 +183,9 @@ def collect(
     decision = st.decision if st else None
     status = str(_dict(execution).get("status", ""))
     actions = [a.to_json() for a in st.completed] if st else []
-    verifications = [v.to_json() for v in st.verifications] if st else []
+    verifications = (
+        list({(v.stage, v.attempt): v.to_json() for v in reversed(st.verifications)}.values())[::-1] if st else []
+    )
     notifications, notification_errors = _notifications(st)
 
     items = [_dict(t) for t in timeline]
@@ -279,6 +282,11 @@ def _summary(f: Facts) -> list[tuple[str, str]]:
     if simulated:
         rows.append(("Simulated time (drill)", simulated))
     return rows
+
+
+def _tick_at(tick: Any) -> str:
+    at = _dict(tick).get("at")
+    return f"{at:g}" if isinstance(at, int | float) else "-"
 
 
 def _by_stage(verifications: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
@@ -381,7 +389,7 @@ def render_markdown(
             "|---|---|---|",
         ]
         out += [
-            f"| {_md(_dict(t).get('at'))} | {_md(_dict(t).get('event', ''))} | {_md(_dict(t).get('detail', ''))} |"
+            f"| {_md(_tick_at(t))} | {_md(_dict(t).get('event', ''))} | {_md(_dict(t).get('detail', ''))} |"
             for t in f.simulated.get("ticks") or []
         ]
         out += [f"- {_md(n)}" for n in f.simulated.get("notes") or []]
@@ -423,8 +431,8 @@ th{background:#f0f4f8}.ok{color:#1e7b34}.bad{color:#b42318;font-weight:600}
 table.summary th{width:12rem}table.timeline td:first-child{white-space:nowrap;width:13rem}
 table.timeline col.at{width:14rem}table.timeline col.kind{width:9rem}
 table.changes col.stage{width:8%}table.changes col.action{width:12%}table.changes col.target{width:11%}
-table.changes col.status{width:7%}table.changes col.detail{width:17%}table.changes col.change{width:17%}
-table.changes col.undo{width:28%}
+table.changes col.status{width:8.5%}table.changes col.detail{width:17%}table.changes col.change{width:17%}
+table.changes col.undo{width:26.5%}
 table.checks col.name{width:28%}table.checks col.result{width:8%}
 table.notifications col.phase{width:10%}table.notifications col.channel{width:8%}
 table.notifications col.sent{width:6%}table.notifications col.id{width:24%}
@@ -681,7 +689,7 @@ def render_html(
             '<table class="simulated"><tr><th>Second</th><th>Event</th><th>Detail</th></tr>',
         ]
         parts += [
-            _row(_h(_dict(t).get("at")), _h(_dict(t).get("event", "")), _h(_dict(t).get("detail", "")))
+            _row(_h(_tick_at(t)), _h(_dict(t).get("event", "")), _h(_dict(t).get("detail", "")))
             for t in f.simulated.get("ticks") or []
         ]
         parts.append("</table>")
