@@ -983,7 +983,7 @@ def _clock_section(paths: list[CriticalPath], fast: tuple[bool, Any] | None) -> 
         "starts, the confirmation wait, each change's typical time, the verification interval), beside the "
         "worst case of `failoverctl plan rto` and the group's RTO objective. The clock adds the waits the run "
         "went through; the estimate also counts the resolvers' TTL after the change, so it is higher. "
-        "The method is in docs/rto.md.",
+        "The method: [rto.md](rto.md#the-drills-virtual-clock).",
         "",
         "| Drill | Decision (s) | First traffic change (s) | Verified recovery (s) | plan rto (s) "
         "| RTO objective (s) |",
