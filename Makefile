@@ -12,7 +12,7 @@ export PYTHONPATH := layers/failover:cli:.
 export PYTHONDONTWRITEBYTECODE := 1
 SCENARIO ?= primary-outage
 
-.PHONY: help venv drill test lint format types template checkov unit build bench clean local local-down test-local
+.PHONY: help venv chromium drill test lint format types template checkov unit build bench clean local local-down test-local
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -56,7 +56,13 @@ template: venv .venv-sam/.installed ## cfn-lint and sam validate --lint
 checkov: .venv-checkov/.installed ## checkov over the template (skips listed with reasons in .checkov.yaml)
 	$(CHECKOV) --config-file .checkov.yaml
 
-unit: venv ## the tests only
+chromium: ## Debian's chromium for the report's browser test; installs it with apt when missing (as root, else sudo)
+	@command -v chromium >/dev/null || { \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; }
+	@command -v chromium >/dev/null || { echo "chromium is needed by tests/unit/test_report_browser.py"; exit 1; }
+
+unit: venv chromium ## the tests only
 	$(PY) -m pytest -n 2
 
 build: venv .venv-sam/.installed ## sam build (arm64 layer, plans validated)

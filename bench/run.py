@@ -11,9 +11,12 @@ offline on the simulated AWS; the figures that depend on the machine say so.
 2. Critical path: AWS API calls made by the functions and state transitions, from the trigger
    event to the first traffic-shifting change and to verified, for ``primary-outage`` and
    ``region-evacuation``; the cost of one failover from those counts.
-3. Drill wall time with zero waits, split into our code, simulated AWS calls made by our code,
+3. Simulated time: the same drills on the virtual clock (the plan's real waits: detection,
+   confirmation, each action's typical time, verification intervals) beside ``failoverctl plan
+   rto`` and the RTO objective, and the goal for a fast data-plane plan (``plans/fast-data-plane.yaml``).
+4. Drill wall time with zero waits, split into our code, simulated AWS calls made by our code,
    and the rest (the Step Functions interpreter and the drill's own bookkeeping).
-4. Alarm storm: the trigger's throughput in-process and the exactness of its dedupe.
+5. Alarm storm: the trigger's throughput in-process and the exactness of its dedupe.
 """
 
 from __future__ import annotations
@@ -58,6 +61,10 @@ GOAL_CALLS_TO_SHIFT = 12
 GOAL_TRANSITIONS_TO_SHIFT = 10
 GOAL_COST = 0.01
 GOAL_EVENTS_PER_SECOND = 500
+#: simulated seconds from the failure, for a data-plane plan with fast signals and an ARC routing control
+GOAL_SIM_FIRST_CHANGE = 30
+GOAL_SIM_RECOVERY = 90
+FAST_PLAN = "plans/fast-data-plane.yaml"
 
 #: operations that move traffic (not data or capacity): the "first traffic-shifting change"
 TRAFFIC_SHIFTING = {
@@ -632,6 +639,7 @@ class CriticalPath:
     calls_by_function: dict[str, int]
     path: list[tuple[OwnedCall, str]] = field(default_factory=list)
     beside: list[OwnedCall] = field(default_factory=list)
+    simulated: Any = None  # the run on the virtual clock (failoverctl.sim.clock.SimulatedTime)
 
 
 def _ours(calls: list[Any]) -> list[Any]:
@@ -639,16 +647,21 @@ def _ours(calls: list[Any]) -> list[Any]:
 
 
 def critical_path(name: str) -> CriticalPath:
+    from failover.plan import load_plan
     from failoverctl.drill import execution_report
+    from failoverctl.regions import stack_region
     from failoverctl.scenarios import SCENARIOS
     from failoverctl.scenarios.base import fire_trigger
+    from failoverctl.sim.clock import simulate
     from failoverctl.sim.slack_server import SlackServer
     from failoverctl.sim.world import World
     from failoverctl.template import load_template
 
     scenario = SCENARIOS[name]
     memory_mb = int(load_template()["Globals"]["Function"].get("MemorySize", 128))
-    with SlackServer() as server, World(ROOT / scenario.plan, slack_url=server.url) as world:
+    # the stack runs where the drill puts it: the region the group fails over to
+    home = stack_region(load_plan(ROOT / scenario.plan).group(scenario.group))
+    with SlackServer() as server, World(ROOT / scenario.plan, slack_url=server.url, region=home) as world:
         group = world.plan.group(scenario.group)
         ctx = scenario.prepare(world, group)
         events = scenario.events(world, group, ctx) if scenario.events else [fire_trigger(world, group)]
@@ -667,6 +680,7 @@ def critical_path(name: str) -> CriticalPath:
         invocations = list(world.lambdas.invocations)[first_invocation:]
         history = world.history(arns[0])
         passed = not scenario.expect.problems(_report(scenario, report, world, group), world, ctx)
+        simulated = simulate(group, report.final, report.state_names)
         to_change = path_to_first_change(list(owned), json.loads(ASL.read_text(encoding="utf-8")))
 
     entered = [e["stateEnteredEventDetails"]["name"] for e in history if e["type"].endswith("StateEntered")]
@@ -685,7 +699,9 @@ def critical_path(name: str) -> CriticalPath:
     verified = [
         inv
         for inv in invocations
-        if inv.function == "VerifyFunction" and isinstance(inv.result, dict) and inv.result.get("done")
+        if inv.function == "VerifyFunction"
+        and isinstance(inv.result, dict)
+        and (inv.result.get("cursor") or {}).get("done")
     ]
     calls_to_verified = transitions_to_verified = None
     if verified:
@@ -720,7 +736,17 @@ def critical_path(name: str) -> CriticalPath:
         calls_by_function=_count_by_function(to_change.on_path),
         path=why_first(to_change.on_path),
         beside=to_change.beside,
+        simulated=simulated,
     )
+
+
+def fast_plan_clock() -> tuple[bool, Any]:
+    """``primary-outage`` on the fast data-plane plan: whether it went as expected, and its virtual clock."""
+    from failoverctl.drill import run_scenario
+    from failoverctl.scenarios import SCENARIOS
+
+    report = run_scenario(SCENARIOS["primary-outage"], slack=False, plan=ROOT / FAST_PLAN)
+    return report.passed, report.simulated
 
 
 def _count_by_function(calls: list[OwnedCall]) -> dict[str, int]:
@@ -925,7 +951,66 @@ def _ok(ok: bool) -> str:
     return "met" if ok else "**missed**"
 
 
-def render(cold: list[ColdStart], paths: list[CriticalPath], storms: list[Storm], call_ms: float) -> str:
+def _sim(value: float | None) -> str:
+    return "-" if value is None else f"{value:g}"
+
+
+def _clock_goals(fast: tuple[bool, Any] | None) -> list[str]:
+    if fast is None:
+        return []
+    passed, clock = fast
+    seconds = clock.seconds if clock else None
+    rows = []
+    for label, value, goal in (
+        ("the first traffic change", seconds.first_change if seconds else None, GOAL_SIM_FIRST_CHANGE),
+        ("verified traffic on the target", seconds.recovery if seconds else None, GOAL_SIM_RECOVERY),
+    ):
+        ok = passed and value is not None and value <= goal
+        rows.append(
+            f"| Simulated seconds from the failure to {label}, `{FAST_PLAN}` (primary-outage) | {_sim(value)} s | "
+            f"≤ {goal} s | {_ok(ok)} | {'' if passed else 'the drill did not go as expected'} |"
+        )
+    return rows
+
+
+def _clock_section(paths: list[CriticalPath], fast: tuple[bool, Any] | None) -> list[str]:
+    lines = [
+        "",
+        "## Simulated time",
+        "",
+        "The drills on the virtual clock (`failoverctl drill` reports it as `simulated_seconds`): the seconds "
+        "the run would take with the plan's real waits (detection by what fired, EventBridge delivery and cold "
+        "starts, the confirmation wait, each change's typical time, the verification interval), beside the "
+        "worst case of `failoverctl plan rto` and the group's RTO objective. The clock adds the waits the run "
+        "went through; the estimate also counts the resolvers' TTL after the change, so it is higher. "
+        "The method: [rto.md](rto.md#the-drills-virtual-clock).",
+        "",
+        "| Drill | Decision (s) | First traffic change (s) | Verified recovery (s) | plan rto (s) "
+        "| RTO objective (s) |",
+        "|---|---|---|---|---|---|",
+    ]
+    runs = [(p.scenario, p.simulated) for p in paths]
+    if fast is not None:
+        runs.append((f"primary-outage on {FAST_PLAN}", fast[1]))
+    for label, clock in runs:
+        if clock is None:
+            lines.append(f"| {label} | - | - | - | - | - |")
+            continue
+        t = clock.seconds
+        lines.append(
+            f"| {label} | {_sim(t.decision)} | {_sim(t.first_change)} | {_sim(t.recovery)} | "
+            f"{_sim(clock.plan_rto_seconds)} | {clock.rto_objective_seconds} |"
+        )
+    return lines
+
+
+def render(
+    cold: list[ColdStart],
+    paths: list[CriticalPath],
+    storms: list[Storm],
+    call_ms: float,
+    fast: tuple[bool, Any] | None = None,
+) -> str:
     import os as _os
 
     now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
@@ -1009,6 +1094,7 @@ def render(cold: list[ColdStart], paths: list[CriticalPath], storms: list[Storm]
         lines.append(
             f"| Cost of one failover, {p.scenario} | ${p.cost:.5f} | < ${GOAL_COST} | {_ok(p.cost < GOAL_COST)} | |"
         )
+    lines += _clock_goals(fast)
     for s in storms:
         ok = s.per_second >= GOAL_EVENTS_PER_SECOND and s.exact
         lines.append(
@@ -1082,6 +1168,7 @@ def render(cold: list[ColdStart], paths: list[CriticalPath], storms: list[Storm]
             "actions (with the proceed decision's timeline entry), and the trigger's bookkeeping after "
             "StartExecution runs while the execution starts."
         )
+    lines += _clock_section(paths, fast)
     lines += [
         "",
         "## Cost of one failover",
@@ -1181,6 +1268,8 @@ def main(argv: list[str] | None = None) -> int:
         if name in SCENARIOS:
             print(f"critical path: {name} ...", flush=True)
             paths.append(critical_path(name))
+    print(f"simulated time: {FAST_PLAN} ...", flush=True)
+    fast = fast_plan_clock()
     print("simulated AWS call cost ...", flush=True)
     call_ms = sim_call_cost()
     storms: list[Storm] = []
@@ -1189,7 +1278,7 @@ def main(argv: list[str] | None = None) -> int:
         storms.append(storm_trigger_only(via_handler, "trigger function (as deployed, with idempotency)"))
         storms.append(storm_trigger_only(via_library, "trigger library alone (no idempotency layer)"))
         storms.append(storm_concurrent())
-    text = render(cold, paths, storms, call_ms)
+    text = render(cold, paths, storms, call_ms, fast)
     if args.write:
         Path(args.write).write_text(text, encoding="utf-8")
         print(f"wrote {args.write}")

@@ -4,7 +4,8 @@ A drill runs the deployed artefacts on the simulated AWS: the EventBridge patter
 ``template.yaml``, the trigger and every function's handler, and the state machine definition
 in ``statemachine/`` on moto's interpreter. The report lists each state entered with its duration,
 the decision and its checks, each change made and each notification sent, and compares the
-outcome with the one the scenario expects.
+outcome with the one the scenario expects. The waits run at zero; the virtual clock
+(``failoverctl.sim.clock``) gives the seconds the run would take with the plan's real waits.
 """
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from failover.plan import Plan
 from failover.state import ExecutionState
 from failoverctl.scenarios import Scenario
+from failoverctl.sim.clock import SimulatedSeconds, SimulatedTime, simulate
 from failoverctl.sim.slack_server import SlackServer
 from failoverctl.sim.world import World
 from failoverctl.template import ROOT
@@ -58,6 +61,7 @@ class DrillReport:
     problems: list[str] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
     wall_seconds: float = 0.0
+    simulated: SimulatedTime | None = None
 
     @property
     def main(self) -> ExecutionReport | None:
@@ -66,6 +70,14 @@ class DrillReport:
     @property
     def passed(self) -> bool:
         return not self.problems
+
+    def run_clock(self, plan: Plan) -> None:
+        """The main execution on the virtual clock: its seconds with the plan's real waits."""
+        main = self.main
+        state = ExecutionState.salvage(main.final) if main else None
+        if main is None or state is None or state.request.group not in {g.name for g in plan.groups}:
+            return
+        self.simulated = simulate(plan.group(state.request.group), main.final, main.state_names)
 
     def to_json(self) -> dict[str, Any]:
         main = self.main
@@ -123,6 +135,8 @@ class DrillReport:
             "timeline": self.timeline,
             "final_state": final,
             "wall_seconds": round(self.wall_seconds, 3),
+            "simulated_seconds": (self.simulated.seconds if self.simulated else SimulatedSeconds()).model_dump(),
+            "simulated_time": self.simulated.model_dump(mode="json") if self.simulated else None,
             **self.extra,
         }
 
@@ -231,6 +245,7 @@ def run_scenario(
         report.active_after = world.active_side(the_group, direction)
         if report.main is not None:
             report.timeline = world.store.timeline(report.main.name)
+        report.run_clock(world.plan)
         report.problems = expect.problems(report, world, ctx)
         report.problems += [str(r["undelivered"]) for r in report.routes if r.get("undelivered")]
         report.extra.update(ctx.extra)

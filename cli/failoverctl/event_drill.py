@@ -76,6 +76,7 @@ def run_event_file(path: Path, plan: Path, *, slack: bool = True, region: str | 
         report.active_after = world.active_side(group)
         if report.main is not None:
             report.timeline = world.store.timeline(report.main.name)
+        report.run_clock(world.plan)
         if not route.rules:
             report.extra["outcome"] = "no_rule_matched"
         elif not executions:

@@ -13,7 +13,7 @@ from failover import report
 from failover.models import parse_time
 
 HOSTILE = '<script>alert("x")</script>"><img src=x onerror=alert(1)> | `'
-VOID = {"meta", "br", "img", "hr", "input", "link"}
+VOID = {"meta", "br", "img", "hr", "input", "link", "col"}
 
 
 def action(stage: str, name: str, started: str, finished: str, status: str = "changed") -> dict[str, Any]:
@@ -283,3 +283,50 @@ def test_a_one_way_action_says_what_re_protection_needs() -> None:
     # Then both renderings say it, once
     for page in (report.render_markdown(state, TIMELINE), report.render_html(state, TIMELINE)):
         assert page.count("re-protection needs: recreate orders-db as a replica of orders-db-replica") == 1
+
+
+def test_a_drills_simulated_time_is_in_the_summary_and_its_own_section() -> None:
+    simulated = {
+        "seconds": {"decision": 214.0, "first_change": 216.0, "recovery": 276.0},
+        "ticks": [
+            {"at": 0.0, "event": "failure", "detail": "the primary fails"},
+            {"at": 276.0, "event": "verified", "detail": "stage dns verified"},
+        ],
+        "plan_rto_seconds": 338.0,
+        "rto_objective_seconds": 600,
+        "notes": ["resolvers may keep the old answer up to 60 s longer"],
+    }
+    md = report.render_markdown(STATE, TIMELINE, simulated=simulated)
+    summary = (
+        "decision 214 s, first traffic change 216 s, verified recovery 276 s"
+        " (plan rto estimate 338 s, RTO objective 600 s)"
+    )
+    assert f"| Simulated time (drill) | {summary} |" in md
+    assert "| 276 | verified | stage dns verified |" in md
+    page = report.render_html(STATE, TIMELINE, simulated=simulated)
+    assert "<h2>Simulated time</h2>" in page and summary in page
+    assert "Simulated time" not in report.render_markdown(STATE, TIMELINE)  # a real incident has none
+
+
+def test_each_event_is_one_line_when_the_timeline_records_the_steps() -> None:
+    # Given a timeline where the steps recorded the decision, an action and a verification
+    recorded = [
+        *TIMELINE,
+        {"at": "2026-01-01T00:01:06.000Z", "kind": "decision", "detail": "proceed: all checks passed"},
+        {
+            "at": "2026-01-01T00:01:12.000Z",
+            "kind": "action",
+            "detail": "dns/web-dns: changed: UPSERT web-dns -> secondary",
+        },
+        {"at": "2026-01-01T00:01:27.000Z", "kind": "verify_retry", "detail": "stage '-' attempt 1/10: not yet"},
+    ]
+    md = report.render_markdown(STATE, recorded)
+    timeline = md.split("## Timeline")[1].split("## Decision")[0]
+    # Then none of them is repeated from the state, and what the timeline lacks comes from it once
+    assert timeline.count("| decision |") == 1
+    assert timeline.count("dns/web-dns:") == 1
+    assert timeline.count("dns/api-dns:") == 1 and timeline.count("db/db-promote:") == 1
+    assert timeline.count("attempt 1/10") == 1 and timeline.count("attempt 2/10") == 1
+    # and the verification section lists each attempt once (the latest is also kept apart in the state)
+    section = md.split("## Verification")[1].split("## Notifications")[0]
+    assert section.count("- attempt 2:") == 1

@@ -99,11 +99,11 @@ def write_report(path: Path, data: dict[str, Any]) -> None:
     from failover.report import render_html, render_markdown
 
     state = _state_for_report(data)
-    text = (
-        render_html(state, data.get("timeline", []))
-        if path.suffix.lower() in (".html", ".htm")
-        else (render_markdown(state, data.get("timeline", [])))
-    )
+    render = render_html if path.suffix.lower() in (".html", ".htm") else render_markdown
+    execution = {"executionArn": data.get("execution_arn"), "name": data.get("incident_id")}
+    if data.get("execution_status"):
+        execution["status"] = data["execution_status"]
+    text = render(state, data.get("timeline", []), execution=execution, simulated=data.get("simulated_time"))
     path.write_text(text, encoding="utf-8")
 
 
@@ -112,6 +112,29 @@ def _state_for_report(data: dict[str, Any]) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------- text output
+
+
+def _seconds(value: Any) -> str:
+    return "-" if value is None else f"{value:g} s"
+
+
+def _print_clock(out: Any, clock: dict[str, Any] | None) -> None:
+    """The run on the virtual clock, beside the plan's estimate and the objective."""
+    if not clock:
+        return
+    s = clock["seconds"]
+    verdict = {True: "within", False: "OVER", None: "not recovered against"}[clock.get("meets_objective")]
+    out.write(
+        f"\n  simulated time (the plan's real waits): decision {_seconds(s.get('decision'))}, first change "
+        f"{_seconds(s.get('first_change'))}, verified recovery {_seconds(s.get('recovery'))}\n"
+        f"    plan rto estimate {_seconds(clock.get('plan_rto_seconds'))}; {verdict} the RTO objective of "
+        f"{clock.get('rto_objective_seconds')} s\n"
+    )
+    for tick in clock.get("ticks", []):
+        out.write(f"    {tick['at']:>7g} s  {tick['event']:<12} {tick['detail']}\n")
+    for note in clock.get("notes", []):
+        out.write(f"    note: {note}\n")
+
 
 MARK = {True: "✓", False: "✗"}
 
@@ -176,6 +199,7 @@ def print_report(data: dict[str, Any]) -> None:
         out.write(f"\n  plan evaluation: {len(evaluation['findings'])} finding(s)\n")
         for f in evaluation["findings"]:
             out.write(f"    [{f.get('group')}] {f.get('kind')}: {f.get('resource')}: {f.get('detail')}\n")
+    _print_clock(out, data.get("simulated_time"))
     passed = data.get("passed")
     out.write(
         f"\n  result: {data.get('execution_status') or 'no execution'} ({data.get('end_state')}); traffic "

@@ -13,14 +13,15 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from failover.checks.signals import decision_signals
 from failover.infra.clients import Clients
-from failover.models import Escalation, iso, parse_time
+from failover.models import Escalation, Verification, iso, parse_time
 from failover.state import ExecutionState
 
 # ---------------------------------------------------------------- reading the state
@@ -32,6 +33,14 @@ def _iso(ts: datetime | None) -> str:
 
 def _dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
+
+
+class Options(TypedDict, total=False):
+    """What a report can be given beside the state, the timeline and the history."""
+
+    execution: Mapping[str, Any] | None  # DescribeExecution's answer (or its executionArn, name, status)
+    rto_objective_seconds: int | None
+    simulated: Mapping[str, Any] | None  # a drill's run on the virtual clock (the drill JSON's simulated_time)
 
 
 @dataclass
@@ -70,6 +79,8 @@ class Facts:
     recovered_at: datetime | None
     recovery_seconds: float | None
     objective_seconds: int | None
+    execution_id: str = "-"
+    simulated: dict[str, Any] | None = None
 
 
 def _outcome(state: ExecutionState | None, status: str) -> str:
@@ -115,6 +126,43 @@ def _history_entries(history: Iterable[Mapping[str, Any]] | None) -> list[Entry]
     return entries
 
 
+_VERIFY_KINDS = ("verified", "verify_retry", "verify_failed")
+_ATTEMPT = re.compile(r"^stage '(?P<stage>.*)' attempt (?P<attempt>\d+)/")
+
+
+def _verify_kind(v: Verification) -> str:
+    return "verified" if v.ok else ("verify_retry" if v.retry else "verify_failed")
+
+
+def _state_entries(state: ExecutionState | None, recorded: list[Entry]) -> list[Entry]:
+    """The decision, actions and verifications of the state that the incident's timeline does not hold.
+
+    The steps record each of them in the timeline as it happens; the state fills in only what is
+    missing (a timeline cut short, a report from the state alone), in the same words, so each event
+    is one line.
+    """
+    if state is None:
+        return []
+    out: list[Entry] = []
+    decision = state.decision
+    if decision and not any(e.kind == "decision" for e in recorded):
+        out.append(Entry(parse_time(decision.decided_at), "decision", f"{decision.outcome}: {decision.reason}"))
+    actions = {e.detail.split(": ", 1)[0] for e in recorded if e.kind == "action"}
+    for a in state.completed:
+        if f"{a.stage}/{a.name}" not in actions:
+            out.append(Entry(parse_time(a.finished_at), "action", f"{a.stage}/{a.name}: {a.status}: {a.detail}"))
+    attempts = {
+        (m["stage"], int(m["attempt"])) for e in recorded if e.kind in _VERIFY_KINDS and (m := _ATTEMPT.match(e.detail))
+    }
+    for v in state.verifications:
+        if (v.stage or "-", v.attempt) not in attempts:
+            attempts.add((v.stage or "-", v.attempt))
+            word = "verified" if v.ok else "not yet"
+            detail = f"stage '{v.stage or '-'}' attempt {v.attempt}/{v.max_attempts}: {word}"
+            out.append(Entry(parse_time(v.checked_at), _verify_kind(v), detail))
+    return out
+
+
 def _objective(state: ExecutionState | None, given: int | None) -> int | None:
     if given is not None:
         return given
@@ -129,40 +177,30 @@ def collect(
     *,
     execution: Mapping[str, Any] | None = None,
     rto_objective_seconds: int | None = None,
+    simulated: Mapping[str, Any] | None = None,
 ) -> Facts:
     st = ExecutionState.salvage(state)
     request = st.request if st else None
     decision = st.decision if st else None
     status = str(_dict(execution).get("status", ""))
     actions = [a.to_json() for a in st.completed] if st else []
-    verifications = [v.to_json() for v in st.verifications] if st else []
+    verifications = (
+        list({(v.stage, v.attempt): v.to_json() for v in reversed(st.verifications)}.values())[::-1] if st else []
+    )
     notifications, notification_errors = _notifications(st)
 
-    entries = [Entry(parse_time(t.get("at")), str(t.get("kind", "event")), str(t.get("detail", ""))) for t in timeline]
+    items = [_dict(t) for t in timeline]
+    entries = [Entry(parse_time(t.get("at")), str(t.get("kind", "event")), str(t.get("detail", ""))) for t in items]
+    entries.extend(_state_entries(st, entries))
     entries.extend(_history_entries(execution_history))
-    if decision:
-        entries.append(Entry(parse_time(decision.decided_at), "decision", f"{decision.outcome}: {decision.reason}"))
-    for action in actions:
-        entries.append(
-            Entry(
-                parse_time(action.get("finished_at")),
-                "action",
-                f"{action.get('name')} {action.get('status')}: {action.get('detail', '')}",
-            )
-        )
-    for v in verifications:
-        entries.append(
-            Entry(
-                parse_time(v.get("checked_at")),
-                "verification",
-                f"attempt {v.get('attempt')}: {'ok' if v.get('ok') else 'not yet'}",
-            )
-        )
     entries.sort(key=lambda e: (e.at is None, e.at or datetime.min.replace(tzinfo=UTC)))
 
     outcome = _outcome(st, status)
     succeeded = outcome == "succeeded"
     execution_name = _dict(execution).get("name")
+    execution_id = _dict(execution).get("executionArn") or next(
+        (_dict(t.get("data")).get("execution_arn") for t in items if _dict(t.get("data")).get("execution_arn")), None
+    )
     return Facts(
         incident_id=str(
             (request and (request.incident_id or None)) or execution_name or (request and request.request_id) or "-"
@@ -189,6 +227,8 @@ def collect(
         recovered_at=st.recovered_at if st and succeeded and not st.dry_run else None,
         recovery_seconds=st.time_to_recovery(succeeded=succeeded) if st else None,
         objective_seconds=_objective(st, rto_objective_seconds),
+        execution_id=str(execution_id or execution_name or "-"),
+        simulated=dict(simulated) if simulated else None,
     )
 
 
@@ -202,6 +242,59 @@ def recovery_text(f: Facts) -> str:
         verdict = "within" if f.recovery_seconds <= f.objective_seconds else "OVER"
         text += f", {verdict} the RTO objective of {f.objective_seconds} s"
     return text
+
+
+def simulated_text(f: Facts) -> str | None:
+    """A drill's figures on the virtual clock, beside the plan's estimate and the objective."""
+    sim = f.simulated
+    if not sim:
+        return None
+    seconds = _dict(sim.get("seconds"))
+
+    def fmt(key: str) -> str:
+        value = seconds.get(key)
+        return "-" if value is None else f"{value:g} s"
+
+    return (
+        f"decision {fmt('decision')}, first traffic change {fmt('first_change')}, verified recovery"
+        f" {fmt('recovery')} (plan rto estimate {sim.get('plan_rto_seconds', '-'):g} s, RTO objective"
+        f" {sim.get('rto_objective_seconds', '-')} s)"
+    )
+
+
+def _summary(f: Facts) -> list[tuple[str, str]]:
+    """The summary rows, the same in both formats."""
+    trigger = f.trigger.get("alarm_name") or f.trigger.get("health_check_id") or "-"
+    rows = [
+        ("Group", f.group),
+        ("Direction", f.direction),
+        ("Outcome", f.outcome if f.status == "-" else f"{f.outcome} (execution {f.status})"),
+        ("Execution", f.execution_id),
+        ("Source", f.source),
+        ("Requested by", f.requested_by),
+        ("Reason", f.reason or "-"),
+        ("Dry run", "yes" if f.dry_run else "no"),
+        ("Trigger", f"{trigger} {f.trigger.get('state') or ''}".strip()),
+        ("Failure at", _iso(f.failure_at)),
+        ("Recovered at", _iso(f.recovered_at)),
+        ("Time to recovery", recovery_text(f)),
+    ]
+    simulated = simulated_text(f)
+    if simulated:
+        rows.append(("Simulated time (drill)", simulated))
+    return rows
+
+
+def _tick_at(tick: Any) -> str:
+    at = _dict(tick).get("at")
+    return f"{at:g}" if isinstance(at, int | float) else "-"
+
+
+def _by_stage(verifications: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    stages: dict[str, list[dict[str, Any]]] = {}
+    for v in verifications:
+        stages.setdefault(str(v.get("stage") or "-"), []).append(v)
+    return stages
 
 
 # ---------------------------------------------------------------- Markdown
@@ -218,7 +311,7 @@ def _escalation(value: Any) -> str:
 def _md(value: Any) -> str:
     """A table cell: escaped, one line, pipes neutralised."""
     text = value if isinstance(value, str) else json.dumps(value, default=str, sort_keys=True)
-    return html.escape(text).replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+    return html.escape(text, quote=False).replace("|", "\\|").replace("\r", " ").replace("\n", " ")
 
 
 def _md_block(value: Any) -> str:
@@ -230,27 +323,17 @@ def render_markdown(
     state: Mapping[str, Any],
     timeline: Iterable[Mapping[str, Any]],
     execution_history: Iterable[Mapping[str, Any]] | None = None,
-    *,
-    execution: Mapping[str, Any] | None = None,
-    rto_objective_seconds: int | None = None,
+    **options: Unpack[Options],
 ) -> str:
-    f = collect(state, timeline, execution_history, execution=execution, rto_objective_seconds=rto_objective_seconds)
-    out = [f"# Incident {_md(f.incident_id)}", ""]
+    f = collect(state, timeline, execution_history, **options)
+    out = [f"# Incident {_md(f.incident_id)}", "", "| | |", "|---|---|"]
     out += [
-        "| | |",
-        "|---|---|",
-        f"| Group | {_md(f.group)} |",
-        f"| Direction | {_md(f.direction)} |",
-        f"| Outcome | **{_md(f.outcome)}** (execution {_md(f.status)}) |",
-        f"| Source | {_md(f.source)} |",
-        f"| Requested by | {_md(f.requested_by)} |",
-        f"| Reason | {_md(f.reason or '-')} |",
-        f"| Dry run | {'yes' if f.dry_run else 'no'} |",
-        f"| Trigger | {_md(f.trigger.get('alarm_name') or f.trigger.get('health_check_id') or '-')}"
-        f" {_md(f.trigger.get('state') or '')} |",
-        f"| Failure at | {_iso(f.failure_at)} |",
-        f"| Recovered at | {_iso(f.recovered_at)} |",
-        f"| Time to recovery | {_md(recovery_text(f))} |",
+        f"| Outcome | **{_md(f.outcome)}**{_md(v.removeprefix(f.outcome))} |"
+        if k == "Outcome"
+        else f"| {k} | {_md(v)} |"
+        for k, v in _summary(f)
+    ]
+    out += [
         "",
         "## Timeline",
         "",
@@ -309,14 +392,32 @@ def render_markdown(
     out += ["## Verification", ""]
     if not f.verifications:
         out.append("No verification ran.")
-    for v in f.verifications:
-        out.append(
-            f"- attempt {_md(v.get('attempt'))}: {'ok' if v.get('ok') else 'not yet'} ({_md(v.get('checked_at', ''))})"
-        )
+    for stage, attempts in _by_stage(f.verifications).items():
+        out += [f"### Stage {_md(stage)}", ""]
+        for v in attempts:
+            out.append(
+                f"- attempt {_md(v.get('attempt'))}: {'ok' if v.get('ok') else 'not yet'}"
+                f" ({_md(v.get('checked_at', ''))})"
+            )
+            out += [
+                f"  - {_md(c.get('name', ''))}: {'ok' if c.get('ok') else 'FAILED'}: {_md(c.get('detail', ''))}"
+                for c in map(_dict, (v.get("checks") or []))
+            ]
+        out.append("")
+    if f.simulated:
         out += [
-            f"  - {_md(c.get('name', ''))}: {'ok' if c.get('ok') else 'FAILED'}: {_md(c.get('detail', ''))}"
-            for c in map(_dict, (v.get("checks") or []))
+            "## Simulated time",
+            "",
+            _md(simulated_text(f) or ""),
+            "",
+            "| Second | Event | Detail |",
+            "|---|---|---|",
         ]
+        out += [
+            f"| {_md(_tick_at(t))} | {_md(_dict(t).get('event', ''))} | {_md(_dict(t).get('detail', ''))} |"
+            for t in f.simulated.get("ticks") or []
+        ]
+        out += [f"- {_md(n)}" for n in f.simulated.get("notes") or []]
     out += ["", "## Notifications", ""]
     if not f.notifications and not f.notification_errors:
         out.append("No notification was sent.")
@@ -345,13 +446,30 @@ def render_markdown(
 
 
 _CSS = """
-body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;margin:2rem;color:#1f2933;max-width:1100px}
-h1{font-size:1.6rem}h2{margin-top:2rem;border-bottom:1px solid #d9e2ec}
-table{border-collapse:collapse;width:100%;margin:.5rem 0}
-td,th{border:1px solid #d9e2ec;padding:.3rem .5rem;text-align:left;vertical-align:top;font-size:.9rem}
+body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;margin:2rem auto;padding:0 1rem;color:#1f2933;
+max-width:1100px;line-height:1.4}
+h1{font-size:1.6rem;overflow-wrap:anywhere}h2{margin-top:2rem;border-bottom:1px solid #d9e2ec}h3{margin-bottom:.3rem}
+table{border-collapse:collapse;width:100%;margin:.5rem 0;table-layout:fixed}
+td,th{border:1px solid #d9e2ec;padding:.3rem .5rem;text-align:left;vertical-align:top;font-size:.9rem;
+overflow-wrap:anywhere}
 th{background:#f0f4f8}.ok{color:#1e7b34}.bad{color:#b42318;font-weight:600}
-pre{background:#f5f7fa;padding:.5rem;overflow:auto;font-size:.8rem}
-.outcome{font-weight:700}svg text{font-size:11px;font-family:inherit}
+table.summary th{width:12rem}table.timeline td:first-child{white-space:nowrap;width:13rem}
+table.timeline col.at{width:14rem}table.timeline col.kind{width:9rem}
+table.changes col.stage{width:8%}table.changes col.action{width:12%}table.changes col.target{width:11%}
+table.changes col.status{width:8.5%}table.changes col.detail{width:17%}table.changes col.change{width:17%}
+table.changes col.undo{width:26.5%}
+table.checks col.name{width:28%}table.checks col.result{width:8%}
+table.notifications col.phase{width:10%}table.notifications col.channel{width:8%}
+table.notifications col.sent{width:6%}table.notifications col.id{width:24%}
+table.verification th:nth-child(1){width:5rem}table.verification th:nth-child(2){width:6rem}
+table.verification th:nth-child(3){width:14rem}table.simulated th:first-child{width:6rem}
+table.simulated th:nth-child(2){width:8rem}
+code{font-size:.8rem;white-space:pre-wrap;overflow-wrap:anywhere}ol.undo{margin:0;padding-left:1.3rem}
+ul{margin:0;padding-left:1.1rem}
+pre{background:#f5f7fa;padding:.5rem;font-size:.8rem;white-space:pre-wrap;overflow-wrap:anywhere;margin:0}
+.outcome{font-weight:700}figure{margin:.5rem 0}svg{width:100%;height:auto;display:block}
+svg text{font-size:12px;font-family:system-ui,-apple-system,Segoe UI,sans-serif;fill:#243b53}
+svg text.tick{font-size:11px;fill:#486581}
 """
 
 _STATUS_COLOURS = {"changed": "#2f80ed", "unchanged": "#9aa5b1", "dry_run": "#f2994a", "failed": "#d64545"}
@@ -366,6 +484,15 @@ def _pre(value: Any) -> str:
     return f"<pre>{html.escape(json.dumps(value, indent=2, default=str, sort_keys=True))}</pre>"
 
 
+def _undo(steps: list[Any]) -> str:
+    """Each undo step as one compact JSON line that wraps within its column."""
+    items = "".join(
+        f"<li><code>{html.escape(json.dumps(step, default=str, sort_keys=True, separators=(', ', ': ')))}</code></li>"
+        for step in steps
+    )
+    return f'<ol class="undo">{items}</ol>'
+
+
 def _row(*cells: str) -> str:
     """A table row of cells that are already escaped."""
     return "<tr>" + "".join(f"<td>{cell}</td>" for cell in cells) + "</tr>"
@@ -375,8 +502,36 @@ def _ok(flag: Any) -> str:
     return '<span class="ok">ok</span>' if flag else '<span class="bad">FAILED</span>'
 
 
+#: tick steps for the time axis, in seconds: the first that gives at most ``_MAX_TICKS`` intervals is used
+_TICK_STEPS = (0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 21600, 86400)
+_MAX_TICKS = 8
+_MARKED = {"decision": "#243b53", "verified": "#1e7b34", "verify_retry": "#b7791f", "verify_failed": "#b42318"}
+
+
+def _seconds_label(value: float) -> str:
+    if value >= 3600 and value % 3600 == 0:
+        return f"+{value / 3600:g} h"
+    if value >= 60 and value % 60 == 0:
+        return f"+{value / 60:g} min"
+    return f"+{value:g} s"
+
+
+def _ticks(total: float) -> list[float]:
+    step = next((st for st in _TICK_STEPS if total / st <= _MAX_TICKS), _TICK_STEPS[-1])
+    count = int(total / step + 1e-9)
+    return [round(i * step, 3) for i in range(count + 1)]
+
+
+def _short(text: str, limit: int = 30) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
+
+
 def timeline_svg(f: Facts, width: int = 1000) -> str:
-    """Stages and actions as bars on a time axis (one ``rect.action`` per action, one ``rect.stage`` per stage)."""
+    """Stages and actions as bars on a time axis with labelled ticks (seconds from the first event).
+
+    One ``rect.action`` per action and one ``rect.stage`` per stage; the decision and each verification
+    are dashed lines; the axis has one ``text.tick`` per tick and the origin's time.
+    """
     spans = []
     for a in f.actions:
         start, end = parse_time(a.get("started_at")), parse_time(a.get("finished_at"))
@@ -390,9 +545,11 @@ def timeline_svg(f: Facts, width: int = 1000) -> str:
         times.append(f.failure_at)
     origin = min(times) if times else datetime.now(UTC)
     horizon = max(times) if times else origin
-    total = max((horizon - origin).total_seconds(), 1.0)
-    label_w, top, row_h = 220, 30, 22
-    plot_w = width - label_w - 20
+    raw = (horizon - origin).total_seconds()
+    ticks = _ticks(max(raw, 0.1))
+    total = max(ticks[-1] if ticks[-1] >= raw else raw, 0.1)
+    label_w, top, row_h = 230, 34, 24
+    plot_w = width - label_w - 30
 
     def x(ts: datetime | None) -> float:
         return label_w + (((ts - origin).total_seconds() / total) * plot_w if ts else 0.0)
@@ -407,40 +564,57 @@ def timeline_svg(f: Facts, width: int = 1000) -> str:
         ends = [e for _, _, e in members if e]
         x0 = x(min(starts) if starts else None)
         x1 = x(max(ends) if ends else None)
-        rows.append(f'<text x="4" y="{y + 15}" font-weight="bold">stage {_h(stage)}</text>')
+        rows.append(f'<text x="4" y="{y + 16}" font-weight="bold">stage {_h(_short(stage, 24))}</text>')
         rows.append(
-            f'<rect class="bar stage" x="{x0:.1f}" y="{y + 3}" width="{max(x1 - x0, 2):.1f}" height="{row_h - 6}"'
+            f'<rect class="bar stage" x="{x0:.1f}" y="{y + 4}" width="{max(x1 - x0, 3):.1f}" height="{row_h - 8}"'
             f' fill="#bcccdc"><title>stage {_h(stage)}</title></rect>'
         )
         y += row_h
         for a, s, e in members:
             colour = _STATUS_COLOURS.get(str(a.get("status")), "#7b8794")
             x0, x1 = x(s), x(e)
-            rows.append(f'<text x="14" y="{y + 15}">{_h(a.get("name", "-"))}</text>')
+            name = str(a.get("name", "-"))
+            rows.append(f'<text x="16" y="{y + 16}">{_h(_short(name))}</text>')
             rows.append(
-                f'<rect class="bar action" x="{x0:.1f}" y="{y + 3}" width="{max(x1 - x0, 2):.1f}"'
-                f' height="{row_h - 6}" fill="{colour}"><title>{_h(a.get("name", "-"))}: {_h(a.get("status", "-"))}'
+                f'<rect class="bar action" x="{x0:.1f}" y="{y + 4}" width="{max(x1 - x0, 3):.1f}"'
+                f' height="{row_h - 8}" fill="{colour}"><title>{_h(name)}: {_h(a.get("status", "-"))}'
                 f" ({_h(a.get('duration_ms', 0))} ms)</title></rect>"
             )
             y += row_h
+    if not spans:
+        rows.append(f'<text x="{label_w}" y="{top + 16}">no action ran</text>')
+        y += row_h
     marks = []
     for entry in f.entries:
-        if entry.at and entry.kind in ("decision", "verification", "notification", "trigger"):
+        mark_colour = _MARKED.get(entry.kind)
+        if entry.at and mark_colour:
+            mx = x(entry.at)
             marks.append(
-                f'<line class="mark" x1="{x(entry.at):.1f}" x2="{x(entry.at):.1f}" y1="{top - 6}" y2="{y}"'
-                f' stroke="#486581" stroke-dasharray="2,3"><title>{_h(entry.kind)}: {_h(entry.detail)}</title></line>'
+                f'<line class="mark" x1="{mx:.1f}" x2="{mx:.1f}" y1="{top - 8}" y2="{y}" stroke="{mark_colour}"'
+                f' stroke-width="1.5" stroke-dasharray="4,3"><title>{_h(entry.kind)}: {_h(entry.detail)}</title></line>'
             )
-    height = y + 30
-    axis = [
-        f'<line x1="{label_w}" x2="{label_w + plot_w}" y1="{y + 5}" y2="{y + 5}" stroke="#334e68"/>',
-        f'<text x="{label_w}" y="{y + 20}">{_iso(origin)}</text>',
-        f'<text x="{label_w + plot_w}" y="{y + 20}" text-anchor="end">+{total:.0f} s</text>',
+    legend = [
+        '<text x="4" y="14">dashed lines:</text>',
+        *(
+            f'<line x1="{110 + i * 130}" x2="{130 + i * 130}" y1="10" y2="10" stroke="{colour}" stroke-width="2"'
+            f' stroke-dasharray="4,3"/><text x="{136 + i * 130}" y="14">{_h(kind.replace("_", " "))}</text>'
+            for i, (kind, colour) in enumerate(_MARKED.items())
+        ),
     ]
-    if not spans:
-        rows.append(f'<text x="{label_w}" y="{top + 15}">no action ran</text>')
+    axis_y = y + 6
+    axis = [f'<line x1="{label_w}" x2="{label_w + plot_w}" y1="{axis_y}" y2="{axis_y}" stroke="#334e68"/>']
+    for i, tick in enumerate(ticks):
+        tx = label_w + tick / total * plot_w
+        anchor = "start" if i == 0 else ("end" if tx > label_w + plot_w - 20 else "middle")
+        axis.append(
+            f'<line x1="{tx:.1f}" x2="{tx:.1f}" y1="{top - 8}" y2="{axis_y + 5}" stroke="#d9e2ec"/>'
+            f'<text class="tick" x="{tx:.1f}" y="{axis_y + 19}" text-anchor="{anchor}">{_seconds_label(tick)}</text>'
+        )
+    axis.append(f'<text class="tick" x="{label_w}" y="{axis_y + 36}">0 = {_iso(origin)}</text>')
+    height = axis_y + 46
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="timeline" width="{width}"'
-        f' height="{height}" viewBox="0 0 {width} {height}">' + "".join(rows + marks + axis) + "</svg>"
+        f' height="{height}" viewBox="0 0 {width} {height}">' + "".join(axis + rows + marks + legend) + "</svg>"
     )
 
 
@@ -448,35 +622,22 @@ def render_html(
     state: Mapping[str, Any],
     timeline: Iterable[Mapping[str, Any]],
     execution_history: Iterable[Mapping[str, Any]] | None = None,
-    *,
-    execution: Mapping[str, Any] | None = None,
-    rto_objective_seconds: int | None = None,
+    **options: Unpack[Options],
 ) -> str:
-    f = collect(state, timeline, execution_history, execution=execution, rto_objective_seconds=rto_objective_seconds)
-    trigger = f.trigger.get("alarm_name") or f.trigger.get("health_check_id") or "-"
-    summary = [
-        ("Group", f.group),
-        ("Direction", f.direction),
-        ("Outcome", f"{f.outcome} (execution {f.status})"),
-        ("Source", f.source),
-        ("Requested by", f.requested_by),
-        ("Reason", f.reason or "-"),
-        ("Dry run", "yes" if f.dry_run else "no"),
-        ("Trigger", f"{trigger} {f.trigger.get('state') or ''}"),
-        ("Failure at", _iso(f.failure_at)),
-        ("Recovered at", _iso(f.recovered_at)),
-        ("Time to recovery", recovery_text(f)),
-    ]
+    f = collect(state, timeline, execution_history, **options)
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>Incident {_h(f.incident_id)}</title>",
         f"<style>{_CSS}</style></head><body>",
         f"<h1>Incident {_h(f.incident_id)}</h1>",
-        "<table>" + "".join(f"<tr><th>{_h(k)}</th><td>{_h(v)}</td></tr>" for k, v in summary) + "</table>",
+        '<table class="summary">' + "".join(f"<tr><th>{_h(k)}</th><td>{_h(v)}</td></tr>" for k, v in _summary(f)),
+        "</table>",
         "<h2>Timeline</h2>",
-        timeline_svg(f),
-        "<table><tr><th>At</th><th>Kind</th><th>Detail</th></tr>",
+        f'<figure class="timeline">{timeline_svg(f)}</figure>',
+        '<table class="timeline"><colgroup><col class="at"><col class="kind"><col></colgroup>',
+        "<tr><th>At</th><th>Kind</th><th>Detail</th></tr>",
     ]
     parts += [f"<tr><td>{_iso(e.at)}</td><td>{_h(e.kind)}</td><td>{_h(e.detail)}</td></tr>" for e in f.entries]
     parts.append("</table><h2>Decision</h2>")
@@ -484,7 +645,10 @@ def render_html(
         parts.append(
             f'<p><span class="outcome">{_h(f.decision.get("outcome"))}</span>: {_h(f.decision.get("reason", ""))}</p>'
         )
-        parts.append("<table><tr><th>Check</th><th>Result</th><th>Detail</th></tr>")
+        parts.append(
+            '<table class="checks"><colgroup><col class="name"><col class="result"><col></colgroup>'
+            "<tr><th>Check</th><th>Result</th><th>Detail</th></tr>"
+        )
         for check in f.decision.get("checks") or []:
             c = _dict(check)
             parts.append(_row(_h(c.get("name", "")), _ok(c.get("ok")), _h(c.get("detail", ""))))
@@ -506,13 +670,16 @@ def render_html(
     if not f.actions:
         parts.append("<p>No action ran.</p>")
     else:
+        columns = ("stage", "action", "target", "status", "detail", "change", "undo")
         parts.append(
-            "<table><tr><th>Stage</th><th>Action</th><th>Target</th><th>Status</th><th>Detail</th>"
+            '<table class="changes"><colgroup>'
+            + "".join(f'<col class="{c}">' for c in columns)
+            + "</colgroup><tr><th>Stage</th><th>Action</th><th>Target</th><th>Status</th><th>Detail</th>"
             "<th>Changes</th><th>Undo</th></tr>"
         )
         for a in f.actions:
             changes = "".join(f"<li>{_h(c)}</li>" for c in (a.get("changes") or []))
-            undo = _pre(a.get("undo") or []) if a.get("undo") else "nothing to undo"
+            undo = _undo(a.get("undo") or []) if a.get("undo") else "nothing to undo"
             if a.get("one_way") and a.get("status") == "changed":
                 undo += f"<p><strong>One-way</strong>: re-protection needs: {_h(a['one_way'])}</p>"
             if a.get("escalation"):
@@ -532,19 +699,46 @@ def render_html(
     parts.append("<h2>Verification</h2>")
     if not f.verifications:
         parts.append("<p>No verification ran.</p>")
-    for v in f.verifications:
-        parts.append(f"<h3>Attempt {_h(v.get('attempt'))}: {_ok(v.get('ok'))}</h3><table>")
+    for stage, attempts in _by_stage(f.verifications).items():
+        parts.append(
+            f'<h3 class="stage">Stage {_h(stage)}</h3><table class="verification">'
+            "<tr><th>Attempt</th><th>Result</th><th>Checked at</th><th>Checks</th></tr>"
+        )
+        for v in attempts:
+            checks = "".join(
+                f"<li>{_ok(_dict(c).get('ok'))} {_h(_dict(c).get('name', ''))}: {_h(_dict(c).get('detail', ''))}</li>"
+                for c in (v.get("checks") or [])
+            )
+            parts.append(
+                _row(
+                    _h(v.get("attempt")),
+                    _ok(v.get("ok")) if v.get("ok") else '<span class="bad">not yet</span>',
+                    _h(v.get("checked_at", "-")),
+                    f"<ul>{checks}</ul>",
+                )
+            )
+        parts.append("</table>")
+    if f.simulated:
         parts += [
-            f"<tr><td>{_h(_dict(c).get('name', ''))}</td><td>{_ok(_dict(c).get('ok'))}</td>"
-            f"<td>{_h(_dict(c).get('detail', ''))}</td></tr>"
-            for c in (v.get("checks") or [])
+            "<h2>Simulated time</h2>",
+            f"<p>{_h(simulated_text(f) or '')}</p>",
+            '<table class="simulated"><tr><th>Second</th><th>Event</th><th>Detail</th></tr>',
+        ]
+        parts += [
+            _row(_h(_tick_at(t)), _h(_dict(t).get("event", "")), _h(_dict(t).get("detail", "")))
+            for t in f.simulated.get("ticks") or []
         ]
         parts.append("</table>")
+        parts += [f"<p>{_h(n)}</p>" for n in f.simulated.get("notes") or []]
     parts.append("<h2>Notifications</h2>")
     if not f.notifications and not f.notification_errors:
         parts.append("<p>No notification was sent.</p>")
     if f.notifications:
-        parts.append("<table><tr><th>Phase</th><th>Channel</th><th>Sent</th><th>Detail</th><th>Message id</th></tr>")
+        parts.append(
+            '<table class="notifications"><colgroup><col class="phase"><col class="channel"><col class="sent"><col>'
+            '<col class="id"></colgroup>'
+            "<tr><th>Phase</th><th>Channel</th><th>Sent</th><th>Detail</th><th>Message id</th></tr>"
+        )
         parts += [
             f"<tr><td>{_h(n.get('phase', ''))}</td><td>{_h(n.get('channel', ''))}</td><td>{_ok(n.get('ok'))}</td>"
             f"<td>{_h(n.get('detail', ''))}</td><td>{_h(n.get('message_id') or '-')}</td></tr>"

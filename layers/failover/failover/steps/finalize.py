@@ -79,7 +79,14 @@ def finalize(
     }
     if report_bucket and clients is not None:
         summary["report"] = _write_report(
-            report_bucket, group.name, incident_id, state, store, clients, group.rto_objective_seconds
+            report_bucket,
+            group.name,
+            incident_id,
+            state,
+            store,
+            clients,
+            group.rto_objective_seconds,
+            data.execution_id,
         )
     store.put_incident(group.name, incident_id, request.received_at, summary)
     store.add_event(incident_id, "closed", f"incident closed: {outcome}", summary=summary)
@@ -91,7 +98,14 @@ def finalize(
 
 
 def _write_report(
-    bucket: str, group: str, incident_id: str, state: ExecutionState, store: Store, clients: Clients, rto: int
+    bucket: str,
+    group: str,
+    incident_id: str,
+    state: ExecutionState,
+    store: Store,
+    clients: Clients,
+    rto: int,
+    execution_id: str,
 ) -> dict[str, str] | None:
     """The evidence pack (Markdown and HTML) in the report bucket; best effort, never fails the close."""
     from botocore.exceptions import BotoCoreError, ClientError
@@ -105,6 +119,7 @@ def _write_report(
             state.to_json(),
             store.timeline(incident_id),
             clients=clients,
+            execution={"executionArn": execution_id},
             rto_objective_seconds=rto,
         )
     except (ClientError, BotoCoreError) as err:
