@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from tests.unit.actions.helpers import PRIMARY_REGION, SECONDARY_REGION, make_ctx, seeded
 
-from failover.errors import TransientError
 from failover.models import ActionStatus
 from failoverctl.sim.extensions import dynamodb as dynamodb_ext
 
@@ -68,10 +66,3 @@ def test_a_missing_table_fails(sim: Any) -> None:
     result = action.run(make_ctx())
     assert result.status == ActionStatus.FAILED
     assert result.error == "ResourceNotFoundException"
-
-
-def test_throttled_read_is_transient(sim: Any) -> None:
-    action = seeded(sim, SPEC)
-    sim.inject("dynamodb.DescribeTable", "throttle")
-    with pytest.raises(TransientError):
-        action.run(make_ctx())

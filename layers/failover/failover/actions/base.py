@@ -100,8 +100,6 @@ class Action(ABC, Generic[S]):
 
     type: ClassVar[str]
     plane: ClassVar[Plane]
-    #: typical seconds for the change to take effect (RTO estimate); documented in docs/rto.md
-    typical_seconds: ClassVar[float] = 10.0
     #: IAM actions the execute and verify functions need for this action type
     iam_actions: ClassVar[tuple[str, ...]] = ()
 

@@ -34,8 +34,6 @@ class ElbWeights(Action[ElbWeightsSpec]):
 
     type: ClassVar[str] = "elb_weights"
     plane = "control"
-    # new requests follow the new weights within seconds; open connections finish on the old group
-    typical_seconds = 15.0
     iam_actions = (
         "elasticloadbalancing:DescribeListeners",
         "elasticloadbalancing:DescribeRules",

@@ -62,9 +62,6 @@ class LambdaEventSourceMappings(Action[LambdaEventSourceMappingsSpec]):
 
     type: ClassVar[str] = "lambda_event_source_mappings"
     plane = "control"
-    # a mapping's state moves through Enabling/Disabling before pollers start or stop: a project
-    # figure, measure it in a drill
-    typical_seconds = 60.0
     iam_actions = (
         "lambda:ListEventSourceMappings",
         "lambda:UpdateEventSourceMapping",

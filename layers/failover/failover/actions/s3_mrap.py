@@ -20,7 +20,6 @@ class S3MrapRoutes(Action[S3MrapRoutesSpec]):
 
     type: ClassVar[str] = "s3_mrap_routes"
     plane = "data"
-    typical_seconds = 120.0  # up to 2 minutes: S3 Control API, SubmitMultiRegionAccessPointRoutes
     iam_actions = ("s3:GetMultiRegionAccessPointRoutes", "s3:SubmitMultiRegionAccessPointRoutes")
 
     def target_label(self) -> str:
