@@ -50,28 +50,26 @@ def test_a_dry_run_says_it_would_switch_over(sim: Any) -> None:
     assert aurora_ext.writer_arn("checkout-global") == PRIMARY_ARN
 
 
-def test_impaired_writer_without_permission_fails_saying_why(sim: Any) -> None:
-    # Given the primary cluster is impaired and the plan does not allow data loss
-    action = seeded(sim, SPEC)
+@pytest.mark.parametrize(
+    ("allow_data_loss", "approved", "missing"),
+    [(False, True, "allow_data_loss"), (True, False, "not been approved")],
+    ids=["not-allowed", "not-approved"],
+)
+def test_an_impaired_writer_needs_the_plans_permission_and_an_approval(
+    sim: Any, allow_data_loss: bool, approved: bool, missing: str
+) -> None:
+    # Given the primary cluster is impaired, and data loss is not both allowed and approved
+    action = seeded(sim, SPEC | {"allow_data_loss": allow_data_loss})
     _impair_primary()
 
-    # When failing over (even approved)
-    result = action.run(make_ctx(approved=True))
+    # When failing over
+    result = action.run(make_ctx(approved=approved))
 
     # Then nothing is called and the result says what is missing
     assert result.status == ActionStatus.FAILED
-    assert "allow_data_loss" in result.detail
+    assert missing in result.detail
     assert sim.count_calls("rds.FailoverGlobalCluster") == 0
     assert aurora_ext.writer_arn("checkout-global") == PRIMARY_ARN
-
-
-def test_impaired_writer_allowed_but_not_approved_fails(sim: Any) -> None:
-    action = seeded(sim, SPEC | {"allow_data_loss": True})
-    _impair_primary()
-    result = action.run(make_ctx(approved=False))
-    assert result.status == ActionStatus.FAILED
-    assert "not been approved" in result.detail
-    assert sim.count_calls("rds.FailoverGlobalCluster") == 0
 
 
 def test_impaired_writer_allowed_and_approved_fails_over_with_data_loss(sim: Any) -> None:

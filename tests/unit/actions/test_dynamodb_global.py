@@ -38,13 +38,6 @@ def test_second_run_and_dry_run_change_nothing(sim: Any) -> None:
     assert action.run(make_ctx()).changes == []
 
 
-def test_reads_only_the_target_region(sim: Any) -> None:
-    action = seeded(sim, SPEC)
-    before = len(sim.calls)
-    action.run(make_ctx())
-    assert {c.region for c in sim.calls[before:]} == {SECONDARY_REGION}
-
-
 def test_a_replica_that_is_not_active_fails_the_stage(sim: Any) -> None:
     action = seeded(sim, SPEC)
     dynamodb_ext.set_replica_status(sim, "checkout-sessions", SECONDARY_REGION, "UPDATING")

@@ -25,7 +25,7 @@ from tests.unit.actions import (
     test_route53_metric,
     test_s3_mrap,
 )
-from tests.unit.actions.helpers import make_ctx, seeded
+from tests.unit.actions.helpers import SECONDARY_REGION, make_ctx, seeded
 
 from failover.errors import TransientError
 from failover.models import ActionStatus
@@ -33,7 +33,7 @@ from failover.models import ActionStatus
 
 def _type(value: Any) -> str | None:
     """Name a case by its action type (the other values name themselves)."""
-    return str(value["type"]) if isinstance(value, dict) else None
+    return str(value["type"]) if isinstance(value, dict) and "type" in value else None
 
 
 #: (plan, the call that makes the change)
@@ -53,6 +53,8 @@ CHANGING = [
     (test_route53_metric.SPEC, "cloudwatch.PutMetricData"),
     (test_s3_mrap.SPEC, test_s3_mrap.SUBMIT),
 ]
+#: plans whose action calls only the target side's region (it must work while the source region is down)
+TARGET_REGION_ONLY = [test_dynamodb_global.SPEC, test_rds.REPLICA]
 #: (plan, a call to throttle: a read before the change, or the change itself); arc and s3_mrap_routes
 #: move to the next endpoint or routing region on throttling (tested beside them)
 THROTTLED = [
@@ -155,3 +157,11 @@ def test_a_target_that_is_not_there_fails_before_any_change(
     assert result.status == ActionStatus.FAILED
     assert says in result.detail
     assert sim.count_calls(change) == before
+
+
+@pytest.mark.parametrize("spec", TARGET_REGION_ONLY, ids=_type)
+def test_it_calls_only_the_target_region(sim: Any, spec: dict[str, Any]) -> None:
+    action = seeded(sim, spec)
+    before = len(sim.calls)
+    action.run(make_ctx())
+    assert {c.region for c in sim.calls[before:]} == {SECONDARY_REGION}

@@ -117,13 +117,6 @@ def test_promote_instance_replica(sim: Any) -> None:
     assert action.observe(make_ctx()).side == "mixed"  # both writable until the old one is rebuilt
 
 
-def test_promote_reads_only_the_target_region(sim: Any) -> None:
-    action = seeded(sim, REPLICA)
-    before = len(sim.calls)
-    action.run(make_ctx())
-    assert {c.region for c in sim.calls[before:]} == {SECONDARY_REGION}
-
-
 def test_promote_cluster_replica(sim: Any) -> None:
     spec = {
         "type": "rds_promote_replica",
