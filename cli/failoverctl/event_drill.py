@@ -58,16 +58,7 @@ def run_event_file(path: Path, plan: Path, *, slack: bool = True, region: str | 
         group = group or world.plan.groups[0]
         report.active_before = world.active_side(group)
         route = world.route(event)
-        report.routes = [
-            {
-                "event_id": event.get("id"),
-                "detail_type": event.get("detail-type"),
-                "rules": route.rules,
-                "results": route.results,
-                "forwarded_by": route.forwarded_by,
-                "undelivered": route.undelivered,
-            }
-        ]
+        report.routes = [route.summary()]
         report.extra["stack_region"] = world.region
         executions = [r["execution_arn"] for r in route.results if r.get("status") == "started"]
         report.executions = [execution_report(world, arn) for arn in executions]

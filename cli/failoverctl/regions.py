@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from failover.plan import Group, Plan
-from failoverctl.planning.lint import Finding
+from failoverctl.planning.lint import Finding, Severity, trigger_finding
 from failoverctl.template import ROOT, Resolver, load_template, matches
 
 FORWARDER_TEMPLATE = ROOT / "templates" / "health-alarm-forwarder.yaml"
@@ -122,6 +122,7 @@ def delivery_findings(plan: Plan) -> list[Finding]:
         for alarm in group.triggers.alarms:
             if alarm.region == home:
                 continue
+            severity: Severity
             if alarm.region == FORWARDER_HOME:
                 severity = "warning"
                 message = (
@@ -141,52 +142,22 @@ def delivery_findings(plan: Plan) -> list[Finding]:
                     f"move the alarm to {home} (a canary there probing the primary), "
                     f"or to {FORWARDER_HOME} behind the forwarder"
                 )
-            out.append(
-                Finding(
-                    group=group.name,
-                    stage="trigger",
-                    action=alarm.name,
-                    plane="event",
-                    service="events",
-                    api="EventBridge delivery",
-                    region=alarm.region,
-                    severity=severity,
-                    message=message,
-                    alternative=alternative,
-                )
+            out.append(trigger_finding(group, alarm.name, alarm.region, severity, message, alternative))
+        primary = group.primary.region
+        if group.triggers.health_services and primary != home:
+            services = ",".join(group.triggers.health_services)
+            message = (
+                f"AWS Health events for {primary} reach only that region's event bus; the stack runs in {home} "
+                f"and sees them only through templates/aws-health-forwarder.yaml deployed in {primary} "
+                f"(TargetRegion={home}, HealthServices including {services})"
             )
-        if group.triggers.health_services and group.primary.region != home:
-            out.append(
-                Finding(
-                    group=group.name,
-                    stage="trigger",
-                    action=",".join(group.triggers.health_services),
-                    plane="event",
-                    service="events",
-                    api="EventBridge delivery",
-                    region=group.primary.region,
-                    severity="warning",
-                    message=f"AWS Health events for {group.primary.region} reach only that region's event bus; "
-                    f"the stack runs in {home} and sees them only through templates/aws-health-forwarder.yaml "
-                    f"deployed in {group.primary.region} (TargetRegion={home}, HealthServices including "
-                    f"{','.join(group.triggers.health_services)})",
-                    alternative="keep a trigger alarm as well: AWS Health reports an outage after it has begun",
-                )
+            alternative = "keep a trigger alarm as well: AWS Health reports an outage after it has begun"
+            out.append(trigger_finding(group, services, primary, "warning", message, alternative))
+        if group.triggers.rds_source_ids and primary != home and not group.triggers.alarms:
+            message = (
+                f"the group is triggered only by RDS events, emitted in {primary}; the stack runs in {home} "
+                "and no forwarder brings RDS events there: nothing would start a failover"
             )
-        if group.triggers.rds_source_ids and group.primary.region != home and not group.triggers.alarms:
-            out.append(
-                Finding(
-                    group=group.name,
-                    stage="trigger",
-                    action=",".join(group.triggers.rds_source_ids),
-                    plane="event",
-                    service="events",
-                    api="EventBridge delivery",
-                    region=group.primary.region,
-                    severity="error",
-                    message=f"the group is triggered only by RDS events, emitted in {group.primary.region}; the "
-                    f"stack runs in {home} and no forwarder brings RDS events there: nothing would start a failover",
-                    alternative=f"add a trigger alarm in {home}",
-                )
-            )
+            sources = ",".join(group.triggers.rds_source_ids)
+            out.append(trigger_finding(group, sources, primary, "error", message, f"add a trigger alarm in {home}"))
     return out

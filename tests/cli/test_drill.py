@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Any
 
 import pytest
+from tests.cli.helpers import plan_path, run_json
 
 from failoverctl.cli import main
 from failoverctl.scenarios import SCENARIOS
@@ -22,12 +21,6 @@ REQUIRED_KEYS = {
     "active_before",
     "active_after",
 }
-
-
-def run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict[str, Any]]:
-    code = main(list(argv))
-    out = capsys.readouterr().out
-    return code, json.loads(out)
 
 
 def test_list_names_every_scenario(capsys: pytest.CaptureFixture[str]) -> None:
@@ -143,34 +136,13 @@ def test_a_scenario_runs_on_another_plan_and_group(capsys: pytest.CaptureFixture
     assert data["incident_id"].startswith("admin-failover-")
 
 
-RDS_ONLY_PLAN = """
-version: 1
-groups:
-  - name: orders
-    primary: { name: use1, region: us-east-1 }
-    secondary: { name: usw2, region: us-west-2 }
-    triggers:
-      rds_source_ids: [orders-db]
-    safety: { confirmation_seconds: 30 }
-    stages:
-      - name: dns
-        actions:
-          - type: route53_records
-            hosted_zone_id: Z0EXAMPLE12345
-            record_name: orders.example.com
-            primary: { values: ["orders-use1.example.com"] }
-            secondary: { values: ["orders-usw2.example.com"] }
-"""
-
-
 def test_a_group_triggered_by_rds_events_is_drilled_through_the_rds_rule(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    plan = tmp_path / "orders.yaml"
-    plan.write_text(RDS_ONLY_PLAN)
     # RDS events stay in the region of the database (us-east-1): only a stack there sees them
+    plan = plan_path("rds-only.yaml")
     code, data = run_json(
-        capsys, "drill", "--scenario", "primary-outage", "--plan", str(plan), "--region", "us-east-1", "--json"
+        capsys, "drill", "--scenario", "primary-outage", "--plan", plan, "--region", "us-east-1", "--json"
     )
     assert code == 0, data["problems"]
     assert data["routes"][0]["rules"] == ["RdsEventRule"]

@@ -200,6 +200,12 @@ def ops_world(aws: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Ops
     )
 
 
+def status_text(capsys: pytest.CaptureFixture[str]) -> str:
+    """``failoverctl status`` as a person reads it (it must succeed)."""
+    assert main(["status", "--stack", STACK]) == 0
+    return capsys.readouterr().out
+
+
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, Any]:
     """Run failoverctl with --json; return the exit code and the parsed output."""
     code = main([*argv, "--stack", STACK, "--json"])
@@ -250,8 +256,7 @@ def test_status_shows_side_lock_pause_and_last_incident(
     assert web["last_incident"]["incident_id"] == "web-failover-1"
     assert web["last_incident"]["outcome"] == "succeeded"
     # And as text
-    assert main(["status", "--stack", STACK]) == 0
-    text = capsys.readouterr().out
+    text = status_text(capsys)
     assert "web: on secondary, PAUSED by alice: maintenance, lock held by exec-1" in text
     assert "last incident: web-failover-1 succeeded" in text
 
@@ -276,8 +281,7 @@ def test_status_says_which_one_way_actions_ran_and_what_re_protection_needs(
     assert code == 0
     [web] = body["groups"]
     assert web["one_way"] == [entry]
-    assert main(["status", "--stack", STACK]) == 0
-    text = capsys.readouterr().out
+    text = status_text(capsys)
     assert "one-way: rds_promote_replica web-db ran in web-failover-1" in text
     assert "the primary side needs re-protection before traffic returns: recreate web-db as a replica" in text
 

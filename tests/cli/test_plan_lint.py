@@ -6,30 +6,12 @@ import json
 from pathlib import Path
 
 import pytest
+from tests.cli.helpers import plan_path, run_json
 
 from failoverctl.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 EVACUATION = str(ROOT / "plans" / "region-evacuation.yaml")
-
-LEAVING_EAST_WITH_ROUTE53 = """
-version: 1
-groups:
-  - name: web
-    primary: {name: east, region: us-east-1}
-    secondary: {name: west, region: us-west-2}
-    triggers:
-      alarms: [{name: web-health, region: us-east-1}]
-    stages:
-      - name: dns
-        actions:
-          - type: route53_records
-            name: web-dns
-            hosted_zone_id: Z0EXAMPLE
-            record_name: web.example.com
-            primary: {values: [east.example.com]}
-            secondary: {values: [west.example.com]}
-"""
 
 
 def test_a_plan_without_errors_exits_0_and_lists_each_control_plane_call(capsys: pytest.CaptureFixture[str]) -> None:
@@ -58,10 +40,7 @@ def test_json_output(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_errors_exit_1_and_name_the_alternative(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    plan = tmp_path / "plan.yaml"
-    plan.write_text(LEAVING_EAST_WITH_ROUTE53)
-    code = main(["plan", "lint", str(plan), "--json"])
-    doc = json.loads(capsys.readouterr().out)
+    code, doc = run_json(capsys, "plan", "lint", plan_path("leaving-east-with-route53.yaml"), "--json")
     assert code == 1
     assert doc["ok"] is False
     errors = [f for f in doc["findings"] if f["severity"] == "error"]

@@ -17,15 +17,7 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict[str, 
 
 
 def crash_after_change(world: Any) -> str:
-    crashed = {"n": 0}
-
-    def crash(name: str, payload: Any, result: Any) -> dict[str, Any] | None:
-        if name == "ExecuteFunction" and crashed["n"] == 0:
-            crashed["n"] += 1
-            return {"errorType": "Runtime.ExitError", "errorMessage": "the process died after the change"}
-        return None
-
-    world.lambdas.faults.append(crash)
+    world.lambdas.fail("ExecuteFunction", "Runtime.ExitError", "the process died after the change", times=1)
     group = world.plan.group("web")
     world.set_side_health(group, "primary", 0.0)
     world.set_alarm("web-primary-health", "us-east-1", "ALARM")

@@ -2,34 +2,19 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.cli.helpers import plan_path, run_json
 
 from failover.plan import load_plan_text
-from failoverctl.cli import main
 from failoverctl.regions import ForwarderRegionError, delivery_findings, forwarder, stack_region
 
 ROOT = Path(__file__).resolve().parents[2]
 
 #: eu-west-1 -> eu-central-1, its trigger alarm in the region being left: no forwarder can bring it
-STRANDED = """
-version: 1
-groups:
-  - name: orders
-    primary: { name: dublin, region: eu-west-1 }
-    secondary: { name: frankfurt, region: eu-central-1, alarms: [{ name: orders-fra-errors, region: eu-central-1 }] }
-    triggers:
-      alarms: [{ name: orders-dublin-down, region: eu-west-1 }]
-    safety: { confirmation_seconds: 30, approval: { mode: never } }
-    stages:
-      - name: warm
-        actions:
-          - type: lambda_hook
-            function_arn: arn:aws:lambda:eu-central-1:987654321098:function:orders-warm
-"""
+STRANDED = plan_path("stranded-trigger.yaml")
 
 
 def _alarm_event(name: str, region: str, state: str = "ALARM") -> dict[str, Any]:
@@ -57,12 +42,8 @@ def test_the_forwarder_template_forwards_only_its_alarms_and_only_from_us_east_1
 
 
 def test_plan_lint_reports_a_trigger_no_forwarder_can_bring(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    plan = tmp_path / "orders.yaml"
-    plan.write_text(STRANDED)
+    code, doc = run_json(capsys, "plan", "lint", STRANDED, "--json")
 
-    code = main(["plan", "lint", str(plan), "--json"])
-
-    doc = json.loads(capsys.readouterr().out)
     assert code == 1
     stranded = [f for f in doc["findings"] if f["api"] == "EventBridge delivery"]
     assert [(f["action"], f["region"], f["severity"]) for f in stranded] == [
@@ -86,14 +67,11 @@ def test_an_alarm_in_a_region_without_forwarder_starts_nothing(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # Given a plan whose trigger alarm changes state in eu-west-1 while the stack runs in eu-central-1
-    plan = tmp_path / "orders.yaml"
-    plan.write_text(STRANDED)
 
     # When the primary fails
-    code = main(["drill", "--plan", str(plan), "--scenario", "primary-outage", "--json", "--no-slack"])
+    code, data = run_json(capsys, "drill", "--plan", STRANDED, "--scenario", "primary-outage", "--json", "--no-slack")
 
     # Then, as in AWS, the event never reaches the stack's rules: no trigger, no execution; the drill says why
-    data = json.loads(capsys.readouterr().out)
     assert code == 1
     assert data["stack_region"] == "eu-central-1"
     assert data["executions"] == []

@@ -117,12 +117,7 @@ def test_verify_exhausted_takes_the_failure_path(world: Any) -> None:
 
 
 def test_a_task_error_is_caught_and_reported(world: Any) -> None:
-    def boom(name: str, payload: Any, result: Any) -> dict[str, Any] | None:
-        if name == "ExecuteFunction":
-            return {"errorType": "ActionError", "errorMessage": "the Route 53 API said no"}
-        return None
-
-    world.lambdas.faults.append(boom)
+    world.lambdas.fail("ExecuteFunction", "ActionError", "the Route 53 API said no")
     report = start(world)
     assert report.status == "FAILED"
     assert report.state_names[-5:] == ["Execute Action", "Record Failure", "Close Failed", "Notify Failed", "Failed"]
@@ -131,27 +126,14 @@ def test_a_task_error_is_caught_and_reported(world: Any) -> None:
 
 
 def test_a_transient_error_is_retried(world: Any) -> None:
-    seen = {"n": 0}
-
-    def once(name: str, payload: Any, result: Any) -> dict[str, Any] | None:
-        if name == "ValidateFunction" and seen["n"] == 0:
-            seen["n"] += 1
-            return {"errorType": "Lambda.TooManyRequestsException", "errorMessage": "Rate exceeded"}
-        return None
-
-    world.lambdas.faults.append(once)
+    failed = world.lambdas.fail("ValidateFunction", "Lambda.TooManyRequestsException", "Rate exceeded", times=1)
     report = start(world)
     assert report.status == "SUCCEEDED"
-    assert seen["n"] == 1
+    assert len(failed) == 1
 
 
 def test_a_notification_failure_never_fails_the_failover(world: Any) -> None:
-    def notify_down(name: str, payload: Any, result: Any) -> dict[str, Any] | None:
-        if name == "NotifyFunction":
-            return {"errorType": "RuntimeError", "errorMessage": "notify crashed"}
-        return None
-
-    world.lambdas.faults.append(notify_down)
+    world.lambdas.fail("NotifyFunction", "RuntimeError", "notify crashed")
     report = start(world)
     assert report.status == "SUCCEEDED"
     assert "started_error" in report.final["notifications"]

@@ -140,30 +140,17 @@ def test_plan_override_beats_the_action_class_figure() -> None:
     assert part(est, "stage dns") == 25
 
 
-def test_action_class_figure_is_used_when_importable() -> None:
-    est = rto.estimate(group_from())
-    assert est.stages[0].actions[0].source == "action class"
-
-
-def test_falls_back_to_the_default_table_when_the_module_cannot_be_imported(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    import failover.actions
-
-    def broken(type_name: str) -> Any:
-        raise ImportError(type_name)
-
-    monkeypatch.setattr(failover.actions, "action_class", broken)
+def test_the_action_types_figure_is_used_without_an_override() -> None:
     est = rto.estimate(group_from())
     action = est.stages[0].actions[0]
-    assert (action.seconds, action.source) == (rto.DEFAULT_TYPICAL_SECONDS["route53_records"], "default table")
+    assert (action.seconds, action.source) == (rto.TYPICAL_SECONDS["route53_records"], "action type")
 
 
-def test_the_documented_table_agrees_with_the_action_classes() -> None:
-    from failover.actions import REGISTRY, action_class
+def test_every_action_type_has_a_typical_time() -> None:
+    from failover.actions import REGISTRY
 
-    for type_name in REGISTRY:
-        assert rto.DEFAULT_TYPICAL_SECONDS[type_name] == action_class(type_name).typical_seconds, type_name
+    assert set(rto.TYPICAL_SECONDS) == set(REGISTRY)
+    assert all(seconds > 0 for seconds in rto.TYPICAL_SECONDS.values())
 
 
 def test_a_plan_without_dns_actions_has_no_dns_ttl_part() -> None:

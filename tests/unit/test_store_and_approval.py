@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from typing import Any
@@ -118,29 +119,14 @@ def test_a_decision_resumes_the_execution_once(world: Any) -> None:
         base_url="https://approve.example/",
     )
     assert approval.approve_url and approval.approve_url.startswith("https://approve.example/?token=")
+    answer = functools.partial(decide, world.store, world.clients, approval_id=approval.approval_id, via="link")
     with pytest.raises(ApprovalError) as foreign:
-        decide(
-            world.store,
-            world.clients,
-            approval_id=approval.approval_id,
-            approved=True,
-            by="eve",
-            via="link",
-            execution_id="arn:other",
-        )
+        answer(approved=True, by="eve", execution_id="arn:other")
     assert foreign.value.details["reason"] == "wrong_execution"
-    result = decide(
-        world.store,
-        world.clients,
-        approval_id=approval.approval_id,
-        approved=True,
-        by="jane",
-        via="link",
-        execution_id=execution,
-    )
+    result = answer(approved=True, by="jane", execution_id=execution)
     assert result["approved"] is True and result["by"] == "jane"
     with pytest.raises(ApprovalError) as reused:
-        decide(world.store, world.clients, approval_id=approval.approval_id, approved=False, by="eve", via="link")
+        answer(approved=False, by="eve")
     assert reused.value.details["reason"] == "reused"
     desc = world.wait(execution, timeout=10)
     assert desc["status"] == "SUCCEEDED"

@@ -18,9 +18,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from failover.actions import action_class
 from failoverctl.discover.render import Note, render
 from failoverctl.discover.scan import Found, Inventory
+from failoverctl.planning.rto import TYPICAL_SECONDS, UNKNOWN_TYPICAL_SECONDS
 
 DATA = {"aurora_global", "rds_instance_failover", "rds_cluster_failover", "dynamodb_global_table", "asg_capacity"}
 RPO_GUESS_SECONDS = 5
@@ -438,7 +438,7 @@ class Drafter:
             safety["rpo_budget_seconds"] = Note(RPO_GUESS_SECONDS, "guess: set your RPO; more lag needs a person")
             safety["on_rpo_breach"] = "approval"
         doc["safety"] = safety
-        slowest = max(action_class(a["type"]).typical_seconds for _, a, _ in d.actions)
+        slowest = max(TYPICAL_SECONDS.get(a["type"], UNKNOWN_TYPICAL_SECONDS) for _, a, _ in d.actions)
         attempts = max(10, math.ceil(slowest / VERIFY_INTERVAL) + 4)
         doc["verification"] = Note(
             {"attempts": attempts, "interval_seconds": VERIFY_INTERVAL},

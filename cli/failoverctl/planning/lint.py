@@ -60,6 +60,33 @@ class Finding(BaseModel):
     standby: str = "secondary"
 
 
+def trigger_finding(
+    group: Group,
+    trigger: str,
+    region: str,
+    severity: Severity,
+    message: str,
+    alternative: str,
+    *,
+    plane: str = "event",
+    service: str = "events",
+    api: str = "EventBridge delivery",
+) -> Finding:
+    """A finding on how ``trigger`` (an alarm, AWS Health services, RDS sources) reaches the group's stack."""
+    return Finding(
+        group=group.name,
+        stage="trigger",
+        action=trigger,
+        plane=plane,
+        service=service,
+        api=api,
+        region=region,
+        severity=severity,
+        message=message,
+        alternative=alternative,
+    )
+
+
 def _context(group: Group, direction: Direction, standby: str) -> ActionContext:
     request = FailoverRequest(request_id="lint", group=group.name, source=Source.MANUAL, direction=direction)
     # never called: dependencies() reads the spec only
@@ -76,20 +103,25 @@ def _trigger_findings(group: Group, ctx: ActionContext) -> list[Finding]:
             where.append("the region being left")
         if alarm.region == US_EAST_1:
             where.append("us-east-1, where alarms on Route 53 HealthCheckStatus must live")
+        message = (
+            f"trigger alarm '{alarm.name}' is evaluated in {' and '.join(where)} ({alarm.region}); "
+            "an impairment there can delay or stop the event that starts the failover"
+        )
+        alternative = (
+            f"also trigger from {ctx.target_region}: an alarm there on a canary or probe of the "
+            "primary, or an ARC readiness/routing-control signal; keep the manual trigger"
+        )
         findings.append(
-            Finding(
-                group=group.name,
-                stage="trigger",
-                action=alarm.name,
+            trigger_finding(
+                group,
+                alarm.name,
+                alarm.region,
+                "warning",
+                message,
+                alternative,
                 plane="data",
                 service="cloudwatch",
                 api="alarm state change",
-                region=alarm.region,
-                severity="warning",
-                message=f"trigger alarm '{alarm.name}' is evaluated in {' and '.join(where)} ({alarm.region}); "
-                "an impairment there can delay or stop the event that starts the failover",
-                alternative=f"also trigger from {ctx.target_region}: an alarm there on a canary or probe of the "
-                "primary, or an ARC readiness/routing-control signal; keep the manual trigger",
             )
         )
     return findings

@@ -15,7 +15,7 @@ figure in ``docs/rto.md``):
     Step Functions state transitions (a documented figure, not a setting).
 ``stage <name>``
     stages run one after another; the actions of a stage run in parallel, so a stage costs its slowest
-    action's time to take effect (the action type's ``typical_seconds``, or the plan's override).
+    action's time to take effect (the action type's figure in ``TYPICAL_SECONDS``, or the plan's override).
 ``verification``
     after each stage the state machine waits ``verification.interval_seconds`` before each check, so
     the check that sees the change comes at the first multiple of the interval at or after the change
@@ -47,9 +47,10 @@ PER_STAGE_ALLOWANCE_SECONDS = 1.0
 #: The gate's reads of one standby it passes over: health checks, alarms, lag metric, capacity (project allowance).
 STANDBY_EXAMINE_SECONDS = 2.0
 
-#: Typical seconds for an action's change to take effect, used when the action type's module cannot be
-#: imported (the class's ``typical_seconds`` wins when it can). Sources in docs/rto.md.
-DEFAULT_TYPICAL_SECONDS: dict[str, float] = {
+#: Typical seconds for an action type's change to take effect (a plan overrides it with the action's
+#: ``typical_seconds``). Only the estimate reads it, so it lives here, not in the action classes. Sources
+#: in docs/rto.md.
+TYPICAL_SECONDS: dict[str, float] = {
     "route53_records": 60.0,  # INSYNC within 60 s (Route 53 FAQ)
     "route53_health_check_invert": 90.0,  # the health check re-evaluates: 30 s x 3 (Route 53 health checks)
     "route53_metric_switch": 120.0,  # the metric's alarm period, then the health check's own evaluation
@@ -86,7 +87,9 @@ class ActionTime(RtoModel):
     name: str
     type: str
     seconds: float
-    source: str = Field(description="'plan' (typical_seconds in the plan), 'action class' or 'default table'")
+    source: str = Field(
+        description="'plan' (typical_seconds in the plan), 'action type' or 'default' (a type not in the table)"
+    )
 
 
 class StageTime(RtoModel):
@@ -136,12 +139,9 @@ def action_seconds(spec: Any) -> tuple[float, str]:
     """Typical seconds of one action spec and where the figure comes from."""
     if getattr(spec, "typical_seconds", None) is not None:
         return float(spec.typical_seconds), "plan"
-    try:
-        from failover.actions import action_class
-
-        return float(action_class(spec.type).typical_seconds), "action class"
-    except Exception:  # the action's module may not exist yet or may fail to import: use the table
-        return DEFAULT_TYPICAL_SECONDS.get(spec.type, UNKNOWN_TYPICAL_SECONDS), "default table"
+    if spec.type in TYPICAL_SECONDS:
+        return TYPICAL_SECONDS[spec.type], "action type"
+    return UNKNOWN_TYPICAL_SECONDS, "default"
 
 
 def _detection(group: Group) -> Component:

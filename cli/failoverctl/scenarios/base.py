@@ -38,6 +38,13 @@ class Expect:
     notified: list[str] = field(default_factory=list)  # phases that must reach SNS
     extra: Callable[[DrillReport, World, Context], list[str]] | None = None
 
+    @classmethod
+    def skipped(
+        cls, active_after: str = "primary", extra: Callable[[DrillReport, World, Context], list[str]] | None = None
+    ) -> Expect:
+        """The gate skips: the execution ends Skipped, ``active_after`` still serves, people hear why."""
+        return cls(end_state="Skipped", outcome="skip", active_after=active_after, notified=["skipped"], extra=extra)
+
     def to_json(self) -> dict[str, Any]:
         return {
             "execution_status": self.status,
@@ -116,17 +123,8 @@ class Scenario:
                 routed = list(pool.map(world.route, events))
         else:
             routed = [world.route(event) for event in events]
-        for event, route in zip(events, routed, strict=True):
-            ctx.routes.append(
-                {
-                    "event_id": event.get("id"),
-                    "detail_type": event.get("detail-type"),
-                    "rules": route.rules,
-                    "results": route.results,
-                    "forwarded_by": route.forwarded_by,
-                    "undelivered": route.undelivered,
-                }
-            )
+        for route in routed:
+            ctx.routes.append(route.summary())
             for result in route.results:
                 if result.get("status") == "started" and result.get("execution_arn"):
                     executions.append(result["execution_arn"])

@@ -25,7 +25,7 @@ register(
         name="flapping",
         summary="The alarm returns to OK during the confirmation wait: the gate skips, nothing changes.",
         setup=flap,
-        expect=Expect(end_state="Skipped", outcome="skip", active_after="primary", notified=["skipped"]),
+        expect=Expect.skipped(),
     )
 )
 register(
@@ -33,7 +33,7 @@ register(
         name="secondary-unhealthy",
         summary="The primary fails but the secondary is unhealthy too: the gate refuses and says why.",
         setup=secondary_unhealthy,
-        expect=Expect(end_state="Skipped", outcome="skip", active_after="primary", notified=["skipped"]),
+        expect=Expect.skipped(),
     )
 )
 register(
@@ -41,6 +41,6 @@ register(
         name="already-failed-over",
         summary="Traffic is already on the secondary when the alarm fires: a no-op that succeeds.",
         setup=already_failed_over,
-        expect=Expect(end_state="Skipped", outcome="skip", active_after="secondary", notified=["skipped"]),
+        expect=Expect.skipped("secondary"),
     )
 )

@@ -77,7 +77,7 @@ def _follow(scenario: Scenario, world: World, group: Group) -> Expect:
     expect: Expect = scenario.expect
     source, target = group.sides_for(scenario.direction)
     safety = group.safety
-    skipped = Expect(end_state="Skipped", outcome="skip", active_after=source, notified=["skipped"])
+    skipped = Expect.skipped(source)
     succeeded = Expect(active_after=target, notified=["started", "succeeded"])
 
     if scenario.name == "alarm-storm":

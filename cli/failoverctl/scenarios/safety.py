@@ -117,11 +117,7 @@ register(
         name="cooldown",
         summary="The group failed over minutes ago (and came back): a new alarm inside the cooldown is refused.",
         setup=recent_failover,
-        expect=Expect(
-            end_state="Skipped",
-            outcome="skip",
-            active_after="primary",
-            notified=["skipped"],
+        expect=Expect.skipped(
             extra=lambda r, w, c: [] if _check(r, "cooldown").get("ok") is False else ["cooldown not reported"],
         ),
     )
@@ -138,11 +134,7 @@ register(
         name="paused",
         summary="The group is paused for maintenance: the alarm is acknowledged, nothing changes, people are told.",
         setup=paused,
-        expect=Expect(
-            end_state="Skipped",
-            outcome="skip",
-            active_after="primary",
-            notified=["skipped"],
+        expect=Expect.skipped(
             extra=lambda r, w, c: (
                 []
                 if "maintenance" in str(_check(r, "automation enabled").get("detail"))

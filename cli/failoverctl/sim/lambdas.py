@@ -93,6 +93,22 @@ class LocalLambdas:
         self.log = io.StringIO()
         self._lock = threading.RLock()
 
+    def fail(self, function: str, error_type: str, message: str, *, times: int | None = None) -> list[str]:
+        """Make ``function`` answer with ``error_type`` (its first ``times`` runs, or every run).
+
+        Returns the list that each failed run adds its function name to, for a test to count them.
+        """
+        failed: list[str] = []
+
+        def fault(name: str, payload: Any, result: Any) -> dict[str, Any] | None:
+            if name != function or (times is not None and len(failed) >= times):
+                return None
+            failed.append(name)
+            return {"errorType": error_type, "errorMessage": message}
+
+        self.faults.append(fault)
+        return failed
+
     # -- loading ---------------------------------------------------------------------------
 
     def _module(self, logical_id: str) -> tuple[ModuleType, bool]:

@@ -145,21 +145,20 @@ def _start_execution(p: dict[str, Any]) -> None:
             )
         if problem is not None:
             raise SimClientError("InvalidName", f"Invalid Name: '{name}' ({problem})")
-    size = _size(p.get("input", "{}"))
-    if _over("sfn_payload", size):
-        raise SimClientError(
-            "ValidationException",
-            f"1 validation error detected: Value at 'input' failed to satisfy constraint: Member must have length "
-            f"less than or equal to {QUOTAS['sfn_payload'].value} (got {size} bytes)",
-        )
+    _sfn_payload("input", p.get("input", "{}"))
 
 
 def _send_task_success(p: dict[str, Any]) -> None:
-    size = _size(p.get("output", ""))
+    _sfn_payload("output", p.get("output", ""))
+
+
+def _sfn_payload(field: str, text: Any) -> None:
+    """Step Functions refuses an ``input`` or ``output`` larger than its payload quota."""
+    size = _size(text)
     if _over("sfn_payload", size):
         raise SimClientError(
             "ValidationException",
-            f"1 validation error detected: Value at 'output' failed to satisfy constraint: Member must have length "
+            f"1 validation error detected: Value at '{field}' failed to satisfy constraint: Member must have length "
             f"less than or equal to {QUOTAS['sfn_payload'].value} (got {size} bytes)",
         )
 

@@ -64,6 +64,33 @@ class SeedError(FailoverError):
 _ROLE_ACCOUNT_RE = re.compile(r"role_arn:\s*[\"']?arn:aws[a-z-]*:iam::(\d{12}):role/")
 
 
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+def _event(
+    source: str,
+    detail_type: str,
+    region: str,
+    resources: list[str],
+    detail: dict[str, Any],
+    event_id: str | None = None,
+    now: str | None = None,
+) -> dict[str, Any]:
+    """An event of the simulated account, shaped as EventBridge delivers it."""
+    return {
+        "version": "0",
+        "id": event_id or secrets.token_hex(16),
+        "detail-type": detail_type,
+        "source": source,
+        "account": ACCOUNT,
+        "time": now or _now(),
+        "region": region,
+        "resources": resources,
+        "detail": detail,
+    }
+
+
 def simulated_account(text: str) -> tuple[str, dict[str, str]]:
     """``text`` (a plan) with every account id it names mapped to the simulated account, and the mapping.
 
@@ -98,6 +125,17 @@ class RouteResult:
     results: list[dict[str, Any]] = field(default_factory=list)
     forwarded_by: str | None = None  # the forwarder that brought the event from its region
     undelivered: str | None = None  # why an event that a rule of the stack matches never reached it
+
+    def summary(self) -> dict[str, Any]:
+        """What a drill report says of the route: the event, the rules it matched and what they started."""
+        return {
+            "event_id": self.event.get("id"),
+            "detail_type": self.event.get("detail-type"),
+            "rules": self.rules,
+            "results": self.results,
+            "forwarded_by": self.forwarded_by,
+            "undelivered": self.undelivered,
+        }
 
 
 class World:
@@ -579,17 +617,14 @@ class World:
                     "returnData": True,
                 }
             ]
-        now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-        return {
-            "version": "0",
-            "id": event_id or secrets.token_hex(16),
-            "detail-type": "CloudWatch Alarm State Change",
-            "source": "aws.cloudwatch",
-            "account": ACCOUNT,
-            "time": now,
-            "region": region,
-            "resources": [f"arn:aws:cloudwatch:{region}:{ACCOUNT}:alarm:{name}"],
-            "detail": {
+        now = _now()
+        resources = [f"arn:aws:cloudwatch:{region}:{ACCOUNT}:alarm:{name}"]
+        return _event(
+            "aws.cloudwatch",
+            "CloudWatch Alarm State Change",
+            region,
+            resources,
+            {
                 "alarmName": name,
                 "state": {
                     "value": state,
@@ -599,22 +634,20 @@ class World:
                 "previousState": {"value": previous, "reason": "previous", "timestamp": now.replace("Z", ".000+0000")},
                 "configuration": {"description": f"drill alarm {name}", "metrics": metrics_conf},
             },
-        }
+            event_id,
+            now,
+        )
 
     def rds_event(self, source_id: str, region: str, *, event_id: str | None = None) -> dict[str, Any]:
         """An ``RDS DB Cluster Event`` in the failure category, shaped like EventBridge delivers it."""
-        now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        now = _now()
         arn = f"arn:aws:rds:{region}:{ACCOUNT}:cluster:{source_id}"
-        return {
-            "version": "0",
-            "id": event_id or secrets.token_hex(16),
-            "detail-type": "RDS DB Cluster Event",
-            "source": "aws.rds",
-            "account": ACCOUNT,
-            "time": now,
-            "region": region,
-            "resources": [arn],
-            "detail": {
+        return _event(
+            "aws.rds",
+            "RDS DB Cluster Event",
+            region,
+            [arn],
+            {
                 "EventCategories": ["failure"],
                 "SourceType": "CLUSTER",
                 "SourceArn": arn,
@@ -623,7 +656,9 @@ class World:
                 "SourceIdentifier": source_id,
                 "EventID": "RDS-EVENT-0031",
             },
-        }
+            event_id,
+            now,
+        )
 
     def request_event(
         self,
@@ -643,17 +678,7 @@ class World:
         }
         if dry_run is not None:
             detail["dry_run"] = dry_run
-        return {
-            "version": "0",
-            "id": secrets.token_hex(16),
-            "detail-type": "Failover Requested",
-            "source": source,
-            "account": ACCOUNT,
-            "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "region": self.region,
-            "resources": [],
-            "detail": detail,
-        }
+        return _event(source, "Failover Requested", self.region, [], detail)
 
     # ------------------------------------------------------------------ running
 

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from botocore.exceptions import ClientError
 
 
 class FailoverError(Exception):
@@ -78,6 +82,12 @@ _TRANSIENT_CODES = THROTTLING_CODES | {
 }
 
 
+def aws_error(err: ClientError) -> tuple[str, int]:
+    """The error code AWS answered with and the response's HTTP status ("" and 0 when it has none)."""
+    status = err.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+    return str(err.response.get("Error", {}).get("Code", "")), int(status or 0)
+
+
 def transient_aws_errors[**P, R](func: Callable[P, R]) -> Callable[P, R]:
     """Raise AWS throttling and 5xx errors that outlived the SDK's retries as ``TransientError``,
     which the state machine retries with backoff; other AWS errors pass through unchanged."""
@@ -90,8 +100,8 @@ def transient_aws_errors[**P, R](func: Callable[P, R]) -> Callable[P, R]:
             return func(*args, **kwargs)
         except ClientError as err:
             info = err.response.get("Error", {})
-            status = int(err.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
-            if info.get("Code") in _TRANSIENT_CODES or status >= 500:
+            code, status = aws_error(err)
+            if code in _TRANSIENT_CODES or status >= 500:
                 raise TransientError(
                     f"{err.operation_name}: {info.get('Code')}: {info.get('Message')}",
                     code=info.get("Code"),

@@ -185,6 +185,17 @@ def parse_event(event: Any, plan: Plan) -> FailoverRequest | Ignored:
     return Ignored("unsupported_event", f"no handling for source '{source}' detail-type '{detail_type}'")
 
 
+def _seen(envelope: EventBridgeModel, **fields: Any) -> Trigger:
+    """What fired, as ``envelope`` carries it (its region, account, time and id) unless ``fields`` say otherwise."""
+    seen: dict[str, Any] = {
+        "region": envelope.region,
+        "account": envelope.account,
+        "time": envelope.time.isoformat() if envelope.time else None,
+        "event_id": envelope.id,
+    }
+    return Trigger(**(seen | fields))
+
+
 def _from_alarm(envelope: EventBridgeModel, plan: Plan) -> FailoverRequest | Ignored:
     try:
         detail = AlarmDetail.model_validate(envelope.detail)
@@ -211,17 +222,15 @@ def _from_alarm(envelope: EventBridgeModel, plan: Plan) -> FailoverRequest | Ign
         group=group.name,
         direction=direction,
         source=Source.HEALTH_CHECK if hc_id and direction == Direction.FAILOVER else Source.ALARM,
-        trigger=Trigger(
+        trigger=_seen(
+            envelope,
             alarm_name=detail.alarm_name,
             alarm_arn=envelope.resources[0] if envelope.resources else None,
             state=detail.state.value,
             previous_state=detail.previous_state.value if detail.previous_state else None,
             reason=detail.state.reason,
             region=region,
-            account=envelope.account,
-            time=envelope.time.isoformat() if envelope.time else None,
             health_check_id=hc_id,
-            event_id=envelope.id,
         ),
         dry_run=group.safety.dry_run,
         requested_by="automation",
@@ -249,12 +258,10 @@ def _from_rds(envelope: EventBridgeModel, plan: Plan) -> FailoverRequest | Ignor
         group=group.name,
         direction=Direction.FAILOVER,
         source=Source.RDS_EVENT,
-        trigger=Trigger(
+        trigger=_seen(
+            envelope,
             state="EVENT",
             reason=detail.message,
-            region=envelope.region,
-            account=envelope.account,
-            time=envelope.time.isoformat() if envelope.time else None,
             event_id=detail.event_id or envelope.id,
             source_identifier=detail.source_identifier,
             alarm_arn=detail.source_arn,
@@ -293,11 +300,11 @@ def _from_health(envelope: EventBridgeModel, plan: Plan) -> list[FailoverRequest
             group=group.name,
             direction=Direction.FAILOVER,
             source=Source.HEALTH_EVENT,
-            trigger=Trigger(
+            trigger=_seen(
+                envelope,
                 state="EVENT",
                 reason=reason[:2000],
                 region=region,
-                account=envelope.account,
                 time=_health_time(detail.start_time) or envelope.time.isoformat(),
                 event_id=detail.event_arn,
                 source_identifier=detail.event_type_code,
@@ -335,14 +342,7 @@ def _from_request(envelope: EventBridgeModel, plan: Plan) -> FailoverRequest | I
         group=group.name,
         direction=Direction(detail.direction),
         source=Source.DRILL if drill else Source.MANUAL,
-        trigger=Trigger(
-            state="REQUESTED",
-            reason=detail.reason,
-            region=envelope.region,
-            account=envelope.account,
-            time=envelope.time.isoformat() if envelope.time else None,
-            event_id=envelope.id,
-        ),
+        trigger=_seen(envelope, state="REQUESTED", reason=detail.reason),
         dry_run=bool(dry_run or group.safety.dry_run),
         requested_by=detail.requested_by or "unknown",
         reason=detail.reason,

@@ -13,7 +13,7 @@ from failover.actions import build_action
 from failover.actions.base import Action, ActionContext
 from failover.actions.specs import ActionSpec
 from failover.infra.clients import Clients
-from failover.models import Direction
+from failover.models import ActionResult, ActionStatus, Check, Direction
 
 PRIMARY_REGION = "us-east-1"
 SECONDARY_REGION = "us-west-2"
@@ -89,3 +89,32 @@ def put_lag(namespace: str, metric: str, cluster_id: str, milliseconds: float) -
             }
         ],
     )
+
+
+def fail_over(action: Action[Any]) -> ActionResult:
+    """Given the primary serves, fail over; the action must report a change."""
+    assert action.observe(make_ctx()).side == "primary"
+    result = action.run(make_ctx())
+    assert result.status == ActionStatus.CHANGED, result.detail
+    return result
+
+
+def checks_before_and_after(action: Action[Any]) -> tuple[list[Check], list[Check]]:
+    """The target's checks before a failover and after it."""
+    before = action.safe_verify(make_ctx())
+    fail_over(action)
+    return before, action.safe_verify(make_ctx())
+
+
+def global_cluster_spec(
+    type_name: str, identifier: str, primary: tuple[str, str], secondary: tuple[str, str], account: str = ACCOUNT
+) -> tuple[dict[str, Any], str, str]:
+    """A global-cluster plan (Aurora or DocumentDB) from each side's (region, cluster id); with both cluster ARNs."""
+    arns = [f"arn:aws:rds:{region}:{account}:cluster:{cluster}" for region, cluster in (primary, secondary)]
+    spec = {
+        "type": type_name,
+        "global_cluster_identifier": identifier,
+        "primary": {"cluster_arn": arns[0], "region": primary[0]},
+        "secondary": {"cluster_arn": arns[1], "region": secondary[0]},
+    }
+    return spec, arns[0], arns[1]

@@ -6,7 +6,15 @@ from typing import Any
 
 import pytest
 from moto.rds.models import rds_backends
-from tests.unit.actions.helpers import ACCOUNT, PRIMARY_REGION, SECONDARY_REGION, make_ctx, put_lag, seeded
+from tests.unit.actions.helpers import (
+    ACCOUNT,
+    PRIMARY_REGION,
+    SECONDARY_REGION,
+    global_cluster_spec,
+    make_ctx,
+    put_lag,
+    seeded,
+)
 
 from failover.actions.escalation import AWAITING_APPROVAL, DENIED, NOT_ALLOWED
 from failover.errors import TransientError
@@ -14,14 +22,9 @@ from failover.models import ActionStatus
 from failoverctl.sim.extensions import aurora as aurora_ext
 from failoverctl.sim.extensions.outage import impair_region
 
-PRIMARY_ARN = f"arn:aws:rds:{PRIMARY_REGION}:{ACCOUNT}:cluster:checkout-use1"
-SECONDARY_ARN = f"arn:aws:rds:{SECONDARY_REGION}:{ACCOUNT}:cluster:checkout-usw2"
-SPEC = {
-    "type": "aurora_global",
-    "global_cluster_identifier": "checkout-global",
-    "primary": {"cluster_arn": PRIMARY_ARN, "region": PRIMARY_REGION},
-    "secondary": {"cluster_arn": SECONDARY_ARN, "region": SECONDARY_REGION},
-}
+SPEC, PRIMARY_ARN, SECONDARY_ARN = global_cluster_spec(
+    "aurora_global", "checkout-global", (PRIMARY_REGION, "checkout-use1"), (SECONDARY_REGION, "checkout-usw2")
+)
 
 
 def _impair_primary() -> None:

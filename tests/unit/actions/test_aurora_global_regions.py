@@ -8,20 +8,15 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 from moto.rds.models import rds_backends
-from tests.unit.actions.helpers import ACCOUNT, make_ctx, seeded
+from tests.unit.actions.helpers import ACCOUNT, global_cluster_spec, make_ctx, seeded
 
 from failover.models import ActionStatus
 from failoverctl.sim.extensions import aurora as aurora_ext
 
 EU_WEST, EU_CENTRAL = "eu-west-1", "eu-central-1"
-PRIMARY_ARN = f"arn:aws:rds:{EU_WEST}:{ACCOUNT}:cluster:orders-euw1"
-SECONDARY_ARN = f"arn:aws:rds:{EU_CENTRAL}:{ACCOUNT}:cluster:orders-euc1"
-SPEC = {
-    "type": "aurora_global",
-    "global_cluster_identifier": "orders-global",
-    "primary": {"cluster_arn": PRIMARY_ARN, "region": EU_WEST},
-    "secondary": {"cluster_arn": SECONDARY_ARN, "region": EU_CENTRAL},
-}
+SPEC, PRIMARY_ARN, SECONDARY_ARN = global_cluster_spec(
+    "aurora_global", "orders-global", (EU_WEST, "orders-euw1"), (EU_CENTRAL, "orders-euc1")
+)
 
 
 def _code(err: pytest.ExceptionInfo[ClientError]) -> str:

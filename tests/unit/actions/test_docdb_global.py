@@ -7,7 +7,15 @@ from typing import Any
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from tests.unit.actions.helpers import PRIMARY_REGION, SECONDARY_REGION, make_ctx, parse_spec, put_lag, seeded
+from tests.unit.actions.helpers import (
+    PRIMARY_REGION,
+    SECONDARY_REGION,
+    global_cluster_spec,
+    make_ctx,
+    parse_spec,
+    put_lag,
+    seeded,
+)
 
 from failover.actions import build_action
 from failover.actions.escalation import NOT_ALLOWED
@@ -16,14 +24,13 @@ from failoverctl.sim.extensions import docdb as docdb_ext
 from failoverctl.sim.extensions.outage import impair_region
 
 ACCOUNT = "210987654321"  # DocumentDB lives in the extension: any account's ARNs work unchanged
-PRIMARY_ARN = f"arn:aws:rds:{PRIMARY_REGION}:{ACCOUNT}:cluster:catalog-use1"
-SECONDARY_ARN = f"arn:aws:rds:{SECONDARY_REGION}:{ACCOUNT}:cluster:catalog-usw2"
-SPEC = {
-    "type": "docdb_global_cluster",
-    "global_cluster_identifier": "catalog-global",
-    "primary": {"cluster_arn": PRIMARY_ARN, "region": PRIMARY_REGION},
-    "secondary": {"cluster_arn": SECONDARY_ARN, "region": SECONDARY_REGION},
-}
+SPEC, PRIMARY_ARN, SECONDARY_ARN = global_cluster_spec(
+    "docdb_global_cluster",
+    "catalog-global",
+    (PRIMARY_REGION, "catalog-use1"),
+    (SECONDARY_REGION, "catalog-usw2"),
+    account=ACCOUNT,
+)
 
 
 def test_switchover_through_the_docdb_api_of_the_target_region(sim: Any) -> None:

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from tests.unit.actions.helpers import PRIMARY_REGION, SECONDARY_REGION, make_ctx, seeded
 
-from failover.errors import TransientError
 from failover.models import ActionStatus
 from failoverctl.sim.extensions import dynamodb as dynamodb_ext
 
@@ -40,13 +38,6 @@ def test_second_run_and_dry_run_change_nothing(sim: Any) -> None:
     assert action.run(make_ctx()).changes == []
 
 
-def test_reads_only_the_target_region(sim: Any) -> None:
-    action = seeded(sim, SPEC)
-    before = len(sim.calls)
-    action.run(make_ctx())
-    assert {c.region for c in sim.calls[before:]} == {SECONDARY_REGION}
-
-
 def test_a_replica_that_is_not_active_fails_the_stage(sim: Any) -> None:
     action = seeded(sim, SPEC)
     dynamodb_ext.set_replica_status(sim, "checkout-sessions", SECONDARY_REGION, "UPDATING")
@@ -68,10 +59,3 @@ def test_a_missing_table_fails(sim: Any) -> None:
     result = action.run(make_ctx())
     assert result.status == ActionStatus.FAILED
     assert result.error == "ResourceNotFoundException"
-
-
-def test_throttled_read_is_transient(sim: Any) -> None:
-    action = seeded(sim, SPEC)
-    sim.inject("dynamodb.DescribeTable", "throttle")
-    with pytest.raises(TransientError):
-        action.run(make_ctx())

@@ -5,10 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import boto3
-import pytest
-from tests.unit.actions.helpers import ACCOUNT, SECONDARY_REGION, make_ctx, seeded
+from tests.unit.actions.helpers import ACCOUNT, SECONDARY_REGION, checks_before_and_after, fail_over, make_ctx, seeded
 
-from failover.errors import TransientError
 from failover.models import ActionStatus
 
 ELB = f"arn:aws:elasticloadbalancing:{SECONDARY_REGION}:{ACCOUNT}"
@@ -36,25 +34,13 @@ def test_failover_moves_the_weight_to_the_target_group(sim: Any) -> None:
     # Given the listener forwards everything to the primary's target group
     action = seeded(sim, SPEC)
     assert _weights(action) == {"checkout-use1": 100, "checkout-usw2": 0}
-    assert action.observe(make_ctx()).side == "primary"
-
     # When failing over
-    result = action.run(make_ctx())
+    result = fail_over(action)
 
     # Then the secondary's group takes all the weight; the undo restores the old actions
-    assert result.status == ActionStatus.CHANGED
     assert _weights(action) == {"checkout-use1": 0, "checkout-usw2": 100}
     assert result.undo[0]["api"] == "elbv2.ModifyListener"
     assert result.undo[0]["DefaultActions"][0]["ForwardConfig"]["TargetGroups"][0]["Weight"] == 100
-
-
-def test_second_run_and_dry_run_change_nothing(sim: Any) -> None:
-    action = seeded(sim, SPEC)
-    assert action.run(make_ctx(dry_run=True)).status == ActionStatus.DRY_RUN
-    assert _weights(action) == {"checkout-use1": 100, "checkout-usw2": 0}
-    action.run(make_ctx())
-    assert action.run(make_ctx()).status == ActionStatus.UNCHANGED
-    assert sim.count_calls("elbv2.ModifyListener") == 1
 
 
 def test_rule_weights_are_shifted_when_a_rule_is_named(sim: Any) -> None:
@@ -75,20 +61,10 @@ def test_a_missing_listener_is_a_failed_result(sim: Any) -> None:
     assert result.error == "ListenerNotFound"
 
 
-def test_throttled_read_is_transient(sim: Any, no_sdk_retries: None) -> None:
-    action = seeded(sim, SPEC)
-    sim.inject("elbv2.DescribeListeners", "throttle")
-    with pytest.raises(TransientError):
-        action.run(make_ctx())
-    assert sim.count_calls("elbv2.ModifyListener") == 0
-
-
 def test_verify_needs_the_weights_and_healthy_targets(sim: Any) -> None:
     action = seeded(sim, SPEC)
-    before = action.safe_verify(make_ctx())
+    before, after = checks_before_and_after(action)
     assert [c.ok for c in before] == [False, True]
-    action.run(make_ctx())
-    after = action.safe_verify(make_ctx())
     assert all(c.ok for c in after)
     assert "1 of 1 target(s) healthy" in after[1].detail
 

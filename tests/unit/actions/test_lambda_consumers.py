@@ -138,13 +138,6 @@ def test_a_function_without_a_mapping_fails(sim: Any) -> None:
     assert "no event source mapping of nobody" in result.detail
 
 
-def test_a_refused_update_is_a_failed_result(sim: Any) -> None:
-    action = seeded(sim, SPEC)
-    sim.inject("lambda.UpdateEventSourceMapping", "error", code="ResourceInUseException")
-    result = action.run(make_ctx())
-    assert (result.status, result.error) == (ActionStatus.FAILED, "ResourceInUseException")
-
-
 def test_lint_reports_the_source_region_only_when_the_plan_depends_on_it() -> None:
     def findings(on_source_unreachable: str) -> list[Any]:
         plan = parse_plan(

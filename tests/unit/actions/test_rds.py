@@ -5,10 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import boto3
-import pytest
-from tests.unit.actions.helpers import PRIMARY_REGION, SECONDARY_REGION, make_ctx, seeded
+from tests.unit.actions.helpers import PRIMARY_REGION, SECONDARY_REGION, fail_over, make_ctx, seeded
 
-from failover.errors import TransientError
 from failover.models import ActionStatus
 
 INSTANCE = {
@@ -43,29 +41,13 @@ def _az(identifier: str) -> str:
 def test_instance_failover_moves_the_writer_to_the_target_zone(sim: Any) -> None:
     # Given the writer runs in the primary's zone
     action = seeded(sim, INSTANCE)
-    assert action.observe(make_ctx()).side == "primary"
-
     # When failing over
-    result = action.run(make_ctx())
+    result = fail_over(action)
 
     # Then a reboot with failover moved it, and the undo is another forced failover
-    assert result.status == ActionStatus.CHANGED
     assert _az("orders-db") == "us-east-1b"
     assert result.undo[0]["ForceFailover"] is True
     assert all(c.ok for c in action.safe_verify(make_ctx()))
-
-
-def test_instance_failover_second_run_and_dry_run_change_nothing(sim: Any) -> None:
-    action = seeded(sim, INSTANCE)
-    dry = action.run(make_ctx(dry_run=True))
-    assert dry.status == ActionStatus.DRY_RUN
-    assert _az("orders-db") == "us-east-1a"
-    assert sim.count_calls("rds.RebootDBInstance") == 0
-
-    action.run(make_ctx())
-    again = action.run(make_ctx())
-    assert again.status == ActionStatus.UNCHANGED
-    assert sim.count_calls("rds.RebootDBInstance") == 1
 
 
 def test_instance_failover_of_a_single_az_instance_fails(sim: Any) -> None:
@@ -88,14 +70,6 @@ def test_instance_failover_of_a_single_az_instance_fails(sim: Any) -> None:
     assert sim.count_calls("rds.RebootDBInstance") == 0
 
 
-def test_instance_failover_throttled_is_transient(sim: Any) -> None:
-    action = seeded(sim, INSTANCE)
-    sim.inject("rds.RebootDBInstance", "throttle")
-    with pytest.raises(TransientError):
-        action.run(make_ctx())
-    assert _az("orders-db") == "us-east-1a"
-
-
 def test_instance_missing_is_a_failed_result(sim: Any) -> None:
     # Given a plan naming an instance that does not exist
     action = seeded(sim, INSTANCE)
@@ -114,48 +88,15 @@ def test_instance_missing_is_a_failed_result(sim: Any) -> None:
 def test_cluster_failover_to_the_named_instance(sim: Any) -> None:
     # Given orders-1 is the writer
     action = seeded(sim, CLUSTER)
-    assert action.observe(make_ctx()).side == "primary"
     assert not all(c.ok for c in action.safe_verify(make_ctx()))
 
     # When failing over
-    result = action.run(make_ctx())
+    result = fail_over(action)
 
     # Then orders-2 writes; the undo fails back to orders-1
-    assert result.status == ActionStatus.CHANGED
     assert action.observe(make_ctx()).side == "secondary"
     assert result.undo[0]["TargetDBInstanceIdentifier"] == "orders-1"
     assert all(c.ok for c in action.safe_verify(make_ctx()))
-
-
-def test_cluster_failover_second_run_and_dry_run_change_nothing(sim: Any) -> None:
-    action = seeded(sim, CLUSTER)
-    assert action.run(make_ctx(dry_run=True)).status == ActionStatus.DRY_RUN
-    assert action.observe(make_ctx()).side == "primary"
-    action.run(make_ctx())
-    assert action.run(make_ctx()).status == ActionStatus.UNCHANGED
-    assert sim.count_calls("rds.FailoverDBCluster") == 1
-
-
-def test_cluster_failover_to_a_non_member_fails(sim: Any) -> None:
-    action = seeded(sim, CLUSTER)
-    action.spec = action.spec.model_copy(
-        update={"secondary": action.spec.secondary.model_copy(update={"instance_identifier": "other"})}
-    )
-    result = action.run(make_ctx())
-    assert result.status == ActionStatus.FAILED
-    assert "not a member" in result.detail
-
-
-def test_cluster_failover_throttled_is_transient(sim: Any, no_sdk_retries: None) -> None:
-    # Given RDS throttles the read that comes before the change
-    action = seeded(sim, CLUSTER)
-    sim.inject("rds.DescribeDBClusters", "throttle")
-
-    # When failing over, then the state machine gets a retryable error and nothing changed
-    with pytest.raises(TransientError):
-        action.run(make_ctx())
-    assert sim.count_calls("rds.FailoverDBCluster") == 0
-    assert action.observe(make_ctx()).side == "primary"
 
 
 # ---------------------------------------------------------------- replica promotion
@@ -164,41 +105,16 @@ def test_cluster_failover_throttled_is_transient(sim: Any, no_sdk_retries: None)
 def test_promote_instance_replica(sim: Any) -> None:
     # Given ledger-replica (us-west-2) replicates ledger (us-east-1)
     action = seeded(sim, REPLICA)
-    assert action.observe(make_ctx()).side == "primary"
     assert not all(c.ok for c in action.safe_verify(make_ctx()))
 
     # When failing over
-    result = action.run(make_ctx())
+    result = fail_over(action)
 
     # Then the replica is a standalone writer; the undo says a promotion cannot be reversed
-    assert result.status == ActionStatus.CHANGED
     assert result.region == SECONDARY_REGION
     assert "cannot be reversed" in result.undo[0]["note"]
     assert all(c.ok for c in action.safe_verify(make_ctx()))
     assert action.observe(make_ctx()).side == "mixed"  # both writable until the old one is rebuilt
-
-
-def test_promote_reads_only_the_target_region(sim: Any) -> None:
-    action = seeded(sim, REPLICA)
-    before = len(sim.calls)
-    action.run(make_ctx())
-    assert {c.region for c in sim.calls[before:]} == {SECONDARY_REGION}
-
-
-def test_promote_second_run_and_dry_run_change_nothing(sim: Any) -> None:
-    action = seeded(sim, REPLICA)
-    assert action.run(make_ctx(dry_run=True)).status == ActionStatus.DRY_RUN
-    assert sim.count_calls("rds.PromoteReadReplica") == 0
-    action.run(make_ctx())
-    assert action.run(make_ctx()).status == ActionStatus.UNCHANGED
-    assert sim.count_calls("rds.PromoteReadReplica") == 1
-
-
-def test_promote_throttled_is_transient(sim: Any) -> None:
-    action = seeded(sim, REPLICA)
-    sim.inject("rds.PromoteReadReplica", "throttle")
-    with pytest.raises(TransientError):
-        action.run(make_ctx())
 
 
 def test_promote_cluster_replica(sim: Any) -> None:

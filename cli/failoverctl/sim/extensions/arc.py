@@ -85,6 +85,16 @@ def _check_endpoint(sim: SimAWS, region: str) -> None:
         )
 
 
+def _refuse_unless_enough_on(
+    rule_arn: str, rule: dict[str, Any], counted: list[str], after: dict[str, str], requirement: str
+) -> None:
+    """ARC refuses an update that would leave fewer than the rule's ``min_on`` of ``counted`` On."""
+    if sum(1 for arn in counted if after.get(arn) == "On") < rule["min_on"]:
+        raise SimClientError(
+            "ConflictException", f"The update would violate safety rule {rule['name']} ({rule_arn}): {requirement}", 409
+        )
+
+
 def _update(sim: SimAWS, updates: dict[str, str], overrides: list[str]) -> None:
     for arn, state in updates.items():
         _control(sim, arn)
@@ -95,26 +105,17 @@ def _update(sim: SimAWS, updates: dict[str, str], overrides: list[str]) -> None:
     for rule_arn, rule in sim.state.get(RULES, {}).items():
         if rule_arn in overrides or not set(rule["controls"]) & set(updates):
             continue
-        on = sum(1 for arn in rule["controls"] if after.get(arn) == "On")
-        if on < rule["min_on"]:
-            raise SimClientError(
-                "ConflictException",
-                f"The update would violate safety rule {rule['name']} ({rule_arn}): at least {rule['min_on']} "
-                f"of its routing controls must be On",
-                409,
-            )
+        _refuse_unless_enough_on(
+            rule_arn, rule, rule["controls"], after, f"at least {rule['min_on']} of its routing controls must be On"
+        )
     for rule_arn, rule in sim.state.get(GATING, {}).items():
         changed = {arn for arn in set(rule["targets"]) & set(updates) if controls[arn]["state"] != updates[arn]}
         if rule_arn in overrides or not changed:
             continue
-        on = sum(1 for arn in rule["gating"] if after.get(arn) == "On")
-        if on < rule["min_on"]:
-            raise SimClientError(
-                "ConflictException",
-                f"The update would violate safety rule {rule['name']} ({rule_arn}): its target routing controls "
-                f"change only while at least {rule['min_on']} of its gating controls are On",
-                409,
-            )
+        requirement = (
+            f"its target routing controls change only while at least {rule['min_on']} of its gating controls are On"
+        )
+        _refuse_unless_enough_on(rule_arn, rule, rule["gating"], after, requirement)
     for arn, state in updates.items():
         controls[arn]["state"] = state
 

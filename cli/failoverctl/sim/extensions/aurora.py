@@ -33,6 +33,7 @@ from __future__ import annotations
 from typing import Any
 
 from failoverctl.sim.aws import SimAWS, SimClientError, caller_account
+from failoverctl.sim.extensions.global_writer import failover_state, register_writer_moves
 from failoverctl.sim.extensions.outage import member_status, refuse_switchover
 
 GLOBAL_REGION = "us-east-1"  # where moto keeps global clusters (they belong to no region)
@@ -114,17 +115,6 @@ def _describe(gc: Any) -> dict[str, Any]:
     }
 
 
-def _answer(gc: Any, status: str, source: str | None, target: str, data_loss: bool) -> dict[str, Any]:
-    described = _describe(gc)
-    described["FailoverState"] = {
-        "Status": status,
-        "FromDbClusterArn": source or "",
-        "ToDbClusterArn": target,
-        "IsDataLossAllowed": data_loss,
-    }
-    return {"GlobalCluster": described}
-
-
 def _move_writer(sim: SimAWS, params: dict[str, Any], region: str, *, data_loss: bool) -> dict[str, Any]:
     gc = _global_cluster(params["GlobalClusterIdentifier"])
     target = _member(gc, params["TargetDbClusterIdentifier"], region)
@@ -149,9 +139,9 @@ def _move_writer(sim: SimAWS, params: dict[str, Any], region: str, *, data_loss:
     for member in gc.members:
         member.is_writer = member is target
     source_arn = source.db_cluster_arn if source is not None else None
-    if data_loss:
-        sim.state.setdefault(DATA_LOSS, []).append({"from": source_arn, "to": target.db_cluster_arn})
-    return _answer(gc, "completed", source_arn, target.db_cluster_arn, data_loss)
+    described = _describe(gc)
+    described["FailoverState"] = failover_state(sim, DATA_LOSS, source_arn, target.db_cluster_arn, data_loss=data_loss)
+    return {"GlobalCluster": described}
 
 
 def _create(sim: SimAWS) -> Any:
@@ -198,24 +188,6 @@ def _create(sim: SimAWS) -> Any:
     return handler
 
 
-def _switchover(sim: SimAWS) -> Any:
-    def handler(params: dict[str, Any], region: str) -> dict[str, Any]:
-        return _move_writer(sim, params, region, data_loss=False)
-
-    return handler
-
-
-def _failover(sim: SimAWS) -> Any:
-    def handler(params: dict[str, Any], region: str) -> dict[str, Any]:
-        allow, switchover = params.get("AllowDataLoss"), params.get("Switchover")
-        if allow and switchover:
-            raise SimClientError("InvalidParameterCombination", "AllowDataLoss and Switchover cannot both be set")
-        return _move_writer(sim, params, region, data_loss=bool(allow))
-
-    return handler
-
-
 def register(sim: SimAWS) -> None:
     sim.register("rds.CreateGlobalCluster", _create(sim))
-    sim.register("rds.SwitchoverGlobalCluster", _switchover(sim))
-    sim.register("rds.FailoverGlobalCluster", _failover(sim))
+    register_writer_moves(sim, "rds", _move_writer)

@@ -25,6 +25,7 @@ from __future__ import annotations
 from typing import Any
 
 from failoverctl.sim.aws import SimAWS, SimClientError
+from failoverctl.sim.extensions.global_writer import failover_state, register_writer_moves
 from failoverctl.sim.extensions.outage import member_status, refuse_switchover
 
 STATE = "docdb"
@@ -156,36 +157,11 @@ def _move_writer(sim: SimAWS, params: dict[str, Any], region: str, *, data_loss:
         )
     source = found["writer"]
     found["writer"] = target
-    if data_loss:
-        sim.state.setdefault(DATA_LOSS, []).append({"from": source, "to": target})
-    failover = {
-        "Status": "completed",
-        "FromDbClusterArn": source,
-        "ToDbClusterArn": target,
-        "IsDataLossAllowed": data_loss,
-    }
+    failover = failover_state(sim, DATA_LOSS, source, target, data_loss=data_loss)
     return {"GlobalCluster": _global_answer(identifier, found, failover)}
-
-
-def _switchover(sim: SimAWS) -> Any:
-    def handler(params: dict[str, Any], region: str) -> dict[str, Any]:
-        return _move_writer(sim, params, region, data_loss=False)
-
-    return handler
-
-
-def _failover(sim: SimAWS) -> Any:
-    def handler(params: dict[str, Any], region: str) -> dict[str, Any]:
-        allow, switchover = params.get("AllowDataLoss"), params.get("Switchover")
-        if allow and switchover:
-            raise SimClientError("InvalidParameterCombination", "AllowDataLoss and Switchover cannot both be set")
-        return _move_writer(sim, params, region, data_loss=bool(allow))
-
-    return handler
 
 
 def register(sim: SimAWS) -> None:
     sim.register("docdb.DescribeDBClusters", _describe_clusters(sim))
     sim.register("docdb.DescribeGlobalClusters", _describe_global(sim))
-    sim.register("docdb.SwitchoverGlobalCluster", _switchover(sim))
-    sim.register("docdb.FailoverGlobalCluster", _failover(sim))
+    register_writer_moves(sim, "docdb", _move_writer)

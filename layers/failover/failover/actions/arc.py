@@ -28,8 +28,6 @@ class ArcRoutingControl(Action[ArcRoutingControlSpec]):
 
     type: ClassVar[str] = "arc_routing_control"
     plane = "data"
-    # state change within seconds on the cluster; DNS follows within the record TTL (ARC developer guide)
-    typical_seconds = 30.0
     iam_actions = (
         "route53-recovery-cluster:GetRoutingControlState",
         "route53-recovery-cluster:UpdateRoutingControlStates",

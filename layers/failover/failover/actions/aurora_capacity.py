@@ -85,9 +85,6 @@ class AuroraCapacity(Action[AuroraCapacitySpec]):
 
     type: ClassVar[str] = "aurora_capacity"
     plane = "control"
-    # a new provisioned reader takes minutes to create (a project figure: measure it); a Serverless v2
-    # minimum applies at once, so a plan with only serverless_v2 may set typical_seconds: 30
-    typical_seconds = 600.0
     iam_actions = (
         "rds:DescribeDBClusters",
         "rds:DescribeDBInstances",

@@ -28,9 +28,6 @@ class AuroraGlobal(Action[AuroraGlobalSpec]):
     #: the boto3 service whose global-cluster API this action calls (DocumentDB's is the same API)
     service: ClassVar[str] = "rds"
     plane = "control"
-    # promotion under a minute, RTO "minutes" with reconnection:
-    # Aurora User Guide, "Using switchover or failover in an Aurora global database"
-    typical_seconds = 120.0
     #: the target's replication lag, newest first found: the RPO lag (Aurora PostgreSQL), then the
     #: storage replication lag; both in milliseconds (Aurora User Guide, "Monitoring Aurora Global Database")
     lag_metrics: ClassVar[tuple[LagMetric, ...]] = (

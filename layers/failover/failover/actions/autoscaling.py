@@ -20,8 +20,6 @@ class AsgCapacity(Action[AsgCapacitySpec]):
 
     type: ClassVar[str] = "asg_capacity"
     plane = "control"
-    # instance launch and warm-up; the default health-check grace period is 300 s (EC2 Auto Scaling docs)
-    typical_seconds = 300.0
     iam_actions = ("autoscaling:DescribeAutoScalingGroups", "autoscaling:UpdateAutoScalingGroup")
 
     def target_label(self) -> str:

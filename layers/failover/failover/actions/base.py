@@ -16,7 +16,7 @@ from typing import Any, ClassVar, Generic, Literal, TypeVar
 from botocore.exceptions import BotoCoreError, ClientError
 
 from failover.actions.specs import AssumeRole, Sided
-from failover.errors import THROTTLING_CODES, ActionError, TransientError
+from failover.errors import THROTTLING_CODES, ActionError, TransientError, aws_error
 from failover.infra.clients import Clients, role_session_name
 from failover.models import ActionResult, ActionStatus, Check, Direction, Escalation, iso
 
@@ -127,8 +127,6 @@ class Action(ABC, Generic[S]):
 
     type: ClassVar[str]
     plane: ClassVar[Plane]
-    #: typical seconds for the change to take effect (RTO estimate); documented in docs/rto.md
-    typical_seconds: ClassVar[float] = 10.0
     #: IAM actions the execute and verify functions need for this action type
     iam_actions: ClassVar[tuple[str, ...]] = ()
 
@@ -178,9 +176,9 @@ class Action(ABC, Generic[S]):
             if isinstance(outcome, Change):
                 outcome = self._carry_out(ctx, outcome)
         except ClientError as err:
-            code = err.response.get("Error", {}).get("Code", "")
+            code, status = aws_error(err)
             message = err.response.get("Error", {}).get("Message", str(err))
-            if code in THROTTLING_CODES or err.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) >= 500:
+            if code in THROTTLING_CODES or status >= 500:
                 raise TransientError(f"{self.name}: {code}: {message}", action=self.name, code=code) from None
             outcome = Done(ActionStatus.FAILED, f"{code}: {message}", error=code or "ClientError")
         except BotoCoreError as err:
@@ -236,6 +234,15 @@ class Action(ABC, Generic[S]):
             return self.verify(self.in_account(ctx))
         except (ClientError, BotoCoreError, ActionError) as err:
             return [Check(name=f"{self.name}: verify", ok=False, detail=f"could not verify: {err}")]
+
+
+def side_by_share(primary: float, secondary: float) -> str:
+    """Which side serves, from each side's share of the traffic (a weight, a traffic dial)."""
+    if primary and not secondary:
+        return "primary"
+    if secondary and not primary:
+        return "secondary"
+    return "mixed" if primary and secondary else "unknown"
 
 
 def side_value(spec: Any, side: str) -> Any:

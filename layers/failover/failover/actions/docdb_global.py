@@ -23,18 +23,9 @@ class DocDbGlobalCluster(AuroraGlobal):
 
     type: ClassVar[str] = "docdb_global_cluster"
     service: ClassVar[str] = "docdb"
-    # promotion of a secondary "in less than a minute" (Amazon DocumentDB Developer Guide, global
-    # clusters), plus the writer endpoint's DNS and reconnection: the same allowance as Aurora's
-    typical_seconds = 120.0
     # milliseconds (Amazon DocumentDB Developer Guide, "Monitoring Amazon DocumentDB global clusters")
     lag_metrics: ClassVar[tuple[LagMetric, ...]] = (LagMetric("AWS/DocDB", "GlobalClusterReplicationLag", 0.001),)
-    # DocumentDB's IAM actions carry the rds: prefix
-    iam_actions = (
-        "rds:DescribeGlobalClusters",
-        "rds:DescribeDBClusters",
-        "rds:SwitchoverGlobalCluster",
-        "rds:FailoverGlobalCluster",
-    )
+    # iam_actions: Aurora's, since DocumentDB's IAM actions carry the rds: prefix
 
     def target_label(self) -> str:
         return f"DocumentDB global cluster {self.spec.global_cluster_identifier}"

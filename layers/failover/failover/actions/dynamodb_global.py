@@ -19,7 +19,6 @@ class DynamoDbGlobalTable(Action[DynamoDbGlobalTableSpec]):
 
     type: ClassVar[str] = "dynamodb_global_table"
     plane = "control"  # DescribeTable (read only) in the region being activated
-    typical_seconds = 1.0  # one read; replication itself is typically under a second behind
     iam_actions = ("dynamodb:DescribeTable",)
 
     def target_label(self) -> str:

@@ -60,9 +60,6 @@ class EcsServiceCapacity(Action[EcsServiceCapacitySpec]):
 
     type: ClassVar[str] = "ecs_service_capacity"
     plane = "control"
-    # task placement, image pull, start and the load balancer's health checks: a project figure
-    # (no AWS figure covers it); measure it in a drill and set typical_seconds in the plan
-    typical_seconds = 180.0
     iam_actions = (
         "ecs:DescribeServices",
         "ecs:UpdateService",

@@ -22,9 +22,6 @@ class ElastiCacheGlobalDatastore(Action[ElastiCacheGlobalDatastoreSpec]):
 
     type: ClassVar[str] = "elasticache_global_datastore"
     plane = "control"
-    # promotion of a secondary region typically under a minute (ElastiCache User Guide, "Replication
-    # across AWS Regions using global datastores"); clients reconnect to the new primary endpoint
-    typical_seconds = 60.0
     iam_actions = (
         "elasticache:DescribeGlobalReplicationGroups",
         "elasticache:DescribeReplicationGroups",

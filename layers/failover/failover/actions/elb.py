@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 from typing import Any, ClassVar
 
-from failover.actions.base import Action, ActionContext, Change, Dependency, Done, Observation
+from failover.actions.base import Action, ActionContext, Change, Dependency, Done, Observation, side_by_share
 from failover.actions.specs import ElbWeightsSpec
 from failover.errors import ActionError
 from failover.models import Check
@@ -34,8 +34,6 @@ class ElbWeights(Action[ElbWeightsSpec]):
 
     type: ClassVar[str] = "elb_weights"
     plane = "control"
-    # new requests follow the new weights within seconds; open connections finish on the old group
-    typical_seconds = 15.0
     iam_actions = (
         "elasticloadbalancing:DescribeListeners",
         "elasticloadbalancing:DescribeRules",
@@ -63,12 +61,7 @@ class ElbWeights(Action[ElbWeightsSpec]):
         weights = forward_weights(self._actions(ctx))
         p = weights.get(self.spec.primary.target_group_arn, 0)
         s = weights.get(self.spec.secondary.target_group_arn, 0)
-        detail = f"weights primary {p}, secondary {s}"
-        if p and not s:
-            return Observation("primary", detail, {"weights": weights})
-        if s and not p:
-            return Observation("secondary", detail, {"weights": weights})
-        return Observation("mixed" if p and s else "unknown", detail, {"weights": weights})
+        return Observation(side_by_share(p, s), f"weights primary {p}, secondary {s}", {"weights": weights})
 
     def _desired(self, ctx: ActionContext) -> dict[str, int]:
         return {

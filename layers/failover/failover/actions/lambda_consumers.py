@@ -19,7 +19,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from failover.actions.base import Action, ActionContext, Change, Dependency, Done, Observation
 from failover.actions.specs import ConsumerSide, LambdaEventSourceMappingsSpec
-from failover.errors import THROTTLING_CODES, ActionError
+from failover.errors import THROTTLING_CODES, ActionError, aws_error
 from failover.models import Check
 
 ON = {"Enabled", "Enabling"}
@@ -48,13 +48,10 @@ class Consumers:
 
 def unreachable(err: Exception) -> bool:
     """A region that does not answer (not a refusal, not throttling: those are answers)."""
-    if isinstance(err, BotoCoreError):
-        return True
     if isinstance(err, ClientError):
-        code = err.response.get("Error", {}).get("Code", "")
-        status = err.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+        code, status = aws_error(err)
         return status >= 500 and code not in THROTTLING_CODES
-    return False
+    return isinstance(err, BotoCoreError)
 
 
 class LambdaEventSourceMappings(Action[LambdaEventSourceMappingsSpec]):
@@ -62,9 +59,6 @@ class LambdaEventSourceMappings(Action[LambdaEventSourceMappingsSpec]):
 
     type: ClassVar[str] = "lambda_event_source_mappings"
     plane = "control"
-    # a mapping's state moves through Enabling/Disabling before pollers start or stop: a project
-    # figure, measure it in a drill
-    typical_seconds = 60.0
     iam_actions = (
         "lambda:ListEventSourceMappings",
         "lambda:UpdateEventSourceMapping",

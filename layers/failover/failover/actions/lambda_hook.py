@@ -23,7 +23,6 @@ class LambdaHook(Action[LambdaHookSpec]):
 
     type: ClassVar[str] = "lambda_hook"
     plane = "data"
-    typical_seconds = 5.0  # the function's own duration; set typical_seconds on the action to override
     iam_actions = ("lambda:InvokeFunction",)
 
     @property

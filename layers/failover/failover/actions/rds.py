@@ -7,20 +7,66 @@ promoting a cross-region replica, which RDS never does on its own.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from abc import abstractmethod
+from typing import Any, ClassVar, TypeVar
 
 from failover.actions.base import Action, ActionContext, Change, Dependency, Done, Observation
 from failover.actions.specs import RdsClusterFailoverSpec, RdsInstanceFailoverSpec, RdsPromoteReplicaSpec, ReplicaSide
 from failover.errors import ActionError
 from failover.models import Check
 
+S = TypeVar("S", RdsInstanceFailoverSpec, RdsClusterFailoverSpec)
 
-class RdsInstanceFailover(Action[RdsInstanceFailoverSpec]):
+
+class _WriterMove(Action[S]):
+    """A failover inside one region: the writer moves to where the target side says (a zone, an instance)."""
+
+    #: the side's setting that names where the writer belongs, and what that place is called
+    side_field: ClassVar[str]
+    place: ClassVar[str]
+    #: the name of the writer's place in an observation's values
+    value_key: ClassVar[str]
+    #: how the writer's place reads (``{}``: the place), how a check names the goal and states what it saw
+    where: ClassVar[str]
+    goal: ClassVar[str]
+    state: ClassVar[str]
+
+    @abstractmethod
+    def _writer_state(self, ctx: ActionContext) -> tuple[str | None, str | None]:
+        """Where the writer is now, and the resource's status."""
+
+    def _wanted(self, side: str) -> str:
+        return str(getattr(getattr(self.spec, side), self.side_field))
+
+    def observe(self, ctx: ActionContext) -> Observation:
+        where, _ = self._writer_state(ctx)
+        values = {self.value_key: where}
+        for side in ("primary", "secondary"):
+            if where == self._wanted(side):
+                return Observation(side, self.where.format(where), values)
+        return Observation("unknown", f"{self.where.format(where)} (neither side's {self.place})", values)
+
+    def verify(self, ctx: ActionContext) -> list[Check]:
+        where, status = self._writer_state(ctx)
+        want = self._wanted(ctx.target)
+        return [
+            Check(
+                name=f"{self.name}: {self.goal.format(want)}",
+                ok=where == want and status == "available",
+                detail=f"{self.target_label()} is {self.state.format(status=status, where=where)}",
+                values={self.value_key: where, "status": status, "expected": want},
+            )
+        ]
+
+
+class RdsInstanceFailover(_WriterMove[RdsInstanceFailoverSpec]):
     """Reboot a Multi-AZ DB instance with failover so that its writer runs in the target side's AZ."""
 
     type: ClassVar[str] = "rds_instance_failover"
     plane = "control"
-    typical_seconds = 120.0  # 60-120 s: RDS docs, "Failing over a Multi-AZ DB instance"
+    side_field, place, value_key = "availability_zone", "zone", "availability_zone"
+    where = goal = "writer in {}"
+    state = "{status} in {where}"
     iam_actions = ("rds:DescribeDBInstances", "rds:RebootDBInstance")
 
     def target_label(self) -> str:
@@ -33,13 +79,9 @@ class RdsInstanceFailover(Action[RdsInstanceFailoverSpec]):
         instance: dict[str, Any] = resp["DBInstances"][0]
         return instance
 
-    def observe(self, ctx: ActionContext) -> Observation:
+    def _writer_state(self, ctx: ActionContext) -> tuple[str | None, str | None]:
         instance = self._instance(ctx)
-        az = instance.get("AvailabilityZone", "")
-        for side in ("primary", "secondary"):
-            if az == getattr(self.spec, side).availability_zone:
-                return Observation(side, f"writer in {az}", {"availability_zone": az})
-        return Observation("unknown", f"writer in {az} (neither side's zone)", {"availability_zone": az})
+        return instance.get("AvailabilityZone", ""), instance.get("DBInstanceStatus")
 
     def apply(self, ctx: ActionContext) -> Change | Done:
         instance = self._instance(ctx)
@@ -69,19 +111,6 @@ class RdsInstanceFailover(Action[RdsInstanceFailoverSpec]):
 
         return Change(f"writer in {az}", planned, do_change, undo=undo, region=self.spec.region)
 
-    def verify(self, ctx: ActionContext) -> list[Check]:
-        instance = self._instance(ctx)
-        az, status = instance.get("AvailabilityZone"), instance.get("DBInstanceStatus")
-        want = getattr(self.spec, ctx.target).availability_zone
-        return [
-            Check(
-                name=f"{self.name}: writer in {want}",
-                ok=az == want and status == "available",
-                detail=f"{self.target_label()} is {status} in {az}",
-                values={"availability_zone": az, "status": status, "expected": want},
-            )
-        ]
-
     def dependencies(self, ctx: ActionContext) -> list[Dependency]:
         return [
             Dependency(
@@ -95,14 +124,13 @@ class RdsInstanceFailover(Action[RdsInstanceFailoverSpec]):
         ]
 
 
-class RdsClusterFailover(Action[RdsClusterFailoverSpec]):
+class RdsClusterFailover(_WriterMove[RdsClusterFailoverSpec]):
     """Fail a Multi-AZ DB cluster or an Aurora cluster over to the target side's instance."""
 
     type: ClassVar[str] = "rds_cluster_failover"
     plane = "control"
-    # Aurora: typically under 60 s (Aurora User Guide, high availability);
-    # Multi-AZ DB cluster: typically under 35 s (RDS docs, "Failing over a Multi-AZ DB cluster")
-    typical_seconds = 60.0
+    side_field, place, value_key = "instance_identifier", "instance", "writer"
+    where, goal, state = "writer {}", "writer is {}", "{status}, writer {where}"
     iam_actions = ("rds:DescribeDBClusters", "rds:FailoverDBCluster")
 
     def target_label(self) -> str:
@@ -121,12 +149,9 @@ class RdsClusterFailover(Action[RdsClusterFailoverSpec]):
             (m["DBInstanceIdentifier"] for m in cluster.get("DBClusterMembers", []) if m.get("IsClusterWriter")), None
         )
 
-    def observe(self, ctx: ActionContext) -> Observation:
-        writer = self._writer(self._cluster(ctx))
-        for side in ("primary", "secondary"):
-            if writer == getattr(self.spec, side).instance_identifier:
-                return Observation(side, f"writer {writer}", {"writer": writer})
-        return Observation("unknown", f"writer {writer} (neither side's instance)", {"writer": writer})
+    def _writer_state(self, ctx: ActionContext) -> tuple[str | None, str | None]:
+        cluster = self._cluster(ctx)
+        return self._writer(cluster), cluster.get("Status")
 
     def apply(self, ctx: ActionContext) -> Change | Done:
         cluster = self._cluster(ctx)
@@ -157,19 +182,6 @@ class RdsClusterFailover(Action[RdsClusterFailoverSpec]):
 
         return Change(f"writer {writer}", planned, do_change, undo=undo, region=self.spec.region)
 
-    def verify(self, ctx: ActionContext) -> list[Check]:
-        cluster = self._cluster(ctx)
-        writer, status = self._writer(cluster), cluster.get("Status")
-        want = getattr(self.spec, ctx.target).instance_identifier
-        return [
-            Check(
-                name=f"{self.name}: writer is {want}",
-                ok=writer == want and status == "available",
-                detail=f"{self.target_label()} is {status}, writer {writer}",
-                values={"writer": writer, "status": status, "expected": want},
-            )
-        ]
-
     def dependencies(self, ctx: ActionContext) -> list[Dependency]:
         return [
             Dependency(
@@ -188,8 +200,6 @@ class RdsPromoteReplica(Action[RdsPromoteReplicaSpec]):
 
     type: ClassVar[str] = "rds_promote_replica"
     plane = "control"
-    # a few minutes, reboot included (RDS docs, "Promoting a read replica to be a standalone DB instance")
-    typical_seconds = 300.0
     iam_actions = (
         "rds:DescribeDBInstances",
         "rds:DescribeDBClusters",

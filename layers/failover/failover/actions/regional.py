@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from botocore.exceptions import BotoCoreError, ClientError
 
 from failover.actions.base import THROTTLING_CODES
+from failover.errors import aws_error
 
 #: errors after which the next endpoint is tried (anything else is an answer: wrong ARN, denied, conflict)
 RETRY_NEXT_CODES = THROTTLING_CODES | {
@@ -23,13 +24,11 @@ RETRY_NEXT_CODES = THROTTLING_CODES | {
 
 
 def worth_trying_next(err: Exception) -> bool:
-    if isinstance(err, BotoCoreError):
-        return True
+    """An endpoint that did not answer, was busy or failed itself: another may answer."""
     if isinstance(err, ClientError):
-        code = err.response.get("Error", {}).get("Code", "")
-        status = err.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+        code, status = aws_error(err)
         return code in RETRY_NEXT_CODES or status >= 500
-    return False
+    return isinstance(err, BotoCoreError)
 
 
 def ordered[E](items: Sequence[E], region_of: Callable[[E], str], *, prefer: str, avoid: str) -> list[E]:

@@ -32,7 +32,6 @@ class Route53Records(Action[Route53RecordsSpec]):
 
     type: ClassVar[str] = "route53_records"
     plane = "control"
-    typical_seconds = 60.0  # INSYNC within 60 s (Route 53 FAQ)
     iam_actions = (
         "route53:ListResourceRecordSets",
         "route53:ChangeResourceRecordSets",
@@ -206,7 +205,6 @@ class Route53HealthCheckInvert(Action[Route53HealthCheckInvertSpec]):
 
     type: ClassVar[str] = "route53_health_check_invert"
     plane = "control"
-    typical_seconds = 90.0  # health-check re-evaluation (interval x threshold) + propagation
     iam_actions = ("route53:GetHealthCheck", "route53:UpdateHealthCheck", "route53:GetHealthCheckStatus")
 
     def target_label(self) -> str:

@@ -27,8 +27,6 @@ class Route53MetricSwitch(Action[Route53MetricSwitchSpec]):
 
     type: ClassVar[str] = "route53_metric_switch"
     plane = "data"
-    # alarm period (60 s) + DNS TTL (60 s): "DNS failover delay" in the Route 53 docs, failover routing
-    typical_seconds = 120.0
     iam_actions = (
         "cloudwatch:PutMetricData",
         "cloudwatch:GetMetricData",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from failover.actions.base import Action, ActionContext, Change, Dependency, Done, Observation
+from failover.actions.base import Action, ActionContext, Change, Dependency, Done, Observation, side_by_share
 from failover.actions.regional import in_turn, ordered
 from failover.actions.specs import S3MrapRoutesSpec
 from failover.models import Check
@@ -20,7 +20,6 @@ class S3MrapRoutes(Action[S3MrapRoutesSpec]):
 
     type: ClassVar[str] = "s3_mrap_routes"
     plane = "data"
-    typical_seconds = 120.0  # up to 2 minutes: S3 Control API, SubmitMultiRegionAccessPointRoutes
     iam_actions = ("s3:GetMultiRegionAccessPointRoutes", "s3:SubmitMultiRegionAccessPointRoutes")
 
     def target_label(self) -> str:
@@ -49,11 +48,7 @@ class S3MrapRoutes(Action[S3MrapRoutesSpec]):
         p = dials.get(self.spec.primary.bucket, 0)
         s = dials.get(self.spec.secondary.bucket, 0)
         detail = f"{self.spec.primary.bucket} {p}%, {self.spec.secondary.bucket} {s}%"
-        if p and not s:
-            return Observation("primary", detail, {"dials": dials})
-        if s and not p:
-            return Observation("secondary", detail, {"dials": dials})
-        return Observation("mixed" if p and s else "unknown", detail, {"dials": dials})
+        return Observation(side_by_share(p, s), detail, {"dials": dials})
 
     def _desired(self, ctx: ActionContext) -> dict[str, int]:
         return {getattr(self.spec, ctx.target).bucket: 100, getattr(self.spec, ctx.source).bucket: 0}

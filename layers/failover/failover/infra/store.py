@@ -227,20 +227,24 @@ class Store:
         detail = "acquired" if not took_over else f"took over the expired lock of {took_over}"
         return LockResult(True, owner, took_over=took_over, expires_at=expires, detail=detail)
 
-    def release_lock(self, group: str, owner: str) -> bool:
-        """Release the lock only if ``owner`` holds it. Returns whether it was released."""
+    def _delete_if(self, key: dict[str, str], attribute: str, value: str) -> bool:
+        """Delete the item only while its ``attribute`` is still ``value``; whether it was deleted."""
         try:
             self.table.delete_item(
-                Key={"pk": f"GROUP#{group}", "sk": "LOCK"},
-                ConditionExpression="#o = :owner",
-                ExpressionAttributeNames={"#o": "owner"},
-                ExpressionAttributeValues={":owner": owner},
+                Key=key,
+                ConditionExpression="#a = :v",
+                ExpressionAttributeNames={"#a": attribute},
+                ExpressionAttributeValues={":v": value},
             )
             return True
         except ClientError as err:
             if _conditional_failed(err):
                 return False
             raise
+
+    def release_lock(self, group: str, owner: str) -> bool:
+        """Release the lock only if ``owner`` holds it. Returns whether it was released."""
+        return self._delete_if({"pk": f"GROUP#{group}", "sk": "LOCK"}, "owner", owner)
 
     def lock(self, group: str) -> dict[str, Any]:
         item = self.table.get_item(Key={"pk": f"GROUP#{group}", "sk": "LOCK"}, ConsistentRead=True).get("Item")
@@ -324,17 +328,7 @@ class Store:
 
     def release_claim(self, group: str, direction: str, incident_id: str) -> bool:
         """Close the group's open incident so that the next alarm transition starts a new one."""
-        try:
-            self.table.delete_item(
-                Key={"pk": f"GROUP#{group}", "sk": f"CLAIM#{direction}"},
-                ConditionExpression="incident_id = :i",
-                ExpressionAttributeValues={":i": incident_id},
-            )
-            return True
-        except ClientError as err:
-            if _conditional_failed(err):
-                return False
-            raise
+        return self._delete_if({"pk": f"GROUP#{group}", "sk": f"CLAIM#{direction}"}, "incident_id", incident_id)
 
     # ---------------------------------------------------------------- rate limit (sliding-window slots)
 
@@ -375,15 +369,7 @@ class Store:
     def release_rate_slot(self, incident_id: str) -> None:
         for item in self.rate_slots():
             if item.get("incident_id") == incident_id:
-                try:
-                    self.table.delete_item(
-                        Key={"pk": "GLOBAL", "sk": item["sk"]},
-                        ConditionExpression="incident_id = :i",
-                        ExpressionAttributeValues={":i": incident_id},
-                    )
-                except ClientError as err:
-                    if not _conditional_failed(err):
-                        raise
+                self._delete_if({"pk": "GLOBAL", "sk": item["sk"]}, "incident_id", incident_id)
 
     # ---------------------------------------------------------------- incidents and timelines
 

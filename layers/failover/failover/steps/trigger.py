@@ -42,6 +42,27 @@ class TriggerResult:
     request: dict[str, Any] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
+    @classmethod
+    def of(
+        cls,
+        request: FailoverRequest,
+        incident_id: str,
+        status: str,
+        reason: str,
+        detail: str,
+        execution_arn: str | None = None,
+    ) -> TriggerResult:
+        """The result for ``request`` and its incident."""
+        return cls(
+            status=status,
+            reason=reason,
+            detail=detail,
+            group=request.group,
+            incident_id=incident_id,
+            execution_arn=execution_arn,
+            request=request.to_json(),
+        )
+
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
@@ -196,14 +217,8 @@ class Trigger:
                         event_arn=request.trigger.event_id,
                         region=request.trigger.region,
                     )
-                return TriggerResult(
-                    status="deduplicated",
-                    reason="incident_open",
-                    detail=f"incident {incident_id} is already open for {group.name} ({claim.events} events)",
-                    group=group.name,
-                    incident_id=incident_id,
-                    request=request.to_json(),
-                )
+                detail = f"incident {incident_id} is already open for {group.name} ({claim.events} events)"
+                return TriggerResult.of(request, incident_id, "deduplicated", "incident_open", detail)
         else:
             incident_id = candidate
         request = request.model_copy(update={"incident_id": incident_id})
@@ -220,14 +235,8 @@ class Trigger:
             )
         except ClientError as err:
             if err.response.get("Error", {}).get("Code") == "ExecutionAlreadyExists":
-                return TriggerResult(
-                    status="deduplicated",
-                    reason="execution_exists",
-                    detail=f"an execution named {incident_id} already exists",
-                    group=group.name,
-                    incident_id=incident_id,
-                    request=request.to_json(),
-                )
+                detail = f"an execution named {incident_id} already exists"
+                return TriggerResult.of(request, incident_id, "deduplicated", "execution_exists", detail)
             raise
         execution_arn = resp["executionArn"]
         if dedupe:
@@ -243,12 +252,6 @@ class Trigger:
             "failover execution started",
             extra={"group": group.name, "incident_id": incident_id, "execution_arn": execution_arn},
         )
-        return TriggerResult(
-            status="started",
-            reason="started",
-            detail=f"execution {incident_id} started",
-            group=group.name,
-            incident_id=incident_id,
-            execution_arn=execution_arn,
-            request=request.to_json(),
+        return TriggerResult.of(
+            request, incident_id, "started", "started", f"execution {incident_id} started", execution_arn
         )

@@ -17,7 +17,6 @@ from urllib.error import URLError
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
 from slack_sdk.http_retry.handler import RetryHandler
-from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 from slack_sdk.webhook import WebhookClient
@@ -49,31 +48,21 @@ class RetryPolicy:
 
 
 class _PolicyMixin(RetryHandler):
+    """Retries within the policy's shared budget; each waits as ``_wait_seconds`` says."""
+
     policy: RetryPolicy
 
-    def can_retry(
-        self,
-        *,
-        state: RetryState,
-        request: HttpRequest,
-        response: HttpResponse | None = None,
-        error: Exception | None = None,
-    ) -> bool:
-        return self.policy.has_budget() and super().can_retry(
-            state=state, request=request, response=response, error=error
-        )
+    def can_retry(self, **attempt: Any) -> bool:
+        return self.policy.has_budget() and super().can_retry(**attempt)
 
-    def prepare_for_next_attempt(
-        self,
-        *,
-        state: RetryState,
-        request: HttpRequest,
-        response: HttpResponse | None = None,
-        error: Exception | None = None,
-    ) -> None:
+    def prepare_for_next_attempt(self, *, state: RetryState, response: HttpResponse | None = None, **_: Any) -> None:
         state.next_attempt_requested = True
-        self.policy.wait(self.interval_calculator.calculate_sleep_duration(state.current_attempt))
+        self.policy.wait(self._wait_seconds(state, response))
         state.increment_current_attempt()
+
+    def _wait_seconds(self, state: RetryState, response: HttpResponse | None) -> float:
+        """Back off: the interval calculator's wait for this attempt."""
+        return self.interval_calculator.calculate_sleep_duration(state.current_attempt)
 
 
 class ConnectionRetry(_PolicyMixin, ConnectionErrorRetryHandler):
@@ -96,14 +85,7 @@ class ServerErrorRetry(_PolicyMixin):
         super().__init__(max_retry_count=policy.max_retries, interval_calculator=BackoffRetryIntervalCalculator(0.5))
         self.policy = policy
 
-    def _can_retry(
-        self,
-        *,
-        state: RetryState,
-        request: HttpRequest,
-        response: HttpResponse | None = None,
-        error: Exception | None = None,
-    ) -> bool:
+    def _can_retry(self, *, response: HttpResponse | None = None, **_: Any) -> bool:
         return response is not None and 500 <= response.status_code < 600
 
 
@@ -114,15 +96,8 @@ class RateLimitRetry(_PolicyMixin, RateLimitErrorRetryHandler):
         RateLimitErrorRetryHandler.__init__(self, max_retry_count=policy.max_retries)
         self.policy = policy
 
-    def prepare_for_next_attempt(
-        self,
-        *,
-        state: RetryState,
-        request: HttpRequest,
-        response: HttpResponse | None = None,
-        error: Exception | None = None,
-    ) -> None:
-        state.next_attempt_requested = True
+    def _wait_seconds(self, state: RetryState, response: HttpResponse | None) -> float:
+        """What Retry-After says (1 s when it says nothing usable), capped by the policy."""
         wait = 1.0
         for name, values in (response.headers if response is not None else {}).items():
             if name.lower() == "retry-after" and values:
@@ -130,8 +105,7 @@ class RateLimitRetry(_PolicyMixin, RateLimitErrorRetryHandler):
                     wait = float(values[0])
                 except (TypeError, ValueError):
                     wait = 1.0
-        self.policy.wait(min(max(wait, 0.0), self.policy.retry_after_cap_seconds))
-        state.increment_current_attempt()
+        return min(max(wait, 0.0), self.policy.retry_after_cap_seconds)
 
 
 def _silent_logger() -> logging.Logger:
