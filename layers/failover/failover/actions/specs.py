@@ -17,7 +17,7 @@ Region = Annotated[str, Field(pattern=REGION_RE)]
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class ActionSpecBase(Strict):
