@@ -128,8 +128,9 @@ class Trigger:
         """A person asked for a failover that cannot run: tell them, on every channel (best effort)."""
         from failover.steps.notify.service import deliver
 
-        envelope = event if isinstance(event, dict) else {}
-        detail = envelope.get("detail") if isinstance(envelope.get("detail"), dict) else {}
+        envelope: dict[str, Any] = event if isinstance(event, dict) else {}
+        given = envelope.get("detail")
+        detail: dict[str, Any] = given if isinstance(given, dict) else {}
         # what the request said, as far as it says it: the notifier leaves out what does not fit
         asked = {
             "request_id": str(envelope.get("id") or "unknown"),
