@@ -173,3 +173,20 @@ def test_a_decision_is_placed_at_its_own_time(world: Any) -> None:
     store.add_event("web-2", "action", "changed")
     store.record_decision("web-2", {"outcome": "proceed", "reason": "ok", "decided_at": "2000-01-01T00:00:00.000Z"})
     assert [e["kind"] for e in store.timeline("web-2")] == ["decision", "action"]
+
+
+def test_the_store_never_loads_boto3s_resource_model(world: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_resource(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("the resource API was asked for")
+
+    monkeypatch.setattr(Clients, "resource", no_resource)
+    store = Store(world.store.table_name, world.clients)
+    store.add_event("web-3", "action", "changed", weight=0.5, targets=["a", "b"], nested={"ok": True, "n": 3})
+    store.record_one_way("web", {"name": "db", "from_side": "primary", "to_side": "secondary", "lag": 1.25})
+    assert store.acquire_lock("web", "exec-1", "web-3", 600).acquired
+    assert not store.acquire_lock("web", "exec-2", "web-4", 600).acquired
+    [event] = store.timeline("web-3")
+    assert event["data"] == {"weight": 0.5, "targets": ["a", "b"], "nested": {"ok": True, "n": 3}}
+    assert store.one_way("web") == [{"name": "db", "from_side": "primary", "to_side": "secondary", "lag": 1.25}]
+    assert store.lock("web")["owner"] == "exec-1"
+    assert "web" in store.group_names()

@@ -14,6 +14,7 @@ pk                         sk                               what
 ``GLOBAL``                 ``RATE#<slot>``                  rate-limit slots (expire after the window)
 ``INCIDENT#<id>``          ``T#<at>#<seq>``                 the incident timeline
 ``APPROVAL#<id>``          ``TOKEN``                        a waiting approval's task token
+``READINESS``              ``LAST``                         the last plan evaluation's finding keys
 =========================  ===============================  ==========================================
 """
 
@@ -558,3 +559,13 @@ class Store:
 
     def approval(self, approval_id: str) -> dict[str, Any]:
         return self._get(f"APPROVAL#{approval_id}", "TOKEN")
+
+    # ---------------------------------------------------------------- plan readiness
+
+    def readiness_findings(self) -> list[str] | None:
+        """The finding keys of the last plan evaluation; None before the first."""
+        item = self._get("READINESS", "LAST")
+        return [str(k) for k in item.get("findings", [])] if item else None
+
+    def save_readiness_findings(self, keys: list[str], evaluated_at: str) -> None:
+        self._put({"pk": "READINESS", "sk": "LAST", "findings": keys, "evaluated_at": evaluated_at, "saved_at": iso()})
