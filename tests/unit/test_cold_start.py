@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import sys
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ from pydantic import BaseModel
 
 from failover.infra.clients import Clients
 from failover.infra.store import Store
-from failover.plan import compile_plan, compiled_path, load_plan, load_plan_text
+from failover.plan import compile_plan, compiled_path, construct, load_plan, load_plan_text
 from failover.plancheck import main as plancheck
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -70,10 +71,14 @@ def _same(built: Any, validated: Any, where: str = "plan") -> None:
         assert built.model_fields_set == validated.model_fields_set, where
         for name in type(built).model_fields:
             _same(getattr(built, name), getattr(validated, name), f"{where}.{name}")
-    elif isinstance(built, list):
+    elif isinstance(built, list | tuple):
         assert len(built) == len(validated), where
         for index, (a, b) in enumerate(zip(built, validated, strict=True)):
             _same(a, b, f"{where}[{index}]")
+    elif isinstance(built, dict):
+        assert built.keys() == validated.keys(), where
+        for key in built:
+            _same(built[key], validated[key], f"{where}.{key}")
     else:
         assert built == validated, where
 
@@ -83,6 +88,35 @@ def test_a_plan_built_from_its_compiled_form_is_the_validated_plan(tmp_path: Pat
     plan = shutil.copy(source, tmp_path / source.name)
     assert compile_plan(plan, tmp_path) is not None
     _same(load_plan(plan), load_plan_text(source.read_text()))
+
+
+class _Kind(StrEnum):
+    A = "a"
+    B = "b"
+
+
+class _Inner(BaseModel):
+    kind: _Kind = _Kind.A
+    pair: tuple[int, str] = (0, "")
+
+
+class _Outer(BaseModel):
+    inner: _Inner | None = None
+    many: tuple[_Inner, ...] = ()
+    names: frozenset[str] = frozenset()
+    by_name: dict[str, _Inner] = {}
+
+
+def test_construct_gives_every_container_and_enum_the_type_validation_gives() -> None:
+    data = {
+        "inner": {"kind": "b", "pair": [1, "x"]},
+        "many": [{"kind": "a"}, {"pair": [2, "y"]}],
+        "names": ["p", "q"],
+        "by_name": {"n": {"kind": "b"}},
+    }
+    validated = _Outer.model_validate(data)
+    # the compiled form is the validated model dumped to JSON and read back
+    _same(construct(_Outer, json.loads(json.dumps(validated.model_dump(exclude_unset=True), default=list))), validated)
 
 
 def test_the_functions_build_no_plan_schema_from_a_compiled_plan(tmp_path: Path) -> None:

@@ -18,6 +18,7 @@ import json
 import os
 import types
 from collections.abc import Iterator, Mapping
+from enum import Enum
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
@@ -333,11 +334,16 @@ def _trusted(annotation: Any, value: Any) -> Any:
     """``value`` as the type ``annotation`` names: models built by ``construct``, containers walked."""
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return construct(annotation, value)
+    if isinstance(annotation, type) and issubclass(annotation, Enum):
+        return annotation(value)
     origin, args = get_origin(annotation), get_args(annotation)
     if origin is Annotated:
         return _trusted(args[0], value)
-    if origin is list:
-        return [_trusted(args[0], v) for v in value]
+    if origin in (list, set, frozenset):
+        return origin(_trusted(args[0], v) for v in value)
+    if origin is tuple:
+        items = args[:1] * len(value) if len(args) == 2 and args[1] is Ellipsis else args
+        return tuple(_trusted(a, v) for a, v in zip(items, value, strict=True))
     if origin is dict:
         return {k: _trusted(args[1], v) for k, v in value.items()}
     if origin in (Union, types.UnionType) and isinstance(value, dict):
