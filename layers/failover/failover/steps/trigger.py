@@ -66,6 +66,19 @@ def timing_for(group: Group, request: FailoverRequest, wait_scale: float) -> dic
     }
 
 
+class _NoTimeline:
+    """Where the notices of a rejected request are recorded: nowhere but the trigger's result and log.
+
+    A request that cannot run opens no incident, and the trigger writes nothing to the table for an
+    event it does not act on (a flood of bad requests cannot fill it)."""
+
+    def add_event(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+_NO_TIMELINE = _NoTimeline()
+
+
 class Trigger:
     def __init__(self, plan: Plan, env: Env, clients: Clients, store: Store | None = None) -> None:
         self.plan = plan
@@ -145,7 +158,7 @@ class Trigger:
             "request": {k: v for k, v in asked.items() if v is not None},
             "error": {"Error": result.reason, "Cause": result.detail},
         }
-        records = deliver("rejected", view, env=self.env, clients=self.clients, plan=self.plan, store=self.store)
+        records = deliver("rejected", view, env=self.env, clients=self.clients, plan=self.plan, store=_NO_TIMELINE)
         result.extra["notified"] = {"phase": "rejected", "records": [r.to_json() for r in records]}
 
     def _start(self, request: FailoverRequest) -> TriggerResult:
