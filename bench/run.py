@@ -640,7 +640,9 @@ def _ours(calls: list[Any]) -> list[Any]:
 
 
 def critical_path(name: str) -> CriticalPath:
+    from failover.plan import load_plan
     from failoverctl.drill import execution_report
+    from failoverctl.regions import stack_region
     from failoverctl.scenarios import SCENARIOS
     from failoverctl.scenarios.base import fire_trigger
     from failoverctl.sim.slack_server import SlackServer
@@ -649,7 +651,9 @@ def critical_path(name: str) -> CriticalPath:
 
     scenario = SCENARIOS[name]
     memory_mb = int(load_template()["Globals"]["Function"].get("MemorySize", 128))
-    with SlackServer() as server, World(ROOT / scenario.plan, slack_url=server.url) as world:
+    # the stack where the drill puts it: in the region the group fails over to
+    home = stack_region(load_plan(ROOT / scenario.plan).group(scenario.group))
+    with SlackServer() as server, World(ROOT / scenario.plan, slack_url=server.url, region=home) as world:
         group = world.plan.group(scenario.group)
         ctx = scenario.prepare(world, group)
         events = scenario.events(world, group, ctx) if scenario.events else [fire_trigger(world, group)]
