@@ -639,6 +639,12 @@ def _ours(calls: list[Any]) -> list[Any]:
     return [c for c in calls if c.api not in NOT_OURS]
 
 
+def _run_done(result: Any) -> bool:
+    """Whether a verify invocation's answer (the execution state) marks the run done."""
+    cursor = result.get("cursor") if isinstance(result, dict) else None
+    return isinstance(cursor, dict) and bool(cursor.get("done"))
+
+
 def critical_path(name: str) -> CriticalPath:
     from failover.plan import load_plan
     from failoverctl.drill import execution_report
@@ -687,11 +693,7 @@ def critical_path(name: str) -> CriticalPath:
             (k for k, inv in enumerate(executes) if inv.started <= at <= inv.started + inv.duration_ms / 1000), None
         )
     transitions_to_shift = _nth_entry(entered, "Execute Action", shift_execute)
-    verified = [
-        inv
-        for inv in invocations
-        if inv.function == "VerifyFunction" and isinstance(inv.result, dict) and inv.result.get("done")
-    ]
+    verified = [inv for inv in invocations if inv.function == "VerifyFunction" and _run_done(inv.result)]
     calls_to_verified = transitions_to_verified = None
     if verified:
         end = verified[-1].started + verified[-1].duration_ms / 1000
