@@ -1,19 +1,25 @@
-"""What keeps a cold start short: one boto3 session per ``Clients``, the plan read from its compiled
-form when the build wrote one for exactly that YAML, one read of the gate's state."""
+"""What keeps a cold start short: one boto3 session per ``Clients``, the plan built from its compiled
+form (no validation, no pydantic schema) when the build wrote one for exactly that YAML, one read of
+the gate's state."""
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
+from pydantic import BaseModel
 
 from failover.infra.clients import Clients
 from failover.infra.store import Store
-from failover.plan import compile_plan, compiled_path, load_plan
+from failover.plan import compile_plan, compiled_path, construct, load_plan, load_plan_text
 from failover.plancheck import main as plancheck
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -56,6 +62,84 @@ def test_a_compiled_plan_is_read_instead_of_the_yaml(tmp_path: Path) -> None:
     document["plan"]["groups"][0]["description"] = "from the compiled plan"
     compiled.write_text(json.dumps(document))
     assert load_plan(plan).groups[0].description == "from the compiled plan"
+
+
+def _same(built: Any, validated: Any, where: str = "plan") -> None:
+    """The same values of the same types, and the same fields set, all the way down."""
+    assert type(built) is type(validated), where
+    if isinstance(built, BaseModel):
+        assert built.model_fields_set == validated.model_fields_set, where
+        for name in type(built).model_fields:
+            _same(getattr(built, name), getattr(validated, name), f"{where}.{name}")
+    elif isinstance(built, list | tuple):
+        assert len(built) == len(validated), where
+        for index, (a, b) in enumerate(zip(built, validated, strict=True)):
+            _same(a, b, f"{where}[{index}]")
+    elif isinstance(built, dict):
+        assert built.keys() == validated.keys(), where
+        for key in built:
+            _same(built[key], validated[key], f"{where}.{key}")
+    else:
+        assert built == validated, where
+
+
+@pytest.mark.parametrize("source", [*sorted((ROOT / "plans").glob("*.yaml")), ROOT / "tests" / "plans" / "mixed.yaml"])
+def test_a_plan_built_from_its_compiled_form_is_the_validated_plan(tmp_path: Path, source: Path) -> None:
+    plan = shutil.copy(source, tmp_path / source.name)
+    assert compile_plan(plan, tmp_path) is not None
+    _same(load_plan(plan), load_plan_text(source.read_text()))
+
+
+class _Kind(StrEnum):
+    A = "a"
+    B = "b"
+
+
+class _Inner(BaseModel):
+    kind: _Kind = _Kind.A
+    pair: tuple[int, str] = (0, "")
+
+
+class _Outer(BaseModel):
+    inner: _Inner | None = None
+    many: tuple[_Inner, ...] = ()
+    names: frozenset[str] = frozenset()
+    by_name: dict[str, _Inner] = {}
+
+
+def test_construct_gives_every_container_and_enum_the_type_validation_gives() -> None:
+    data = {
+        "inner": {"kind": "b", "pair": [1, "x"]},
+        "many": [{"kind": "a"}, {"pair": [2, "y"]}],
+        "names": ["p", "q"],
+        "by_name": {"n": {"kind": "b"}},
+    }
+    validated = _Outer.model_validate(data)
+    # the compiled form is the validated model dumped to JSON and read back
+    _same(construct(_Outer, json.loads(json.dumps(validated.model_dump(exclude_unset=True), default=list))), validated)
+
+
+def test_the_functions_build_no_plan_schema_from_a_compiled_plan(tmp_path: Path) -> None:
+    plan = shutil.copy(EXAMPLE, tmp_path / "example.yaml")
+    compile_plan(plan, tmp_path)
+    probe = (
+        "import sys; from failover.plan import Plan, load_plan; "
+        f"plan = load_plan({str(plan)!r}); "
+        "print(Plan.__pydantic_complete__, plan.groups[0].stages[0].actions[0].type)"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "layers" / "failover")}
+    out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "route53_records"]
+
+
+def test_a_compiled_plan_of_an_older_format_is_ignored(tmp_path: Path) -> None:
+    plan = shutil.copy(EXAMPLE, tmp_path / "example.yaml")
+    compiled = compile_plan(plan, tmp_path)
+    assert compiled is not None
+    document = json.loads(compiled.read_text())
+    document["plan"]["groups"][0]["description"] = "from an older build"
+    compiled.write_text(json.dumps({k: v for k, v in document.items() if k != "format"}))
+    assert load_plan(plan).groups[0].description != "from an older build"
 
 
 def test_a_compiled_plan_of_other_yaml_is_ignored(tmp_path: Path) -> None:
@@ -123,3 +207,20 @@ def test_a_decision_is_placed_at_its_own_time(world: Any) -> None:
     store.add_event("web-2", "action", "changed")
     store.record_decision("web-2", {"outcome": "proceed", "reason": "ok", "decided_at": "2000-01-01T00:00:00.000Z"})
     assert [e["kind"] for e in store.timeline("web-2")] == ["decision", "action"]
+
+
+def test_the_store_never_loads_boto3s_resource_model(world: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_resource(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("the resource API was asked for")
+
+    monkeypatch.setattr(Clients, "resource", no_resource)
+    store = Store(world.store.table_name, world.clients)
+    store.add_event("web-3", "action", "changed", weight=0.5, targets=["a", "b"], nested={"ok": True, "n": 3})
+    store.record_one_way("web", {"name": "db", "from_side": "primary", "to_side": "secondary", "lag": 1.25})
+    assert store.acquire_lock("web", "exec-1", "web-3", 600).acquired
+    assert not store.acquire_lock("web", "exec-2", "web-4", 600).acquired
+    [event] = store.timeline("web-3")
+    assert event["data"] == {"weight": 0.5, "targets": ["a", "b"], "nested": {"ok": True, "n": 3}}
+    assert store.one_way("web") == [{"name": "db", "from_side": "primary", "to_side": "secondary", "lag": 1.25}]
+    assert store.lock("web")["owner"] == "exec-1"
+    assert "web" in store.group_names()

@@ -85,12 +85,36 @@ def test_ignored_events_are_reported_not_raised(world: Any) -> None:
     assert executions(world) == []
 
 
-def test_a_rejected_manual_request_is_notified(world: Any) -> None:
-    result = trigger(world).handle(load_event("manual_unknown_group"))
-    assert result.status == "rejected"
-    messages = world.sns_messages()
-    assert [m["attributes"]["phase"] for m in messages] == ["rejected"]
-    assert "payments" in messages[0]["message"]
+def test_a_rejected_manual_request_is_notified_like_every_other_message(world: Any) -> None:
+    event = load_event("manual_unknown_group")
+    result = trigger(world).handle(event)
+    assert (result.status, result.reason) == ("rejected", "unknown_group")
+    assert executions(world) == []
+    [message] = world.sns_messages()
+    # the one notification path: the phase's attributes, subject and text, like every phase
+    assert message["attributes"] | {"severity": "warning"} == message["attributes"]
+    assert (message["attributes"]["phase"], message["attributes"]["group"]) == ("rejected", "payments")
+    assert message["subject"] == "Failover REJECTED: payments (primary -> secondary)"
+    assert "The manual request by jane to failover payments was rejected: " in message["message"]
+    assert "no failover group 'payments' in the plan" in message["message"]
+    assert "No change was made." in message["message"]
+    # recorded in the result; no incident opens, so the table is left as it was
+    records = result.extra["notified"]["records"]
+    assert [(r["channel"], r["phase"], r["ok"]) for r in records] == [
+        ("sns", "rejected", True),
+        ("slack", "rejected", True),
+    ]
+    assert world.store.timeline(event["id"]) == []
+
+
+def test_a_malformed_request_is_rejected_with_its_reason(world: Any) -> None:
+    event = load_event("manual_unknown_group")
+    event["detail"] = {"direction": "sideways", "requested_by": "jane"}
+    result = trigger(world).handle(event)
+    assert (result.status, result.reason) == ("rejected", "malformed")
+    [message] = world.sns_messages()
+    assert message["attributes"]["phase"] == "rejected"
+    assert "failover request is invalid (group: Field required)" in message["message"]
 
 
 def test_manual_requests_are_their_own_incidents_without_a_confirmation_wait(world: Any) -> None:

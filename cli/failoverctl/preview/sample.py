@@ -226,6 +226,21 @@ def sample_state(phase: str, now: datetime | None = None) -> dict[str, Any]:
             "Cause": "verification of stage 'dns' failed after 10 attempt(s): app.example.com answers "
             "web-use1.example.com, expected web-usw2.example.com",
         }
+    if phase == "rejected":  # a person's request the trigger refused: no execution, no gate
+        request = state["request"]
+        return {
+            "request": {
+                "request_id": request["request_id"],
+                "group": request["group"],
+                "source": "manual",
+                "requested_by": "jane",
+                "trigger": {"state": "REQUESTED", "region": "us-east-1", "time": iso(fired)},
+            },
+            "error": {
+                "Error": "malformed",
+                "Cause": "failover request is invalid (direction: Input should be 'failover' or 'failback')",
+            },
+        }
     if phase == "recovered":
         state["request"]["trigger"]["state"] = "OK"
         state["request"]["trigger"]["previous_state"] = "ALARM"

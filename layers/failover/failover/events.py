@@ -46,7 +46,7 @@ class Ignored:
 
 
 class _Loose(BaseModel):
-    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+    model_config = ConfigDict(extra="ignore", populate_by_name=True, defer_build=True)
 
 
 class AlarmState(_Loose):
@@ -133,7 +133,7 @@ class EventBridgeModel(BaseModel):
     (some thirty event sources) at every cold start of the trigger.
     """
 
-    model_config = ConfigDict(populate_by_name=True)
+    model_config = ConfigDict(populate_by_name=True, defer_build=True)
 
     version: str
     id: str

@@ -38,7 +38,8 @@ def parse_time(value: Any) -> datetime | None:
 
 
 class Contract(BaseModel):
-    model_config = ConfigDict(extra="ignore", use_enum_values=True)
+    # a model builds its pydantic schema when it is first used: a function builds only those it reads
+    model_config = ConfigDict(extra="ignore", use_enum_values=True, defer_build=True)
 
     def to_json(self) -> dict[str, Any]:
         return self.model_dump(mode="json")

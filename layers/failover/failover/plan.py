@@ -3,9 +3,12 @@
 A plan is a YAML file in ``plans/``. It is validated here before deploy (``failoverctl plan check``
 and at ``sam build``) so that a bad plan fails the build, not a failover at 3 a.m.
 
-``sam build`` also writes each plan's data as JSON beside it (``<name>.compiled.json``, with the
-SHA-256 of the YAML it came from): a cold function reads that instead of importing and running the
-YAML parser. A compiled file that does not match its YAML byte for byte is ignored.
+``sam build`` also writes each plan as JSON beside it (``<name>.compiled.json``, with the SHA-256 of
+the YAML it came from): the plan as validation left it (defaults that were not written left out,
+names normalised). A cold function builds its plan from that without validating it again: the
+models are defined with ``defer_build``, so none of them builds its pydantic schema unless something
+validates (``plan check``, the build, the CLI, a plan read from YAML). A compiled file that does not
+match its YAML byte for byte, or was written in another format, is ignored.
 """
 
 from __future__ import annotations
@@ -13,10 +16,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Iterator
+import types
+from collections.abc import Iterator, Mapping
+from enum import Enum
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -34,7 +39,8 @@ RESERVED_SIDE_KEYS = frozenset({"primary", "secondary", "mixed", "unknown", "n/a
 
 
 class PlanModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # the schema is built on the first validation, never by a function that reads a compiled plan
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class AlarmRef(PlanModel):
@@ -502,6 +508,52 @@ def _yaml_data(text: str, source: str) -> Any:
 
 
 COMPILED_SUFFIX = ".compiled.json"
+#: the layout of a compiled plan: a file of another layout (an older build's) is not read
+COMPILED_FORMAT = 2
+
+
+def construct[M: BaseModel](cls: type[M], data: Mapping[str, Any]) -> M:
+    """``cls`` from data that passed its validation before (a compiled plan), without validating again.
+
+    Nested models are built the same way (an action by its ``type``); defaults left out of ``data``
+    are filled in as validation fills them, and the fields ``data`` names are the model's fields set.
+    """
+    values: dict[str, Any] = {}
+    for name, field in cls.model_fields.items():
+        factory = field.default_factory
+        if name in data:
+            values[name] = _trusted(field.annotation, data[name])
+        elif isinstance(factory, type) and issubclass(factory, BaseModel):
+            values[name] = construct(factory, {})
+        else:
+            values[name] = field.get_default(call_default_factory=True)
+    return cls.model_construct(_fields_set=set(data) & set(cls.model_fields), **values)
+
+
+def _trusted(annotation: Any, value: Any) -> Any:
+    """``value`` as the type ``annotation`` names: models built by ``construct``, containers walked."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return construct(annotation, value)
+    if isinstance(annotation, type) and issubclass(annotation, Enum):
+        return annotation(value)
+    origin, args = get_origin(annotation), get_args(annotation)
+    if origin is Annotated:
+        return _trusted(args[0], value)
+    if origin in (list, set, frozenset):
+        return origin(_trusted(args[0], v) for v in value)
+    if origin is tuple:
+        items = args[:1] * len(value) if len(args) == 2 and args[1] is Ellipsis else args
+        return tuple(_trusted(a, v) for a, v in zip(items, value, strict=True))
+    if origin is dict:
+        return {k: _trusted(args[1], v) for k, v in value.items()}
+    if origin in (Union, types.UnionType) and isinstance(value, dict):
+        models = [a for a in args if isinstance(a, type) and issubclass(a, BaseModel)]
+        if len(models) == 1:
+            return construct(models[0], value)
+        for model in models:  # a discriminated union: the member whose ``type`` literal is the value's
+            if value.get("type") in get_args(model.model_fields["type"].annotation):
+                return construct(model, value)
+    return value
 
 
 def compiled_path(path: str | os.PathLike[str]) -> Path:
@@ -511,7 +563,7 @@ def compiled_path(path: str | os.PathLike[str]) -> Path:
 
 
 def compile_plan(path: str | os.PathLike[str], out_dir: str | os.PathLike[str]) -> Path | None:
-    """Validate the plan at ``path`` and write its data as JSON into ``out_dir`` (the build's step).
+    """Validate the plan at ``path`` and write the validated plan as JSON into ``out_dir`` (the build's step).
 
     None, and nothing written, for a plan whose data JSON cannot hold (a YAML date in a hook's
     payload): the functions then read that plan's YAML.
@@ -519,10 +571,13 @@ def compile_plan(path: str | os.PathLike[str], out_dir: str | os.PathLike[str]) 
     p = Path(path)
     raw = p.read_bytes()
     text = raw.decode("utf-8")
-    data = _yaml_data(text, str(p))
-    parse_plan(data, str(p))
+    plan = parse_plan(_yaml_data(text, str(p)), str(p))
     out = compiled_path(Path(out_dir) / p.name)
-    document = {"source_sha256": hashlib.sha256(raw).hexdigest(), "plan": data}
+    document = {
+        "format": COMPILED_FORMAT,
+        "source_sha256": hashlib.sha256(raw).hexdigest(),
+        "plan": plan.model_dump(exclude_unset=True),
+    }
     try:
         text = json.dumps(document, sort_keys=True, separators=(",", ":"))
     except TypeError:
@@ -537,7 +592,9 @@ def _compiled_data(path: Path, raw: bytes) -> Any | None:
         document = json.loads(compiled_path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    if not isinstance(document, dict) or document.get("source_sha256") != hashlib.sha256(raw).hexdigest():
+    if not isinstance(document, dict) or document.get("format") != COMPILED_FORMAT:
+        return None
+    if document.get("source_sha256") != hashlib.sha256(raw).hexdigest():
         return None
     return document.get("plan")
 
@@ -549,8 +606,8 @@ def load_plan(path: str | os.PathLike[str]) -> Plan:
     except OSError as err:
         raise PlanError(f"{p}: cannot read the plan: {err.strerror}") from None
     data = _compiled_data(p, raw)
-    if data is not None:
-        return parse_plan(data, str(p))
+    if isinstance(data, dict):
+        return construct(Plan, data)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:

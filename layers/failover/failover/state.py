@@ -137,7 +137,7 @@ class EscalationWait(Contract):
 class ExecutionError(BaseModel):
     """What a ``Catch`` (or a failed stage or verification) put at ``$.error``."""
 
-    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+    model_config = ConfigDict(extra="ignore", populate_by_name=True, defer_build=True)
 
     error: str | None = Field(default=None, alias="Error")
     cause: str | None = Field(default=None, alias="Cause")

@@ -14,6 +14,7 @@ pk                         sk                               what
 ``GLOBAL``                 ``RATE#<slot>``                  rate-limit slots (expire after the window)
 ``INCIDENT#<id>``          ``T#<at>#<seq>``                 the incident timeline
 ``APPROVAL#<id>``          ``TOKEN``                        a waiting approval's task token
+``READINESS``              ``LAST``                         the last plan evaluation's finding keys
 =========================  ===============================  ==========================================
 """
 
@@ -24,9 +25,10 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
-from boto3.dynamodb.conditions import Attr, Key
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
 from failover.errors import LockError, TransientError
@@ -60,6 +62,20 @@ def _dynamo(value: Any) -> Any:
     return value
 
 
+_SERIALIZER = TypeSerializer()
+_DESERIALIZER = TypeDeserializer()
+
+
+def _typed(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Python values (already DynamoDB-safe: Decimal, not float) as DynamoDB's typed attributes."""
+    return {k: _SERIALIZER.serialize(v) for k, v in values.items()}
+
+
+def _untyped(item: Mapping[str, Any] | None) -> dict[str, Any]:
+    """A typed item as JSON values (numbers as int or float); {} for no item."""
+    return _plain({k: _DESERIALIZER.deserialize(v) for k, v in (item or {}).items()})
+
+
 def _conditional_failed(err: ClientError) -> bool:
     return err.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
 
@@ -82,16 +98,62 @@ class Claim:
 
 
 class Store:
+    """The table through DynamoDB's low-level client (typed attributes converted here).
+
+    The client is the one ``Clients`` hands every caller: a cold function loads DynamoDB's service
+    model once and never the resource model of boto3's resource API.
+    """
+
     def __init__(self, table_name: str, clients: Clients, region: str | None = None) -> None:
         self.table_name = table_name
-        self.dynamodb = clients.resource("dynamodb", region)
-        self.table = self.dynamodb.Table(table_name)
+        self.client = clients.get("dynamodb", region)
+        self._clients = clients
+        self._region = region
+
+    @cached_property
+    def table(self) -> Any:
+        """boto3's resource ``Table`` for the same table (tools and tests; the functions never create it)."""
+        return self._clients.resource("dynamodb", self._region).Table(self.table_name)
+
+    # ---------------------------------------------------------------- low-level calls on the table
+
+    def _get(self, pk: str, sk: str) -> dict[str, Any]:
+        item = self.client.get_item(TableName=self.table_name, Key=_typed({"pk": pk, "sk": sk}), ConsistentRead=True)
+        return _untyped(item.get("Item"))
+
+    def _put(self, item: Mapping[str, Any], *, values: Mapping[str, Any] | None = None, **kwargs: Any) -> Any:
+        if values:
+            kwargs["ExpressionAttributeValues"] = _typed(values)
+        return self.client.put_item(TableName=self.table_name, Item=_typed(item), **kwargs)
+
+    def _update(self, pk: str, sk: str, *, values: Mapping[str, Any] | None = None, **kwargs: Any) -> Any:
+        if values:
+            kwargs["ExpressionAttributeValues"] = _typed(values)
+        return self.client.update_item(TableName=self.table_name, Key=_typed({"pk": pk, "sk": sk}), **kwargs)
+
+    def _delete(self, pk: str, sk: str, *, values: Mapping[str, Any] | None = None, **kwargs: Any) -> Any:
+        if values:
+            kwargs["ExpressionAttributeValues"] = _typed(values)
+        return self.client.delete_item(TableName=self.table_name, Key=_typed({"pk": pk, "sk": sk}), **kwargs)
+
+    def _query(self, pk: str, sk_prefix: str | None = None, **kwargs: Any) -> list[dict[str, Any]]:
+        """Every item of partition ``pk`` (whose sort key starts with ``sk_prefix``), page by page."""
+        condition = "pk = :pk" + (" AND begins_with(sk, :sk)" if sk_prefix is not None else "")
+        values = {":pk": pk} if sk_prefix is None else {":pk": pk, ":sk": sk_prefix}
+        kwargs |= {"TableName": self.table_name, "KeyConditionExpression": condition}
+        kwargs["ExpressionAttributeValues"] = _typed(values)
+        items: list[dict[str, Any]] = []
+        while True:
+            resp = self.client.query(**kwargs)
+            items.extend(_untyped(i) for i in resp.get("Items", []))
+            if "LastEvaluatedKey" not in resp or "Limit" in kwargs:
+                return items
+            kwargs["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
 
     # ---------------------------------------------------------------- group state
 
     def group_state(self, group: str) -> dict[str, Any]:
-        item = self.table.get_item(Key={"pk": f"GROUP#{group}", "sk": "STATE"}, ConsistentRead=True).get("Item")
-        return _plain(item) if item else {}
+        return self._get(f"GROUP#{group}", "STATE")
 
     def set_active(self, group: str, side: str, incident_id: str | None, *, failover: bool) -> None:
         now = int(time.time())
@@ -102,12 +164,7 @@ class Store:
             names.update({"#lf": "last_failover_at", "#le": "last_failover_epoch", "#li": "last_incident_id"})
             values.update({":lf": iso(), ":le": now, ":li": incident_id or ""})
             expr += ", #lf = :lf, #le = :le, #li = :li"
-        self.table.update_item(
-            Key={"pk": f"GROUP#{group}", "sk": "STATE"},
-            UpdateExpression=expr,
-            ExpressionAttributeNames=names,
-            ExpressionAttributeValues=values,
-        )
+        self._update(f"GROUP#{group}", "STATE", UpdateExpression=expr, ExpressionAttributeNames=names, values=values)
 
     def one_way(self, group: str) -> list[dict[str, Any]]:
         """The one-way actions that ran for ``group`` and whose side left is not re-protected yet."""
@@ -125,12 +182,7 @@ class Store:
             for e in self.one_way(group)
             if e.get("name") != entry.get("name") and e.get("from_side") != entry.get("to_side")
         ]
-        self.table.update_item(
-            Key={"pk": f"GROUP#{group}", "sk": "STATE"},
-            UpdateExpression="SET #o = :o",
-            ExpressionAttributeNames={"#o": "one_way"},
-            ExpressionAttributeValues={":o": _dynamo([*kept, dict(entry)])},
-        )
+        self._set_one_way(group, [*kept, dict(entry)])
 
     def clear_one_way(self, group: str, side: str) -> None:
         """Forget the one-way actions that left ``side``: traffic is back on it after its re-protection."""
@@ -138,55 +190,62 @@ class Store:
         kept = [e for e in entries if e.get("from_side") != side]
         if len(kept) == len(entries):
             return
-        self.table.update_item(
-            Key={"pk": f"GROUP#{group}", "sk": "STATE"},
+        self._set_one_way(group, kept)
+
+    def _set_one_way(self, group: str, entries: list[dict[str, Any]]) -> None:
+        self._update(
+            f"GROUP#{group}",
+            "STATE",
             UpdateExpression="SET #o = :o",
             ExpressionAttributeNames={"#o": "one_way"},
-            ExpressionAttributeValues={":o": _dynamo(kept)},
+            values={":o": _dynamo(entries)},
         )
 
     def set_paused(self, group: str | None, paused: bool, by: str, reason: str = "") -> None:
-        key = {"pk": "GLOBAL", "sk": "SETTINGS"} if group is None else {"pk": f"GROUP#{group}", "sk": "STATE"}
-        self.table.update_item(
-            Key=key,
+        pk, sk = ("GLOBAL", "SETTINGS") if group is None else (f"GROUP#{group}", "STATE")
+        self._update(
+            pk,
+            sk,
             UpdateExpression="SET paused = :p, paused_by = :b, paused_reason = :r, paused_at = :t",
-            ExpressionAttributeValues={":p": paused, ":b": by, ":r": reason, ":t": iso()},
+            values={":p": paused, ":b": by, ":r": reason, ":t": iso()},
         )
 
     def global_settings(self) -> dict[str, Any]:
-        item = self.table.get_item(Key={"pk": "GLOBAL", "sk": "SETTINGS"}, ConsistentRead=True).get("Item")
-        return _plain(item) if item else {}
+        return self._get("GLOBAL", "SETTINGS")
 
     def group_names(self) -> list[str]:
         """Every group the table holds an item for (a scan of partition keys; the table is small)."""
         names: set[str] = set()
-        kwargs: dict[str, Any] = {"ProjectionExpression": "pk", "FilterExpression": Attr("pk").begins_with("GROUP#")}
+        kwargs: dict[str, Any] = {
+            "TableName": self.table_name,
+            "ProjectionExpression": "pk",
+            "FilterExpression": "begins_with(pk, :g)",
+            "ExpressionAttributeValues": _typed({":g": "GROUP#"}),
+        }
         while True:
-            resp = self.table.scan(**kwargs)
-            names.update(str(item["pk"]).removeprefix("GROUP#") for item in resp.get("Items", []))
+            resp = self.client.scan(**kwargs)
+            names.update(str(_untyped(item)["pk"]).removeprefix("GROUP#") for item in resp.get("Items", []))
             if "LastEvaluatedKey" not in resp:
                 return sorted(names)
             kwargs["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
 
     def group_state_and_settings(self, group: str) -> tuple[dict[str, Any], dict[str, Any]]:
         """``group_state`` and ``global_settings`` in one strongly consistent read (BatchGetItem)."""
-        state_key = {"pk": f"GROUP#{group}", "sk": "STATE"}
-        settings_key = {"pk": "GLOBAL", "sk": "SETTINGS"}
-        keys: list[dict[str, str]] = [state_key, settings_key]
+        state_key = (f"GROUP#{group}", "STATE")
+        settings_key = ("GLOBAL", "SETTINGS")
+        keys: list[dict[str, Any]] = [_typed({"pk": pk, "sk": sk}) for pk, sk in (state_key, settings_key)]
         found: dict[tuple[str, str], dict[str, Any]] = {}
         for _ in range(5):  # DynamoDB may leave keys unprocessed under load: ask again for those
-            resp = self.dynamodb.batch_get_item(RequestItems={self.table_name: {"Keys": keys, "ConsistentRead": True}})
-            for item in resp.get("Responses", {}).get(self.table_name, []):
-                found[(item["pk"], item["sk"])] = _plain(item)
+            resp = self.client.batch_get_item(RequestItems={self.table_name: {"Keys": keys, "ConsistentRead": True}})
+            for typed in resp.get("Responses", {}).get(self.table_name, []):
+                item = _untyped(typed)
+                found[(item["pk"], item["sk"])] = item
             keys = resp.get("UnprocessedKeys", {}).get(self.table_name, {}).get("Keys", [])
             if not keys:
                 break
         else:
             return self.group_state(group), self.global_settings()
-        return (
-            found.get((state_key["pk"], state_key["sk"]), {}),
-            found.get((settings_key["pk"], settings_key["sk"]), {}),
-        )
+        return found.get(state_key, {}), found.get(settings_key, {})
 
     # ---------------------------------------------------------------- the group lock
 
@@ -194,11 +253,11 @@ class Store:
         """Take the group lock; an expired lock (a crashed execution's) is taken over and reported."""
         now = int(time.time())
         expires = now + ttl_seconds
-        key = {"pk": f"GROUP#{group}", "sk": "LOCK"}
+        pk = f"GROUP#{group}"
         try:
-            old = self.table.put_item(
-                Item={
-                    "pk": key["pk"],
+            old = self._put(
+                {
+                    "pk": pk,
                     "sk": "LOCK",
                     "owner": owner,
                     "incident_id": incident_id,
@@ -207,20 +266,20 @@ class Store:
                 },
                 ConditionExpression="attribute_not_exists(pk) OR expires_at < :now OR #o = :owner",
                 ExpressionAttributeNames={"#o": "owner"},
-                ExpressionAttributeValues={":now": now, ":owner": owner},
+                values={":now": now, ":owner": owner},
                 ReturnValues="ALL_OLD",
             ).get("Attributes")
         except ClientError as err:
             if not _conditional_failed(err):
                 raise
-            held = _plain(self.table.get_item(Key=key, ConsistentRead=True).get("Item") or {})
+            held = self._get(pk, "LOCK")
             return LockResult(
                 False,
                 held.get("owner"),
                 expires_at=held.get("expires_at"),
                 detail=f"held by {held.get('owner')} until {held.get('expires_at')}",
             )
-        old_plain = _plain(old) if old else None
+        old_plain = _untyped(old)
         took_over = None
         if old_plain and old_plain.get("owner") != owner:
             took_over = str(old_plain.get("owner"))
@@ -230,11 +289,12 @@ class Store:
     def _delete_if(self, key: dict[str, str], attribute: str, value: str) -> bool:
         """Delete the item only while its ``attribute`` is still ``value``; whether it was deleted."""
         try:
-            self.table.delete_item(
-                Key=key,
+            self._delete(
+                key["pk"],
+                key["sk"],
                 ConditionExpression="#a = :v",
                 ExpressionAttributeNames={"#a": attribute},
-                ExpressionAttributeValues={":v": value},
+                values={":v": value},
             )
             return True
         except ClientError as err:
@@ -247,13 +307,12 @@ class Store:
         return self._delete_if({"pk": f"GROUP#{group}", "sk": "LOCK"}, "owner", owner)
 
     def lock(self, group: str) -> dict[str, Any]:
-        item = self.table.get_item(Key={"pk": f"GROUP#{group}", "sk": "LOCK"}, ConsistentRead=True).get("Item")
-        return _plain(item) if item else {}
+        return self._get(f"GROUP#{group}", "LOCK")
 
     def leave_lock(self, group: str, owner: str, incident_id: str, *, acquired_at: str, expires_at: int) -> None:
         """Write the lock as an execution that crashed would leave it (drills rehearse the takeover)."""
-        self.table.put_item(
-            Item={
+        self._put(
+            {
                 "pk": f"GROUP#{group}",
                 "sk": "LOCK",
                 "owner": owner,
@@ -273,54 +332,55 @@ class Store:
         open, and a failed join opens a new claim again. The loop ends within a few rounds because
         every round either opens or joins unless the claim changed in between.
         """
-        key = {"pk": f"GROUP#{group}", "sk": f"CLAIM#{direction}"}
+        pk, sk = f"GROUP#{group}", f"CLAIM#{direction}"
         for _ in range(10):
             now = int(time.time())
             try:
-                self.table.put_item(
-                    Item={
-                        **key,
+                self._put(
+                    {
+                        "pk": pk,
+                        "sk": sk,
                         "incident_id": incident_id,
                         "created_at": iso(),
                         "expires_at": now + window_seconds,
                         "events": 1,
                     },
                     ConditionExpression="attribute_not_exists(pk) OR expires_at < :now",
-                    ExpressionAttributeValues={":now": now},
+                    values={":now": now},
                 )
                 return Claim(incident_id, True, 1)
             except ClientError as err:
                 if not _conditional_failed(err):
                     raise
             try:
-                item = self.table.update_item(
-                    Key=key,
+                typed = self._update(
+                    pk,
+                    sk,
                     UpdateExpression="ADD events :one",
                     ConditionExpression="attribute_exists(incident_id) AND expires_at >= :now",
-                    ExpressionAttributeValues={":one": 1, ":now": now},
+                    values={":one": 1, ":now": now},
                     ReturnValues="ALL_NEW",
                 )["Attributes"]
             except ClientError as err:
                 if not _conditional_failed(err):
                     raise
                 continue  # closed or expired since the open failed: open a new one
-            item = _plain(item)
+            item = _untyped(typed)
             return Claim(str(item["incident_id"]), False, int(item.get("events", 0)), item.get("execution_arn"))
         raise TransientError(f"the open incident of group '{group}' kept changing; the event is retried")
 
     def claim(self, group: str, direction: str) -> dict[str, Any]:
         """The open incident of (group, direction), with how many events joined it; {} when none."""
-        key = {"pk": f"GROUP#{group}", "sk": f"CLAIM#{direction}"}
-        item = self.table.get_item(Key=key, ConsistentRead=True).get("Item")
-        return _plain(item) if item else {}
+        return self._get(f"GROUP#{group}", f"CLAIM#{direction}")
 
     def mark_claim_started(self, group: str, direction: str, incident_id: str, execution_arn: str) -> None:
         try:
-            self.table.update_item(
-                Key={"pk": f"GROUP#{group}", "sk": f"CLAIM#{direction}"},
+            self._update(
+                f"GROUP#{group}",
+                f"CLAIM#{direction}",
                 UpdateExpression="SET execution_arn = :e",
                 ConditionExpression="incident_id = :i",
-                ExpressionAttributeValues={":e": execution_arn, ":i": incident_id},
+                values={":e": execution_arn, ":i": incident_id},
             )
         except ClientError as err:
             if not _conditional_failed(err):
@@ -341,8 +401,8 @@ class Store:
         now = int(time.time())
         for slot in range(max_failovers):
             try:
-                self.table.put_item(
-                    Item={
+                self._put(
+                    {
                         "pk": "GLOBAL",
                         "sk": f"RATE#{slot}",
                         "group": group,
@@ -351,7 +411,7 @@ class Store:
                         "expires_at": now + window_seconds,
                     },
                     ConditionExpression="attribute_not_exists(pk) OR expires_at < :now OR incident_id = :i",
-                    ExpressionAttributeValues={":now": now, ":i": incident_id},
+                    values={":now": now, ":i": incident_id},
                 )
                 return slot
             except ClientError as err:
@@ -361,10 +421,7 @@ class Store:
 
     def rate_slots(self) -> list[dict[str, Any]]:
         now = int(time.time())
-        resp = self.table.query(
-            KeyConditionExpression=Key("pk").eq("GLOBAL") & Key("sk").begins_with("RATE#"), ConsistentRead=True
-        )
-        return [_plain(i) for i in resp.get("Items", []) if int(i.get("expires_at", 0)) >= now]
+        return [i for i in self._query("GLOBAL", "RATE#", ConsistentRead=True) if int(i.get("expires_at", 0)) >= now]
 
     def release_rate_slot(self, incident_id: str) -> None:
         for item in self.rate_slots():
@@ -376,8 +433,8 @@ class Store:
     def put_incident(
         self, group: str, incident_id: str, started_at: str, fields: dict[str, Any] | None = None, **extra: Any
     ) -> None:
-        self.table.put_item(
-            Item=_dynamo(
+        self._put(
+            _dynamo(
                 {
                     **(fields or {}),
                     **extra,
@@ -391,18 +448,13 @@ class Store:
         )
 
     def incidents(self, group: str, limit: int = 20) -> list[dict[str, Any]]:
-        resp = self.table.query(
-            KeyConditionExpression=Key("pk").eq(f"GROUP#{group}") & Key("sk").begins_with("INCIDENT#"),
-            ScanIndexForward=False,
-            Limit=limit,
-        )
-        return [_plain(i) for i in resp.get("Items", [])]
+        return self._query(f"GROUP#{group}", "INCIDENT#", ScanIndexForward=False, Limit=limit)
 
     def add_event(self, incident_id: str, kind: str, detail: str, *, at: str | None = None, **data: Any) -> None:
         """Add to the incident's timeline; ``at`` (ISO time, default now) places the entry in it."""
         at = at or iso()
-        self.table.put_item(
-            Item=_dynamo(
+        self._put(
+            _dynamo(
                 {
                     "pk": f"INCIDENT#{incident_id}",
                     "sk": f"T#{at}#{next(_SEQ):06d}",
@@ -437,20 +489,13 @@ class Store:
         return [dict(e.get("data") or {}) for e in self.timeline(incident_id) if e.get("kind") == "aws_health"]
 
     def timeline(self, incident_id: str) -> list[dict[str, Any]]:
-        items: list[dict[str, Any]] = []
-        kwargs: dict[str, Any] = {"KeyConditionExpression": Key("pk").eq(f"INCIDENT#{incident_id}")}
-        while True:
-            resp = self.table.query(**kwargs)
-            items.extend(_plain(i) for i in resp.get("Items", []))
-            if "LastEvaluatedKey" not in resp:
-                return items
-            kwargs["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
+        return self._query(f"INCIDENT#{incident_id}")
 
     # ---------------------------------------------------------------- approvals
 
     def put_approval(self, approval_id: str, token: str, execution_id: str, group: str, expires_at: int) -> None:
-        self.table.put_item(
-            Item={
+        self._put(
+            {
                 "pk": f"APPROVAL#{approval_id}",
                 "sk": "TOKEN",
                 "task_token": token,
@@ -462,8 +507,8 @@ class Store:
             }
         )
         # an index entry so that a person can decide by execution name (failoverctl approve EXECUTION)
-        self.table.put_item(
-            Item={
+        self._put(
+            {
                 "pk": "APPROVALS",
                 "sk": f"{execution_id.rsplit(':', 1)[-1]}#{approval_id}",
                 "approval_id": approval_id,
@@ -474,18 +519,13 @@ class Store:
 
     def approvals_for(self, execution_name: str) -> list[dict[str, Any]]:
         """The approval requests of an execution (by name)."""
-        resp = self.table.query(
-            KeyConditionExpression=Key("pk").eq("APPROVALS") & Key("sk").begins_with(f"{execution_name}#"),
-            ConsistentRead=True,
-        )
-        return [_plain(i) for i in resp.get("Items", [])]
+        return self._query("APPROVALS", f"{execution_name}#", ConsistentRead=True)
 
     def pending_approvals(self) -> list[dict[str, Any]]:
         """Approval requests that are neither used nor expired."""
         now = int(time.time())
-        resp = self.table.query(KeyConditionExpression=Key("pk").eq("APPROVALS"), ConsistentRead=True)
         out = []
-        for index in resp.get("Items", []):
+        for index in self._query("APPROVALS", ConsistentRead=True):
             if int(index.get("expires_at", 0)) < now:
                 continue
             item = self.approval(str(index["approval_id"]))
@@ -496,21 +536,29 @@ class Store:
     def use_approval(self, approval_id: str, by: str, approved: bool) -> dict[str, Any]:
         """Mark an approval used (single use). Raises LockError if it was already used or is unknown."""
         try:
-            item = self.table.update_item(
-                Key={"pk": f"APPROVAL#{approval_id}", "sk": "TOKEN"},
+            item = self._update(
+                f"APPROVAL#{approval_id}",
+                "TOKEN",
                 UpdateExpression="SET used = :t, decided_by = :b, approved = :a, decided_at = :at",
                 ConditionExpression="attribute_exists(pk) AND used = :f",
-                ExpressionAttributeValues={":t": True, ":f": False, ":b": by, ":a": approved, ":at": iso()},
+                values={":t": True, ":f": False, ":b": by, ":a": approved, ":at": iso()},
                 ReturnValues="ALL_NEW",
             )["Attributes"]
         except ClientError as err:
             if _conditional_failed(err):
                 raise LockError("this approval was already used or does not exist", approval_id=approval_id) from None
             raise
-        return _plain(item)
+        return _untyped(item)
 
     def approval(self, approval_id: str) -> dict[str, Any]:
-        item = self.table.get_item(Key={"pk": f"APPROVAL#{approval_id}", "sk": "TOKEN"}, ConsistentRead=True).get(
-            "Item"
-        )
-        return _plain(item) if item else {}
+        return self._get(f"APPROVAL#{approval_id}", "TOKEN")
+
+    # ---------------------------------------------------------------- plan readiness
+
+    def readiness_findings(self) -> list[str] | None:
+        """The finding keys of the last plan evaluation; None before the first."""
+        item = self._get("READINESS", "LAST")
+        return [str(k) for k in item.get("findings", [])] if item else None
+
+    def save_readiness_findings(self, keys: list[str], evaluated_at: str) -> None:
+        self._put({"pk": "READINESS", "sk": "LAST", "findings": keys, "evaluated_at": evaluated_at, "saved_at": iso()})

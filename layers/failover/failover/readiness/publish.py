@@ -1,6 +1,6 @@
 """What the scheduled evaluation does with its findings.
 
-- The last findings are kept in the incident table (``ReadinessHistory`` owns the item's key).
+- The last findings are kept in the incident table (``Store.readiness_findings``).
 - When they change (a new finding, or one resolved), one message goes to the SNS topic and to
   Slack. An unchanged evaluation sends nothing, so a standing finding does not page every 30 minutes.
 - A metric ``ReadinessFindings`` per group (dimension ``Group``) and one for all groups (``Group =
@@ -19,7 +19,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel, ConfigDict, Field
 
 from failover.infra.clients import Clients
-from failover.models import iso
+from failover.infra.store import Store
 from failover.readiness.findings import STACK, Change, Evaluation, compare
 
 METRIC = "ReadinessFindings"
@@ -43,21 +43,16 @@ def readiness_env() -> ReadinessEnv:
 
 
 class ReadinessHistory:
-    """The last evaluation's finding keys, in the incident table."""
-
-    KEY = {"pk": "READINESS", "sk": "LAST"}
+    """The last evaluation's finding keys, in the incident table (``Store`` owns the item)."""
 
     def __init__(self, table_name: str, clients: Clients) -> None:
-        self.table = clients.resource("dynamodb").Table(table_name)
+        self.store = Store(table_name, clients)
 
     def last(self) -> list[str] | None:
-        item = self.table.get_item(Key=self.KEY, ConsistentRead=True).get("Item")
-        return [str(k) for k in item.get("findings", [])] if item else None
+        return self.store.readiness_findings()
 
     def save(self, evaluation: Evaluation) -> None:
-        self.table.put_item(
-            Item={**self.KEY, "findings": evaluation.keys(), "evaluated_at": evaluation.evaluated_at, "saved_at": iso()}
-        )
+        self.store.save_readiness_findings(evaluation.keys(), evaluation.evaluated_at)
 
 
 class Published(BaseModel):

@@ -22,7 +22,7 @@ from botocore.exceptions import ClientError
 
 from failover.checks.signals import applies as signals_apply
 from failover.config import Env
-from failover.events import Ignored, parse_events
+from failover.events import DRILL_SOURCE, Ignored, parse_events
 from failover.infra.clients import Clients
 from failover.infra.store import Store
 from failover.models import AUTOMATIC_SOURCES, Direction, FailoverRequest, Source
@@ -102,6 +102,19 @@ def timing_for(group: Group, request: FailoverRequest, wait_scale: float) -> dic
     }
 
 
+class _NoTimeline:
+    """Where the notices of a rejected request are recorded: nowhere but the trigger's result and log.
+
+    A request that cannot run opens no incident, and the trigger writes nothing to the table for an
+    event it does not act on (a flood of bad requests cannot fill it)."""
+
+    def add_event(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+_NO_TIMELINE = _NoTimeline()
+
+
 class Trigger:
     def __init__(self, plan: Plan, env: Env, clients: Clients, store: Store | None = None) -> None:
         self.plan = plan
@@ -161,31 +174,28 @@ class Trigger:
         result.extra["notified"] = {"phase": "recovered", "records": [r.to_json() for r in records]}
 
     def _notify_rejection(self, result: TriggerResult, event: Any) -> None:
-        """A person asked for a failover that cannot run: tell them (best effort)."""
-        if not self.env.topic_arn:
-            return
-        detail = event.get("detail") if isinstance(event, dict) else None
-        body = {
-            "phase": "rejected",
-            "reason": result.reason,
-            "detail": result.detail,
-            "request": detail if isinstance(detail, dict) else None,
+        """A person asked for a failover that cannot run: tell them, on every channel (best effort)."""
+        from failover.steps.notify.service import deliver
+
+        envelope: dict[str, Any] = event if isinstance(event, dict) else {}
+        given = envelope.get("detail")
+        detail: dict[str, Any] = given if isinstance(given, dict) else {}
+        # what the request said, as far as it says it: the notifier leaves out what does not fit
+        asked = {
+            "request_id": str(envelope.get("id") or "unknown"),
+            "group": str(detail.get("group") or result.group or "unknown group"),
+            "direction": detail.get("direction"),
+            "source": Source.DRILL if envelope.get("source") == DRILL_SOURCE else Source.MANUAL,
+            "requested_by": detail.get("requested_by"),
+            "reason": detail.get("reason"),
+            "trigger": {"state": "REQUESTED", "region": envelope.get("region"), "time": envelope.get("time")},
         }
-        try:
-            self.clients.get("sns").publish(
-                TopicArn=self.env.topic_arn,
-                Subject="Failover request rejected",
-                Message=(
-                    f"A failover request was rejected: {result.detail}\n\n" + json.dumps(body, indent=2, default=str)
-                ),
-                MessageAttributes={
-                    "phase": {"DataType": "String", "StringValue": "rejected"},
-                    "severity": {"DataType": "String", "StringValue": "warning"},
-                    "group": {"DataType": "String", "StringValue": result.group or "-"},
-                },
-            )
-        except ClientError as err:
-            logger.warning("could not notify a rejected request", extra={"error": str(err)})
+        view = {
+            "request": {k: v for k, v in asked.items() if v is not None},
+            "error": {"Error": result.reason, "Cause": result.detail},
+        }
+        records = deliver("rejected", view, env=self.env, clients=self.clients, plan=self.plan, store=_NO_TIMELINE)
+        result.extra["notified"] = {"phase": "rejected", "records": [r.to_json() for r in records]}
 
     def _start(self, request: FailoverRequest) -> TriggerResult:
         group = self.plan.group(request.group)

@@ -26,7 +26,7 @@ from failover.state import ApprovalAnswer, ExecutionError, ExecutionState, Run, 
 Severity = Literal["info", "warning", "critical"]
 SkipKind = Literal["refused", "noop"]
 
-PHASES = ("started", "approval", "succeeded", "failed", "skipped", "denied", "recovered")
+PHASES = ("started", "approval", "succeeded", "failed", "skipped", "denied", "recovered", "rejected")
 
 # A skip is "nothing to do" (not "refused") when the checks that said no are only these: the group
 # already runs on the target side, or the trigger cleared during the confirmation wait (anti-flap).
@@ -488,6 +488,7 @@ def _status(phase: str, skip_kind: SkipKind | None, approval: ApprovalView | Non
         "failed": "FAILED",
         "denied": "DENIED",
         "recovered": "RECOVERED",
+        "rejected": "REJECTED",
     }.get(phase, phase.upper())
 
 
@@ -547,6 +548,9 @@ def _summary(i: Incident) -> str:
         return f"{dry}The {what} of {i.group}{route} was denied by {by}. No change was made."
     if i.phase == "recovered":
         return f"{dry}The trigger of {i.group} has recovered ({i.trigger_text})."
+    if i.phase == "rejected":
+        why = f": {clip(one_line(i.error.cause), 500)}" if i.error and i.error.cause else ""
+        return f"{dry}The {i.trigger_text} to {what} {i.group} was rejected{why}. No change was made."
     return f"{dry}{i.group}: {i.phase}{reason}."
 
 
@@ -594,6 +598,11 @@ def _next_steps(i: Incident) -> list[str]:
         steps = ["No change was made. If the primary is still down, start a new request when ready."]
     elif i.phase == "recovered":
         steps = ["Plan the failback once the primary has been healthy and its data is caught up."]
+    elif i.phase == "rejected":
+        steps = [
+            "Correct the request (the group must be one in the plan: failoverctl plan check lists them).",
+            "Send it again, or fail over by hand with the runbook if the primary is down.",
+        ]
     if i.dry_run and i.phase in {"started", "succeeded", "failed"}:
         steps.append("This was a dry run: review what the actions would have changed.")
     return steps

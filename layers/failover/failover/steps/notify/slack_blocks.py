@@ -68,6 +68,7 @@ EMOJI = {
     "failed": ":rotating_light:",
     "denied": ":x:",
     "recovered": ":green_heart:",
+    "rejected": ":no_entry:",
 }
 STATUS_MARK = {
     "changed": ":white_check_mark:",
