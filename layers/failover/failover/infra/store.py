@@ -8,6 +8,8 @@ pk                         sk                               what
 ``GROUP#<group>``          ``STATE``                        active side, last failover, pause flag,
                                                             one-way actions that ran (``one_way``)
 ``GROUP#<group>``          ``LOCK``                         the group lock: owner, incident, expiry
+``GROUP#<group>``          ``LEASE``                        the group lease in a lock table
+                                                            (``failover/infra/lease.py``)
 ``GROUP#<group>``          ``CLAIM#<direction>``            the open incident of a group (dedupe)
 ``GROUP#<group>``          ``INCIDENT#<started>#<id>``      one incident's summary (history)
 ``GLOBAL``                 ``SETTINGS``                     the global pause switch
@@ -19,9 +21,10 @@ pk                         sk                               what
 
 from __future__ import annotations
 
+import copy
 import itertools
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -36,14 +39,14 @@ from failover.models import iso
 _SEQ = itertools.count()
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
     """DynamoDB values back to JSON types (Decimal -> int/float)."""
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() else float(value)
     if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
+        return {k: plain(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_plain(v) for v in value]
+        return [plain(v) for v in value]
     return value
 
 
@@ -60,7 +63,7 @@ def _dynamo(value: Any) -> Any:
     return value
 
 
-def _conditional_failed(err: ClientError) -> bool:
+def conditional_failed(err: ClientError) -> bool:
     return err.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
 
 
@@ -71,6 +74,7 @@ class LockResult:
     took_over: str | None = None
     expires_at: int | None = None
     detail: str = ""
+    token: int | None = None  # the lease's fencing token (None for the single-table lock)
 
 
 @dataclass
@@ -86,14 +90,30 @@ class Store:
         self.table_name = table_name
         self.dynamodb = clients.resource("dynamodb", region)
         self.table = self.dynamodb.Table(table_name)
+        #: run before every write of the group's state; raises when the writer no longer holds the lease
+        self.fence: Callable[[], object] | None = None
+
+    def fenced(self, fence: Callable[[], object] | None) -> Store:
+        """A view of this store whose group-state writes are checked by ``fence`` first (``infra/lease.py``).
+
+        A copy: the store is shared by a warm container's invocations, the fence belongs to one execution.
+        """
+        view = copy.copy(self)
+        view.fence = fence
+        return view
+
+    def _check_fence(self) -> None:
+        if self.fence is not None:
+            self.fence()
 
     # ---------------------------------------------------------------- group state
 
     def group_state(self, group: str) -> dict[str, Any]:
         item = self.table.get_item(Key={"pk": f"GROUP#{group}", "sk": "STATE"}, ConsistentRead=True).get("Item")
-        return _plain(item) if item else {}
+        return plain(item) if item else {}
 
     def set_active(self, group: str, side: str, incident_id: str | None, *, failover: bool) -> None:
+        self._check_fence()
         now = int(time.time())
         names = {"#a": "active_side", "#u": "updated_at"}
         values: dict[str, Any] = {":a": side, ":u": iso()}
@@ -120,6 +140,7 @@ class Store:
         It replaces the same action's earlier entry, and entries whose side left is the side this one
         moved to: moving there again is the re-protection they asked for, already verified by the gate.
         """
+        self._check_fence()
         kept = [
             e
             for e in self.one_way(group)
@@ -134,6 +155,7 @@ class Store:
 
     def clear_one_way(self, group: str, side: str) -> None:
         """Forget the one-way actions that left ``side``: traffic is back on it after its re-protection."""
+        self._check_fence()
         entries = self.one_way(group)
         kept = [e for e in entries if e.get("from_side") != side]
         if len(kept) == len(entries):
@@ -155,7 +177,7 @@ class Store:
 
     def global_settings(self) -> dict[str, Any]:
         item = self.table.get_item(Key={"pk": "GLOBAL", "sk": "SETTINGS"}, ConsistentRead=True).get("Item")
-        return _plain(item) if item else {}
+        return plain(item) if item else {}
 
     def group_names(self) -> list[str]:
         """Every group the table holds an item for (a scan of partition keys; the table is small)."""
@@ -177,7 +199,7 @@ class Store:
         for _ in range(5):  # DynamoDB may leave keys unprocessed under load: ask again for those
             resp = self.dynamodb.batch_get_item(RequestItems={self.table_name: {"Keys": keys, "ConsistentRead": True}})
             for item in resp.get("Responses", {}).get(self.table_name, []):
-                found[(item["pk"], item["sk"])] = _plain(item)
+                found[(item["pk"], item["sk"])] = plain(item)
             keys = resp.get("UnprocessedKeys", {}).get(self.table_name, {}).get("Keys", [])
             if not keys:
                 break
@@ -211,16 +233,16 @@ class Store:
                 ReturnValues="ALL_OLD",
             ).get("Attributes")
         except ClientError as err:
-            if not _conditional_failed(err):
+            if not conditional_failed(err):
                 raise
-            held = _plain(self.table.get_item(Key=key, ConsistentRead=True).get("Item") or {})
+            held = plain(self.table.get_item(Key=key, ConsistentRead=True).get("Item") or {})
             return LockResult(
                 False,
                 held.get("owner"),
                 expires_at=held.get("expires_at"),
                 detail=f"held by {held.get('owner')} until {held.get('expires_at')}",
             )
-        old_plain = _plain(old) if old else None
+        old_plain = plain(old) if old else None
         took_over = None
         if old_plain and old_plain.get("owner") != owner:
             took_over = str(old_plain.get("owner"))
@@ -238,13 +260,13 @@ class Store:
             )
             return True
         except ClientError as err:
-            if _conditional_failed(err):
+            if conditional_failed(err):
                 return False
             raise
 
     def lock(self, group: str) -> dict[str, Any]:
         item = self.table.get_item(Key={"pk": f"GROUP#{group}", "sk": "LOCK"}, ConsistentRead=True).get("Item")
-        return _plain(item) if item else {}
+        return plain(item) if item else {}
 
     def leave_lock(self, group: str, owner: str, incident_id: str, *, acquired_at: str, expires_at: int) -> None:
         """Write the lock as an execution that crashed would leave it (drills rehearse the takeover)."""
@@ -286,7 +308,7 @@ class Store:
                 )
                 return Claim(incident_id, True, 1)
             except ClientError as err:
-                if not _conditional_failed(err):
+                if not conditional_failed(err):
                     raise
             try:
                 item = self.table.update_item(
@@ -297,10 +319,10 @@ class Store:
                     ReturnValues="ALL_NEW",
                 )["Attributes"]
             except ClientError as err:
-                if not _conditional_failed(err):
+                if not conditional_failed(err):
                     raise
                 continue  # closed or expired since the open failed: open a new one
-            item = _plain(item)
+            item = plain(item)
             return Claim(str(item["incident_id"]), False, int(item.get("events", 0)), item.get("execution_arn"))
         raise TransientError(f"the open incident of group '{group}' kept changing; the event is retried")
 
@@ -308,7 +330,7 @@ class Store:
         """The open incident of (group, direction), with how many events joined it; {} when none."""
         key = {"pk": f"GROUP#{group}", "sk": f"CLAIM#{direction}"}
         item = self.table.get_item(Key=key, ConsistentRead=True).get("Item")
-        return _plain(item) if item else {}
+        return plain(item) if item else {}
 
     def mark_claim_started(self, group: str, direction: str, incident_id: str, execution_arn: str) -> None:
         try:
@@ -319,7 +341,7 @@ class Store:
                 ExpressionAttributeValues={":e": execution_arn, ":i": incident_id},
             )
         except ClientError as err:
-            if not _conditional_failed(err):
+            if not conditional_failed(err):
                 raise
 
     def release_claim(self, group: str, direction: str, incident_id: str) -> bool:
@@ -332,7 +354,7 @@ class Store:
             )
             return True
         except ClientError as err:
-            if _conditional_failed(err):
+            if conditional_failed(err):
                 return False
             raise
 
@@ -361,7 +383,7 @@ class Store:
                 )
                 return slot
             except ClientError as err:
-                if not _conditional_failed(err):
+                if not conditional_failed(err):
                     raise
         return None
 
@@ -370,7 +392,7 @@ class Store:
         resp = self.table.query(
             KeyConditionExpression=Key("pk").eq("GLOBAL") & Key("sk").begins_with("RATE#"), ConsistentRead=True
         )
-        return [_plain(i) for i in resp.get("Items", []) if int(i.get("expires_at", 0)) >= now]
+        return [plain(i) for i in resp.get("Items", []) if int(i.get("expires_at", 0)) >= now]
 
     def release_rate_slot(self, incident_id: str) -> None:
         for item in self.rate_slots():
@@ -382,7 +404,7 @@ class Store:
                         ExpressionAttributeValues={":i": incident_id},
                     )
                 except ClientError as err:
-                    if not _conditional_failed(err):
+                    if not conditional_failed(err):
                         raise
 
     # ---------------------------------------------------------------- incidents and timelines
@@ -410,7 +432,7 @@ class Store:
             ScanIndexForward=False,
             Limit=limit,
         )
-        return [_plain(i) for i in resp.get("Items", [])]
+        return [plain(i) for i in resp.get("Items", [])]
 
     def add_event(self, incident_id: str, kind: str, detail: str, *, at: str | None = None, **data: Any) -> None:
         """Add to the incident's timeline; ``at`` (ISO time, default now) places the entry in it."""
@@ -449,7 +471,7 @@ class Store:
         kwargs: dict[str, Any] = {"KeyConditionExpression": Key("pk").eq(f"INCIDENT#{incident_id}")}
         while True:
             resp = self.table.query(**kwargs)
-            items.extend(_plain(i) for i in resp.get("Items", []))
+            items.extend(plain(i) for i in resp.get("Items", []))
             if "LastEvaluatedKey" not in resp:
                 return items
             kwargs["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
@@ -486,7 +508,7 @@ class Store:
             KeyConditionExpression=Key("pk").eq("APPROVALS") & Key("sk").begins_with(f"{execution_name}#"),
             ConsistentRead=True,
         )
-        return [_plain(i) for i in resp.get("Items", [])]
+        return [plain(i) for i in resp.get("Items", [])]
 
     def pending_approvals(self) -> list[dict[str, Any]]:
         """Approval requests that are neither used nor expired."""
@@ -512,13 +534,13 @@ class Store:
                 ReturnValues="ALL_NEW",
             )["Attributes"]
         except ClientError as err:
-            if _conditional_failed(err):
+            if conditional_failed(err):
                 raise LockError("this approval was already used or does not exist", approval_id=approval_id) from None
             raise
-        return _plain(item)
+        return plain(item)
 
     def approval(self, approval_id: str) -> dict[str, Any]:
         item = self.table.get_item(Key={"pk": f"APPROVAL#{approval_id}", "sk": "TOKEN"}, ConsistentRead=True).get(
             "Item"
         )
-        return _plain(item) if item else {}
+        return plain(item) if item else {}
