@@ -48,10 +48,10 @@ class PartitionedClients(Clients):
         super().__init__()
         self.down: set[str] = set()
 
-    def resource(self, service: str, region: str | None = None) -> Any:
+    def resource(self, service: str, region: str | None = None, config: Any = None) -> Any:
         if region in self.down:
             return _Down()
-        return super().resource(service, region)
+        return super().resource(service, region, config)
 
 
 def create_tables(regions: tuple[str, ...] = REGIONS) -> None:

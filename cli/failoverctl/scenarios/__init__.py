@@ -15,6 +15,7 @@ SCENARIO_MODULES = [
     "failoverctl.scenarios.faults",
     "failoverctl.scenarios.readiness",
     "failoverctl.scenarios.one_way",
+    "failoverctl.scenarios.multi_region",
 ]
 
 for _name in SCENARIO_MODULES:

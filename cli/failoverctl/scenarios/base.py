@@ -113,9 +113,9 @@ class Scenario:
         executions: list[str] = []
         if self.parallel and len(events) > 1:
             with ThreadPoolExecutor(max_workers=len(events), thread_name_prefix="trigger-invoker") as pool:
-                routed = list(pool.map(world.route, events))
+                routed = list(pool.map(lambda e: world.route(e, world.stack_for(e)), events))
         else:
-            routed = [world.route(event) for event in events]
+            routed = [world.route(event, world.stack_for(event)) for event in events]
         for event, route in zip(events, routed, strict=True):
             ctx.routes.append(
                 {

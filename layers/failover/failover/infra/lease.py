@@ -37,6 +37,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from failover.errors import StaleLeaseError
@@ -46,6 +47,8 @@ from failover.models import Decision, iso
 from failover.plan import LeaseSettings, LeaseTable
 
 SK = "LEASE"
+#: a lost region must cost a vote, not the failover's time: short timeouts and one retry per table
+LEASE_CLIENT = Config(retries={"max_attempts": 2, "mode": "standard"}, connect_timeout=2, read_timeout=3)
 
 
 @dataclass
@@ -113,7 +116,7 @@ class Lease:
         return self.settings.majority
 
     def _table(self, table: LeaseTable) -> Any:
-        return self.clients.resource("dynamodb", table.region).Table(table.name)
+        return self.clients.resource("dynamodb", table.region, LEASE_CLIENT).Table(table.name)
 
     def _each(self, call: Callable[[LeaseTable], Vote]) -> list[Vote]:
         """``call`` on every table at once: a region that does not answer costs its timeout once, not per table."""

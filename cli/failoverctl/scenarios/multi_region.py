@@ -1,0 +1,240 @@
+"""Symmetric stacks and the group lease: a region lost, a partition, a holder that dies mid-failover.
+
+They run ``plans/symmetric.yaml``: the same stack in us-east-1 and us-west-2 (each with its own
+table, topic, state machine and functions' environment), lock tables in us-east-1, us-west-2 and
+eu-west-1.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import TYPE_CHECKING, Any
+
+from failover.infra.lease import Lease
+from failover.plan import Group
+from failoverctl.scenarios.base import Context, Expect, Scenario, primary_down, register
+from failoverctl.sim.stacks import cut_off
+
+if TYPE_CHECKING:
+    from failoverctl.drill import DrillReport
+    from failoverctl.sim.world import World
+
+PLAN = "plans/symmetric.yaml"
+EAST, WEST, THIRD = "us-east-1", "us-west-2", "eu-west-1"
+
+
+def _probe_fires(world: World, group: Group) -> dict[str, Any]:
+    """The standby's probe of the primary goes to ALARM (emitted in the standby's region)."""
+    alarm = group.triggers.alarms[0]
+    world.set_alarm(alarm.name, alarm.region, "ALARM", "Threshold Crossed: the primary does not answer the probe")
+    return world.alarm_event(alarm.name, alarm.region, "ALARM")
+
+
+def _lease_check(report: DrillReport, index: int = 0) -> dict[str, Any]:
+    if len(report.executions) <= index:
+        return {}
+    checks = ((report.executions[index].final.get("gate") or {}).get("decision") or {}).get("checks") or []
+    return next((c for c in checks if c.get("name") == "group lock"), {})
+
+
+# ---------------------------------------------------------------------- automation-region-down
+
+
+def _region_gone(world: World, group: Group, ctx: Context) -> None:
+    primary_down(world, group, ctx)
+    cut_off(world.sim, {None: {EAST}})  # us-east-1 is gone: its stack, its lock table, its APIs
+    ctx.extra["unreachable"] = [EAST]
+
+
+def _standby_acted_alone(report: DrillReport, world: World, ctx: Context) -> list[str]:
+    lock = _lease_check(report)
+    values = lock.get("values") or {}
+    out = []
+    if values.get("token") != 1:
+        out.append(f"the standby's stack should hold the lease with token 1, got {values.get('token')}")
+    if "unreachable: us-east-1" not in str(lock.get("detail")):
+        out.append(f"the lease should be granted without us-east-1's vote: {lock.get('detail')}")
+    if any(r.get("undelivered") or r.get("rules") == [] for r in ctx.routes):
+        out.append("the probe's alarm never reached the standby's stack")
+    return out
+
+
+register(
+    Scenario(
+        name="automation-region-down",
+        summary=(
+            "us-east-1 is gone, the stack deployed there with it; the us-west-2 stack's probe of the primary "
+            "fires and that stack fails over on its own, the lease granted by the lock tables in us-west-2 "
+            "and eu-west-1."
+        ),
+        plan=PLAN,
+        setup=_region_gone,
+        events=lambda world, group, ctx: [_probe_fires(world, group)],
+        expect=Expect(notified=["started", "succeeded"], extra=_standby_acted_alone),
+    )
+)
+
+
+# ---------------------------------------------------------------------- partition-split-brain
+
+
+def _partition(world: World, group: Group, ctx: Context) -> None:
+    """An earlier run stopped half-way (api.example.com already on us-west-2), then the network between
+    us-east-1 and us-west-2 fails: each stack sees the other side down; both still reach eu-west-1."""
+    from failover.actions import build_action
+    from failover.actions.context import context_for
+    from failover.models import FailoverRequest, Source
+
+    request = FailoverRequest(request_id="setup", group=group.name, source=Source.MANUAL)
+    context = context_for(group, request, world.clients, dry_run=False)
+    for _stage, name, spec in group.iter_actions():
+        if name == "api-dns":
+            build_action(spec, name).run(context)
+    cut_off(world.sim, {EAST: {WEST}, WEST: {EAST}})
+    ctx.extra["partition"] = {EAST: [WEST], WEST: [EAST]}
+
+
+def _both_sides_ask(world: World, group: Group, ctx: Context) -> list[dict[str, Any]]:
+    return [
+        world.request_event(group.name, "failover", reason="us-west-2 sees us-east-1 down", region=WEST),
+        world.request_event(group.name, "failback", reason="us-east-1 sees us-west-2 down", region=EAST),
+    ]
+
+
+def _exactly_one_activation(report: DrillReport, world: World, ctx: Context) -> list[str]:
+    out: list[str] = []
+    decisions = []
+    for execution in report.executions:
+        decision = (execution.final.get("gate") or {}).get("decision") or {}
+        decisions.append(
+            {
+                "stack": execution.arn.split(":")[3],
+                "outcome": decision.get("outcome"),
+                "reason": decision.get("reason"),
+                "end_state": execution.end_state,
+            }
+        )
+    ctx.extra["decisions"] = decisions
+    winners = [d for d in decisions if d["outcome"] == "proceed"]
+    losers = [d for d in decisions if d["outcome"] == "skip"]
+    if len(winners) != 1 or len(losers) != 1:
+        return [f"expected exactly one activation and one stand-down, got {decisions}"]
+    if "in progress" not in str(losers[0]["reason"]) or losers[0]["end_state"] != "Skipped":
+        out.append(f"the other stack should stand down because the lease is held: {losers[0]}")
+    winner_side = "secondary" if winners[0]["stack"] == WEST else "primary"
+    direction = "failover" if winner_side == "secondary" else "failback"
+    after = world.active_side(world.plan.group("web"), direction)
+    ctx.extra["active_after"] = after
+    if after != winner_side:
+        out.append(f"traffic should be on {winner_side} (the one activation), found {after}")
+    loser_stack = losers[0]["stack"]
+    notices = report.sns if loser_stack == world.region else world.sns_messages(loser_stack)
+    ctx.extra["stand_down_notices"] = [m["attributes"].get("phase") for m in notices]
+    if "skipped" not in ctx.extra["stand_down_notices"]:
+        out.append(f"the stack in {loser_stack} should notify its stand-down, sent {ctx.extra['stand_down_notices']}")
+    return out
+
+
+register(
+    Scenario(
+        name="partition-split-brain",
+        summary=(
+            "A partition between us-east-1 and us-west-2 while traffic is split: each stack sees the other side "
+            "down and asks for its own region at once; the lease (a majority of three lock tables) lets exactly "
+            "one activate, the other stands down and notifies why."
+        ),
+        plan=PLAN,
+        setup=_partition,
+        events=_both_sides_ask,
+        parallel=True,
+        expect=Expect(executions=2, outcome=None, end_state=None, active_after=None, extra=_exactly_one_activation),
+    )
+)
+
+
+# ---------------------------------------------------------------------- lease-holder-crash
+
+
+def _hold_first_change(world: World, group: Group, ctx: Context) -> None:
+    """The first execution's first change is held back: its holder dies while the call is in flight."""
+    primary_down(world, group, ctx)
+    held, done = threading.Event(), threading.Event()
+    release = threading.Event()
+    ctx.extra["_sync"] = (held, release, done)
+    seen: list[Any] = []
+
+    def before(name: str, payload: Any) -> None:
+        if name != "ExecuteFunction" or not isinstance(payload, dict):
+            return
+        seen.append(payload)
+        if len(seen) == 1:  # the old holder's first change: in flight when its execution dies
+            ctx.extra["_late_payload"] = payload
+            held.set()
+            release.wait(timeout=30)
+
+    def after(inv: Any) -> None:
+        if inv.payload is ctx.extra.get("_late_payload"):
+            ctx.extra["late_write"] = inv.error or {"result": inv.result}
+            done.set()
+
+    world.lambdas.before.append(before)
+    world.lambdas.after.append(after)
+
+
+def _crash_and_take_over(world: World, group: Group, ctx: Context, executions: list[str]) -> list[str]:
+    held, release, done = ctx.extra.pop("_sync")
+    if not executions or not held.wait(timeout=30):
+        release.set()
+        return []
+    old = executions[0]
+    sfn = world.clients.get("stepfunctions", old.split(":")[3])
+    # the holder dies: its execution is gone, nothing of it releases the lease
+    sfn.stop_execution(executionArn=old, error="States.HolderLost", cause="drill: the lease holder died")
+    lease = Lease(world.plan.settings.lease, world.clients)  # type: ignore[arg-type]
+    lease.expire(group.name, int(time.time()) - 1)  # its lease runs out (lock_ttl_seconds pass)
+    source = sfn.describe_execution(executionArn=old)
+    name = f"{old.rsplit(':', 1)[-1]}-retry-1"
+    new = sfn.start_execution(stateMachineArn=source["stateMachineArn"], name=name, input=source["input"])
+    world.wait(new["executionArn"])
+    release.set()  # the old holder's change arrives late
+    done.wait(timeout=30)
+    ctx.extra["lease_after"] = [
+        {"region": v.region, "owner": v.item.get("owner"), "token": v.item.get("token")} for v in lease.read(group.name)
+    ]
+    return [new["executionArn"]]
+
+
+def _takeover_fenced(report: DrillReport, world: World, ctx: Context) -> list[str]:
+    out: list[str] = []
+    statuses = [e.status for e in report.executions]
+    if statuses != ["ABORTED", "SUCCEEDED"]:
+        out.append(f"expected the holder's execution ABORTED and the new one SUCCEEDED, got {statuses}")
+    old_token = (_lease_check(report, 0).get("values") or {}).get("token")
+    new_lock = _lease_check(report, 1)
+    new_token = (new_lock.get("values") or {}).get("token")
+    if not (isinstance(old_token, int) and isinstance(new_token, int) and new_token > old_token):
+        out.append(f"the new holder needs a higher token than the old one: {old_token} -> {new_token}")
+    if not (new_lock.get("values") or {}).get("took_over"):
+        out.append(f"the new holder should report the takeover: {new_lock.get('detail')}")
+    late = ctx.extra.get("late_write") or {}
+    if late.get("errorType") != "StaleLeaseError":
+        out.append(f"the old holder's late change should be refused with StaleLeaseError, got {late}")
+    return out
+
+
+register(
+    Scenario(
+        name="lease-holder-crash",
+        summary=(
+            "The us-west-2 stack's execution holds the lease and dies with its first change in flight; once the "
+            "lease runs out a re-drive takes it over with a higher token and fails over; the dead holder's late "
+            "change is refused (StaleLeaseError) and changes nothing."
+        ),
+        plan=PLAN,
+        setup=_hold_first_change,
+        events=lambda world, group, ctx: [_probe_fires(world, group)],
+        post=_crash_and_take_over,
+        expect=Expect(status="ABORTED", end_state=None, executions=2, notified=["succeeded"], extra=_takeover_fenced),
+    )
+)
