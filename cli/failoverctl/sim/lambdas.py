@@ -99,21 +99,23 @@ class LocalLambdas:
 
     # -- loading ---------------------------------------------------------------------------
 
-    def _module(self, logical_id: str) -> tuple[ModuleType, bool]:
+    def _module(self, logical_id: str, region: str | None = None) -> tuple[ModuleType, bool]:
+        """The function's module, loaded once per stack (each region's function has its own containers)."""
+        key = logical_id if region is None or region not in self.stack_envs else f"{logical_id}@{region}"
         with self._lock:
-            if logical_id in self.modules:
-                return self.modules[logical_id], False
+            if key in self.modules:
+                return self.modules[key], False
             definition = self.definitions[logical_id]
             module_file, _, _ = definition.handler.rpartition(".")
             path = definition.code_uri / f"{module_file}.py"
-            name = f"failover_fn_{logical_id}"
+            name = f"failover_fn_{key.replace('@', '_').replace('-', '_')}"
             spec = importlib.util.spec_from_file_location(name, path)
             if spec is None or spec.loader is None:
                 raise SimClientError("ResourceNotFoundException", f"handler {path} not found", 404)
             module = importlib.util.module_from_spec(spec)
             sys.modules[name] = module
             spec.loader.exec_module(module)
-            self.modules[logical_id] = module
+            self.modules[key] = module
             return module, True
 
     def resolve_name(self, function_name: str) -> str:
@@ -155,7 +157,7 @@ class LocalLambdas:
             elif name not in self.definitions:
                 raise SimClientError("ResourceNotFoundException", f"Function not found: {function_name}", 404)
             else:
-                module, inv.cold = self._module(name)
+                module, inv.cold = self._module(name, region)
                 definition = self.definitions[name]
                 handler = getattr(module, definition.handler.rpartition(".")[2])
                 fault = None
