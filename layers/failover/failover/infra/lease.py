@@ -233,8 +233,12 @@ class Lease:
         votes = self._each(renew)
         if sum(1 for v in votes if v.ok) >= self.majority:
             return LeaseOutcome(True, owner, token, expires, votes, self.majority)
-        newer = _live_holder([v for v in self.read(group) if v.ok], now)
-        return LeaseOutcome(False, newer.get("owner"), newer.get("token"), newer.get("expires_at"), votes, self.majority)
+        seen = [v for v in self.read(group) if v.ok]
+        newer = _live_holder(seen, now)
+        latest = max((int(v.item.get("token", 0)) for v in seen), default=0)
+        return LeaseOutcome(
+            False, newer.get("owner"), newer.get("token") or latest or None, newer.get("expires_at"), votes, self.majority
+        )
 
     def fence(self, group: str, owner: str, token: int, ttl_seconds: int) -> LeaseOutcome:
         """``confirm``, raising ``StaleLeaseError`` (with the newer holder) when this holder is stale."""
@@ -245,6 +249,8 @@ class Lease:
                 + (
                     f"{outcome.owner} holds it with token {outcome.token}"
                     if outcome.owner
+                    else f"it was granted again since, with token {outcome.token}"
+                    if outcome.token and outcome.token > token
                     else "no majority of lock tables confirms it"
                 )
                 + ": it stops without changing anything more",
