@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from failoverctl.sim.world import World
 
 PLAN = "plans/symmetric.yaml"
+#: how long the hung change may wait for the takeover (a bound for a slow machine, not a timing assertion)
+HOLD_SECONDS = 180
 EAST, WEST, THIRD = "us-east-1", "us-west-2", "eu-west-1"
 
 
@@ -38,6 +40,28 @@ def _lease_check(report: DrillReport, index: int = 0) -> dict[str, Any]:
     return next((c for c in checks if c.get("name") == "group lock"), {})
 
 
+def _gates(report: DrillReport, ctx: Context) -> list[dict[str, Any]]:
+    """Each execution's stack and gate decision, with its lease check (``gates`` in the drill's JSON)."""
+    gates = []
+    for index, execution in enumerate(report.executions):
+        decision = (execution.final.get("gate") or {}).get("decision") or {}
+        gates.append(
+            {
+                "execution": execution.name,
+                "stack": execution.arn.split(":")[3],
+                "status": execution.status,
+                "end_state": execution.end_state,
+                "outcome": decision.get("outcome"),
+                "reason": decision.get("reason"),
+                "lock_owner": decision.get("lock_owner"),
+                "lease_token": decision.get("lease_token"),
+                "lease": _lease_check(report, index),
+            }
+        )
+    ctx.extra["gates"] = gates
+    return gates
+
+
 # ---------------------------------------------------------------------- automation-region-down
 
 
@@ -48,6 +72,7 @@ def _region_gone(world: World, group: Group, ctx: Context) -> None:
 
 
 def _standby_acted_alone(report: DrillReport, world: World, ctx: Context) -> list[str]:
+    _gates(report, ctx)
     lock = _lease_check(report)
     values = lock.get("values") or {}
     out = []
@@ -104,18 +129,7 @@ def _both_sides_ask(world: World, group: Group, ctx: Context) -> list[dict[str, 
 
 def _exactly_one_activation(report: DrillReport, world: World, ctx: Context) -> list[str]:
     out: list[str] = []
-    decisions = []
-    for execution in report.executions:
-        decision = (execution.final.get("gate") or {}).get("decision") or {}
-        decisions.append(
-            {
-                "stack": execution.arn.split(":")[3],
-                "outcome": decision.get("outcome"),
-                "reason": decision.get("reason"),
-                "end_state": execution.end_state,
-            }
-        )
-    ctx.extra["decisions"] = decisions
+    decisions = _gates(report, ctx)
     winners = [d for d in decisions if d["outcome"] == "proceed"]
     losers = [d for d in decisions if d["outcome"] == "skip"]
     if len(winners) != 1 or len(losers) != 1:
@@ -125,7 +139,6 @@ def _exactly_one_activation(report: DrillReport, world: World, ctx: Context) -> 
     winner_side = "secondary" if winners[0]["stack"] == WEST else "primary"
     direction = "failover" if winner_side == "secondary" else "failback"
     after = world.active_side(world.plan.group("web"), direction)
-    ctx.extra["active_after"] = after
     if after != winner_side:
         out.append(f"traffic should be on {winner_side} (the one activation), found {after}")
     loser_stack = losers[0]["stack"]
@@ -171,7 +184,7 @@ def _hold_first_change(world: World, group: Group, ctx: Context) -> None:
         if len(seen) == 1:
             ctx.extra["_late_payload"] = payload
             held.set()
-            release.wait(timeout=30)
+            release.wait(timeout=HOLD_SECONDS)
 
     def after(inv: Any) -> None:
         if inv.payload is ctx.extra.get("_late_payload"):
@@ -180,11 +193,11 @@ def _hold_first_change(world: World, group: Group, ctx: Context) -> None:
 
     def crash_and_take_over() -> None:
         try:
-            if held.wait(timeout=30):
+            if held.wait(timeout=HOLD_SECONDS):
                 ctx.extra["_takeover"] = _take_over(world, group, ctx)
         finally:
             release.set()  # the old holder's change arrives, late
-        done.wait(timeout=30)
+        done.wait(timeout=HOLD_SECONDS)
 
     world.lambdas.before.append(before)
     world.lambdas.after.append(after)
@@ -203,13 +216,13 @@ def _take_over(world: World, group: Group, ctx: Context) -> str:
     new = sfn.start_execution(
         stateMachineArn=world.state_machine_arn, name=f"{old['name']}-retry-1", input=source["input"]
     )["executionArn"]
-    world.wait(new)
+    world.wait(new, timeout=HOLD_SECONDS)
     return str(new)
 
 
 def _late_write_refused(world: World, group: Group, ctx: Context, executions: list[str]) -> list[str]:
     for thread in ctx.threads:
-        thread.join(timeout=60)
+        thread.join(timeout=2 * HOLD_SECONDS)
     lease = Lease(world.plan.settings.lease, world.clients)  # type: ignore[arg-type]
     ctx.extra["lease_after"] = [
         {"region": v.region, "owner": v.item.get("owner"), "token": v.item.get("token")} for v in lease.read(group.name)
@@ -220,6 +233,7 @@ def _late_write_refused(world: World, group: Group, ctx: Context, executions: li
 
 
 def _takeover_fenced(report: DrillReport, world: World, ctx: Context) -> list[str]:
+    _gates(report, ctx)
     out: list[str] = []
     statuses = [e.status for e in report.executions]
     if statuses != ["FAILED", "SUCCEEDED"]:
