@@ -8,10 +8,10 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from moto import mock_aws
-
-from failover.infra.lease import Lease
 from tests.unit.test_lease import REGIONS, Clock, PartitionedClients, create_tables
 from tests.unit.test_lease import settings as lease_settings
+
+from failover.infra.lease import Lease
 
 OWNERS = ("east", "west", "europe")
 TTL = 120

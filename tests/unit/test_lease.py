@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import boto3
@@ -31,7 +30,7 @@ class Clock:
 class _Down:
     """A DynamoDB resource in a region that cannot be reached."""
 
-    def Table(self, name: str) -> Any:  # noqa: N802 - boto3's name
+    def Table(self, name: str) -> Any:
         return self
 
     def __getattr__(self, op: str) -> Any:
@@ -54,10 +53,10 @@ class PartitionedClients(Clients):
         return super().resource(service, region, config)
 
 
-def create_tables(regions: tuple[str, ...] = REGIONS) -> None:
+def create_tables(regions: tuple[str, ...] = REGIONS, name: str = TABLE) -> None:
     for region in regions:
         boto3.client("dynamodb", region_name=region).create_table(
-            TableName=TABLE,
+            TableName=name,
             KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
             AttributeDefinitions=[
                 {"AttributeName": "pk", "AttributeType": "S"},
@@ -72,11 +71,11 @@ def settings(regions: tuple[str, ...] = REGIONS) -> LeaseSettings:
 
 
 @pytest.fixture
-def env(aws: None) -> Iterator[tuple[Lease, PartitionedClients, Clock]]:
+def env(aws: None) -> tuple[Lease, PartitionedClients, Clock]:
     create_tables()
     clients = PartitionedClients()
     clock = Clock()
-    yield Lease(settings(), clients, clock=clock, retries=0), clients, clock
+    return Lease(settings(), clients, clock=clock, retries=0), clients, clock
 
 
 def test_a_grant_takes_a_majority_and_a_second_owner_is_refused(env: Any) -> None:
@@ -167,12 +166,7 @@ def test_a_stale_holder_is_fenced_after_a_takeover(env: Any) -> None:
 
 def test_store_writes_through_a_fence_are_refused_for_a_stale_holder(env: Any) -> None:
     lease, clients, clock = env
-    boto3.client("dynamodb", region_name="us-east-1").create_table(
-        TableName="incidents",
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    create_tables(("us-east-1",), "incidents")
     store = Store("incidents", clients)
     old = lease.acquire("web", "old", "inc-1", 600)
     decision = Decision(outcome=Outcome.PROCEED, reason="r", lock_owner="old", lease_token=old.token)

@@ -64,7 +64,9 @@ def deploy_stack(
         BillingMode=schema["BillingMode"],
     )
     if schema["ttl"]:
-        ddb.update_time_to_live(TableName=table, TimeToLiveSpecification={"AttributeName": schema["ttl"], "Enabled": True})
+        ddb.update_time_to_live(
+            TableName=table, TimeToLiveSpecification={"AttributeName": schema["ttl"], "Enabled": True}
+        )
     sns = clients.get("sns", region)
     topic = sns.create_topic(Name=f"{STACK}-FailoverTopic")["TopicArn"]
     sqs = clients.get("sqs", region)

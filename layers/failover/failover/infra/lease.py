@@ -237,7 +237,12 @@ class Lease:
         newer = _live_holder(seen, now)
         latest = max((int(v.item.get("token", 0)) for v in seen), default=0)
         return LeaseOutcome(
-            False, newer.get("owner"), newer.get("token") or latest or None, newer.get("expires_at"), votes, self.majority
+            False,
+            newer.get("owner"),
+            newer.get("token") or latest or None,
+            newer.get("expires_at"),
+            votes,
+            self.majority,
         )
 
     def fence(self, group: str, owner: str, token: int, ttl_seconds: int) -> LeaseOutcome:

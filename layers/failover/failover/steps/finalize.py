@@ -6,8 +6,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from failover.infra import metrics as fmetrics
 from failover.errors import StaleLeaseError
+from failover.infra import metrics as fmetrics
 from failover.infra.clients import Clients
 from failover.infra.lease import fence_for, lease_for
 from failover.infra.store import Store

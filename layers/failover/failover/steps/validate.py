@@ -280,7 +280,9 @@ class Gate:
             )
         )
         if not lock.acquired:
-            return decide(Outcome.SKIP, f"another failover of {group.name} is in progress ({lock.owner or lock.detail})")
+            return decide(
+                Outcome.SKIP, f"another failover of {group.name} is in progress ({lock.owner or lock.detail})"
+            )
 
         # 9. rate limit (dry runs do not count)
         rate = self._rate_check(group, request, dry_run)
