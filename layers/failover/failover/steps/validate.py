@@ -319,19 +319,14 @@ class Gate:
     def _own_region_check(self, group: Group, target: str) -> Check:
         """In symmetric mode a stack proceeds only when the chosen target side is in its own region."""
         region = group.side(target).region
-        values = {"stack_region": self.env.region, "target": target, "target_region": region}
-        if region == self.env.region:
-            return Check(
-                name="target is this stack's region",
-                ok=True,
-                values=values,
-                detail=f"the target side {target} is in {region}, this stack's region",
-            )
+        own = region == self.env.region
         return Check(
             name="target is this stack's region",
-            ok=False,
-            values=values,
-            detail=f"the target side {target} is in {region}; this stack in {self.env.region} activates only "
+            ok=own,
+            values={"stack_region": self.env.region, "target": target, "target_region": region},
+            detail=f"the target side {target} is in {region}, this stack's region"
+            if own
+            else f"the target side {target} is in {region}; this stack in {self.env.region} activates only "
             f"its own region and leaves the failover to the stack in {region}",
         )
 
