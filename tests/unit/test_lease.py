@@ -210,3 +210,15 @@ def test_lease_settings_refuse_what_cannot_survive_a_region(tables: list[dict[st
 
     with pytest.raises(ValidationError, match=message):
         LeaseSettings.model_validate({"tables": tables})
+
+
+def test_symmetric_stacks_need_a_lease() -> None:
+    from pydantic import ValidationError
+
+    from failover.plan import Settings
+
+    with pytest.raises(ValidationError, match="settings.symmetric needs settings.lease"):
+        Settings.model_validate({"symmetric": True})
+    assert Settings.model_validate(
+        {"symmetric": True, "lease": {"tables": [{"region": r, "table": TABLE} for r in REGIONS]}}
+    )

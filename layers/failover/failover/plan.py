@@ -264,6 +264,15 @@ class Settings(PlanModel):
     )
     lease: LeaseSettings | None = None
 
+    @model_validator(mode="after")
+    def _symmetric_needs_a_lease(self) -> Settings:
+        if self.symmetric and self.lease is None:
+            raise ValueError(
+                "settings.symmetric needs settings.lease: stacks in several regions each hold their own "
+                "table, so only a lease on a majority of lock tables keeps them from both acting"
+            )
+        return self
+
 
 class Plan(PlanModel):
     version: Literal[1] = 1
