@@ -65,9 +65,11 @@ def test_a_new_holder_takes_over_with_a_higher_token_and_the_late_write_is_refus
     assert (old["status"], new["status"]) == ("FAILED", "SUCCEEDED")
     assert (old["lease_token"], new["lease_token"]) == (1, 2)
     assert new["lease"]["values"]["took_over"] == old["lock_owner"]
-    late = body["late_write"]
-    assert late["errorType"] == "StaleLeaseError"
-    assert "(token 1)" in late["errorMessage"] and "token 2" in late["errorMessage"]
+    late = body["late_writes"]
+    assert len(late) == 2  # both changes of the stage were in flight
+    for write in late:
+        assert write["errorType"] == "StaleLeaseError"
+        assert "(token 1)" in write["errorMessage"] and "token 2" in write["errorMessage"]
     # every lock table carries the new token: the next grant's will be higher still
     assert {t["token"] for t in body["lease_after"]} == {2}
     assert body["active_after"] == "secondary"

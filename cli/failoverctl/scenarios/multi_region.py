@@ -90,8 +90,8 @@ register(
         name="automation-region-down",
         summary=(
             "us-east-1 is gone, the stack deployed there with it; the us-west-2 stack's probe of the primary "
-            "fires and that stack fails over on its own, the lease granted by the lock tables in us-west-2 "
-            "and eu-west-1."
+            "fires and that stack fails over on its own (ARC's endpoints outside us-east-1), the lease granted "
+            "by the lock tables in us-west-2 and eu-west-1."
         ),
         plan=PLAN,
         setup=_region_gone,
@@ -105,7 +105,7 @@ register(
 
 
 def _partition(world: World, group: Group, ctx: Context) -> None:
-    """An earlier run stopped half-way (api.example.com already on us-west-2), then the network between
+    """An earlier run stopped half-way (the API's routing control already on us-west-2), then the network between
     us-east-1 and us-west-2 fails: each stack sees the other side down; both still reach eu-west-1."""
     from failover.actions import build_action
     from failover.actions.context import context_for
@@ -114,7 +114,7 @@ def _partition(world: World, group: Group, ctx: Context) -> None:
     request = FailoverRequest(request_id="setup", group=group.name, source=Source.MANUAL)
     context = context_for(group, request, world.clients, dry_run=False)
     for _stage, name, spec in group.iter_actions():
-        if name == "api-dns":
+        if name == "api-routing":
             build_action(spec, name).run(context)
     cut_off(world.sim, {EAST: {WEST}, WEST: {EAST}})
     ctx.extra["partition"] = {EAST: [WEST], WEST: [EAST]}
@@ -170,26 +170,27 @@ register(
 
 
 def _hold_first_change(world: World, group: Group, ctx: Context) -> None:
-    """The first execution's first change hangs: as far as the lease can tell its holder is dead (a
-    process that stops answering and one that has stopped are the same to it). Its lease runs out, a
-    re-drive takes it over; then the hung change arrives, late."""
+    """The first execution's changes hang: as far as the lease can tell its holder is dead (a process
+    that stops answering and one that has stopped are the same to it). Its lease runs out, a re-drive
+    takes it over; then the hung changes arrive, late."""
     primary_down(world, group, ctx)
     held, release, done = threading.Event(), threading.Event(), threading.Event()
-    seen: list[Any] = []
+    first: list[str] = []  # the execution whose changes hang
 
     def before(name: str, payload: Any) -> None:
         if name != "ExecuteFunction" or not isinstance(payload, dict):
             return
-        seen.append(payload)
-        if len(seen) == 1:
-            ctx.extra["_late_payload"] = payload
+        first[:1] = first[:1] or [str(payload.get("execution_id"))]
+        if payload.get("execution_id") == first[0]:  # every change of the first execution hangs
+            ctx.extra.setdefault("_late_payloads", []).append(payload)
             held.set()
             release.wait(timeout=HOLD_SECONDS)
 
     def after(inv: Any) -> None:
-        if inv.payload is ctx.extra.get("_late_payload"):
-            ctx.extra["late_write"] = inv.error or {"result": inv.result}
-            done.set()
+        if any(inv.payload is p for p in ctx.extra.get("_late_payloads", [])):
+            ctx.extra.setdefault("late_writes", []).append(inv.error or {"result": inv.result})
+            if len(ctx.extra["late_writes"]) == len(ctx.extra["_late_payloads"]):
+                done.set()
 
     def crash_and_take_over() -> None:
         try:
@@ -227,7 +228,7 @@ def _late_write_refused(world: World, group: Group, ctx: Context, executions: li
     ctx.extra["lease_after"] = [
         {"region": v.region, "owner": v.item.get("owner"), "token": v.item.get("token")} for v in lease.read(group.name)
     ]
-    ctx.extra.pop("_late_payload", None)
+    ctx.extra.pop("_late_payloads", None)
     takeover = ctx.extra.pop("_takeover", None)
     return [takeover] if takeover else []
 
@@ -248,9 +249,9 @@ def _takeover_fenced(report: DrillReport, world: World, ctx: Context) -> list[st
         out.append(f"the new holder needs a higher token than the old one: {old_token} -> {new_token}")
     if not (new_lock.get("values") or {}).get("took_over"):
         out.append(f"the new holder should report the takeover: {new_lock.get('detail')}")
-    late = ctx.extra.get("late_write") or {}
-    if late.get("errorType") != "StaleLeaseError":
-        out.append(f"the old holder's late change should be refused with StaleLeaseError, got {late}")
+    late = ctx.extra.get("late_writes") or [{}]
+    if any(w.get("errorType") != "StaleLeaseError" for w in late):
+        out.append(f"each of the old holder's late changes should be refused with StaleLeaseError, got {late}")
     return out
 
 
@@ -258,9 +259,9 @@ register(
     Scenario(
         name="lease-holder-crash",
         summary=(
-            "The us-west-2 stack's execution holds the lease and stops answering with its first change in flight; "
-            "once the lease runs out a re-drive takes it over with a higher token and fails over; the old holder's "
-            "late change is refused (StaleLeaseError), it stops and its failure notice says why."
+            "The us-west-2 stack's execution holds the lease and stops answering with its changes in flight; once "
+            "the lease runs out a re-drive takes it over with a higher token and fails over; the old holder's late "
+            "changes are refused (StaleLeaseError), it stops and its failure notice says why."
         ),
         plan=PLAN,
         setup=_hold_first_change,

@@ -151,19 +151,13 @@ def create_lease_tables(plan: Plan, clients: Clients) -> None:
         )
 
 
-#: services whose API the simulated outage leaves up: Route 53's (global; its control plane's dependency on
-#: us-east-1 is one ``failoverctl plan lint`` names, not one a drill of a region's loss should hide the run behind)
-GLOBAL_APIS = ("route53.",)
-
-
 def cut_off(sim: SimAWS, unreachable: dict[str | None, set[str]]) -> None:
     """Make regions unreachable: ``unreachable[stack_region]`` for the functions of the stack there, and
     ``unreachable[None]`` for every caller (a region that is gone). The call fails as a region that does
-    not answer does: a 503 the SDK retries, then an error."""
+    not answer does: a 503 the SDK retries, then an error. Global APIs are cut with the region their
+    client calls (Route 53's control plane with us-east-1), as strict as an outage can be."""
 
     def guard(api: str, params: dict[str, Any], region: str) -> None:
-        if api.startswith(GLOBAL_APIS):
-            return
         caller = current_stack_region()
         if region in unreachable.get(None, set()) or region in unreachable.get(caller, set()):
             raise SimClientError("ServiceUnavailable", f"{region} cannot be reached from {caller or 'here'}", 503)
