@@ -217,7 +217,7 @@ def test_symmetric_stacks_need_a_lease() -> None:
 
     from failover.plan import Settings
 
-    with pytest.raises(ValidationError, match="settings.symmetric needs settings.lease"):
+    with pytest.raises(ValidationError, match=r"settings\.symmetric needs settings\.lease"):
         Settings.model_validate({"symmetric": True})
     assert Settings.model_validate(
         {"symmetric": True, "lease": {"tables": [{"region": r, "table": TABLE} for r in REGIONS]}}
