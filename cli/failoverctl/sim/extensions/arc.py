@@ -36,12 +36,17 @@ def add_routing_control(
     }
 
 
-def add_assertion_rule(sim: SimAWS, arn: str, asserted_controls: list[str], *, min_on: int = 1, name: str = "") -> None:
-    """An assertion rule: at least ``min_on`` of ``asserted_controls`` must stay On."""
+def add_assertion_rule(
+    sim: SimAWS, arn: str, asserted_controls: list[str], *, min_on: int = 1, name: str = "", inverted: bool = False
+) -> None:
+    """An assertion rule (``RuleConfig`` type ``ATLEAST``, threshold ``min_on``): at least ``min_on`` of
+    ``asserted_controls`` must stay On; ``inverted`` (ARC's ``Inverted``) negates it: fewer than
+    ``min_on`` may be On (``ATLEAST 2`` inverted: never two regions On)."""
     sim.state.setdefault(RULES, {})[arn] = {
         "name": name or arn.rsplit("/", 1)[-1],
         "controls": list(asserted_controls),
         "min_on": min_on,
+        "inverted": inverted,
     }
 
 
@@ -96,10 +101,11 @@ def _update(sim: SimAWS, updates: dict[str, str], overrides: list[str]) -> None:
         if rule_arn in overrides or not set(rule["controls"]) & set(updates):
             continue
         on = sum(1 for arn in rule["controls"] if after.get(arn) == "On")
-        if on < rule["min_on"]:
+        if (on >= rule["min_on"]) == bool(rule.get("inverted")):
+            need = f"fewer than {rule['min_on']}" if rule.get("inverted") else f"at least {rule['min_on']}"
             raise SimClientError(
                 "ConflictException",
-                f"The update would violate safety rule {rule['name']} ({rule_arn}): at least {rule['min_on']} "
+                f"The update would violate safety rule {rule['name']} ({rule_arn}): {need} "
                 f"of its routing controls must be On",
                 409,
             )
