@@ -236,7 +236,7 @@ def record_first_invocations() -> dict[str, FirstInvocation]:
     lock = threading.Lock()
     original = LocalLambdas.invoke
 
-    def invoke(self: Any, function_name: str, payload: Any) -> Any:
+    def invoke(self: Any, function_name: str, payload: Any, region: str | None = None) -> Any:
         name = self.resolve_name(function_name)
         stack = local.__dict__.setdefault("stack", [])
         with lock:
@@ -248,7 +248,7 @@ def record_first_invocations() -> dict[str, FirstInvocation]:
                 recorded[name] = FirstInvocation(copy.deepcopy(payload), plan)
         stack.append(name if first else None)
         try:
-            return original(self, function_name, payload)
+            return original(self, function_name, payload, region)
         finally:
             stack.pop()
 
@@ -466,14 +466,14 @@ def owned_calls() -> Iterator[list[OwnedCall]]:
     original_invoke = LocalLambdas.invoke
     original_call = BaseClient._make_api_call
 
-    def invoke(self: Any, function_name: str, payload: Any) -> Any:
+    def invoke(self: Any, function_name: str, payload: Any, region: str | None = None) -> Any:
         stack = local.__dict__.setdefault("stack", [])
         phase = payload.get("phase") if isinstance(payload, dict) else None
         with lock:
             number = next(counter)
         stack.append({"function": self.resolve_name(function_name), "phase": phase, "n": number, "started": False})
         try:
-            return original_invoke(self, function_name, payload)
+            return original_invoke(self, function_name, payload, region)
         finally:
             stack.pop()
 

@@ -61,6 +61,21 @@ def test_turning_every_routing_control_off_under_an_assertion_rule_is_refused(si
     assert arc_ext.routing_control_state(sim, WEST) == "Off"
 
 
+def test_an_inverted_assertion_rule_refuses_two_regions_on(sim: Any) -> None:
+    # Given "ATLEAST 2" inverted over the two regions' controls (the fence of symmetric stacks)
+    arc_ext.add_routing_control(sim, EAST, state="On")
+    arc_ext.add_routing_control(sim, WEST, state="Off")
+    arc_ext.add_assertion_rule(sim, f"{PANEL}/safetyrule/never-two-on", [EAST, WEST], min_on=2, inverted=True)
+    arc = arc_client()
+    # When a late writer turns its own region on without turning the other off, Then it is refused
+    error = error_of(lambda: arc.update_routing_control_states(UpdateRoutingControlStateEntries=entries(west="On")))
+    assert error["Code"] == "ConflictException" and "fewer than 2" in error["Message"]
+    assert arc_ext.routing_control_state(sim, WEST) == "Off"
+    # and the one-transaction switch is allowed
+    arc.update_routing_control_states(UpdateRoutingControlStateEntries=entries(east="Off", west="On"))
+    assert (arc_ext.routing_control_state(sim, EAST), arc_ext.routing_control_state(sim, WEST)) == ("Off", "On")
+
+
 def test_a_gating_rule_blocks_target_changes_while_its_gate_is_off(sim: Any) -> None:
     for arn, state in ((EAST, "On"), (WEST, "Off"), (GATE, "Off")):
         arc_ext.add_routing_control(sim, arn, state=state)

@@ -33,6 +33,7 @@ LIST_PARAMETERS = (
     "GlobalDatastoreArns",
     "ConsumerFunctionArns",
     "CrossAccountRoleArns",
+    "LeaseTableArns",
 )
 #: parameters whose empty value is "" rather than "none" (they feed rule patterns, not policies)
 EMPTY_AS_BLANK = {"TriggerAlarmNames", "RdsSourceIds", "HealthServices", "HealthRegions"}
@@ -44,6 +45,11 @@ def _cluster_arn(region: str, account: str, identifier: str) -> str:
 
 def template_parameters(plan: Plan, account: str = "*") -> dict[str, list[str]]:
     out: dict[str, set[str]] = {name: set() for name in LIST_PARAMETERS}
+    if plan.settings.lease is not None:
+        out["LeaseTableArns"].update(
+            t.table if t.table.startswith("arn:") else f"arn:aws:dynamodb:{t.region}:{account}:table/{t.name}"
+            for t in plan.settings.lease.tables
+        )
     for group in plan.groups:
         out["TriggerAlarmNames"].update(a.name for a in group.triggers.alarms)
         out["RdsSourceIds"].update(group.triggers.rds_source_ids)

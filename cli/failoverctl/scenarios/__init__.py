@@ -19,6 +19,7 @@ SCENARIO_MODULES = [
     "failoverctl.scenarios.escalation",
     "failoverctl.scenarios.standbys",
     "failoverctl.scenarios.accounts",
+    "failoverctl.scenarios.multi_region",
 ]
 
 for _name in SCENARIO_MODULES:

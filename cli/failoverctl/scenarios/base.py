@@ -120,9 +120,9 @@ class Scenario:
         executions: list[str] = []
         if self.parallel and len(events) > 1:
             with ThreadPoolExecutor(max_workers=len(events), thread_name_prefix="trigger-invoker") as pool:
-                routed = list(pool.map(world.route, events))
+                routed = list(pool.map(lambda e: world.route(e, world.stack_for(e)), events))
         else:
-            routed = [world.route(event) for event in events]
+            routed = [world.route(event, world.stack_for(event)) for event in events]
         for route in routed:
             ctx.routes.append(route.summary())
             for result in route.results:

@@ -36,10 +36,11 @@ _LOCAL = threading.local()
 
 
 @contextlib.contextmanager
-def acting_as(function: str) -> Iterator[None]:
-    """Calls made by this thread inside the block are the function's (its execution role's)."""
-    stack: list[str] = _LOCAL.__dict__.setdefault("stack", [])
-    stack.append(function)
+def acting_as(function: str, stack_region: str | None = None) -> Iterator[None]:
+    """Calls made by this thread inside the block are the function's (its execution role's), of the
+    stack deployed in ``stack_region`` when the drill runs stacks in several regions."""
+    stack: list[tuple[str, str | None]] = _LOCAL.__dict__.setdefault("stack", [])
+    stack.append((function, stack_region))
     try:
         yield
     finally:
@@ -47,8 +48,13 @@ def acting_as(function: str) -> Iterator[None]:
 
 
 def current_function() -> str | None:
-    stack: list[str] = _LOCAL.__dict__.get("stack", [])
-    return stack[-1] if stack else None
+    stack: list[tuple[str, str | None]] = _LOCAL.__dict__.get("stack", [])
+    return stack[-1][0] if stack else None
+
+
+def current_stack_region() -> str | None:
+    stack: list[tuple[str, str | None]] = _LOCAL.__dict__.get("stack", [])
+    return stack[-1][1] if stack else None
 
 
 # ------------------------------------------------------------------ SAM policy templates
@@ -482,6 +488,8 @@ class IamEnforcer:
 
     def __init__(self, policies: dict[str, list[dict[str, Any]]], account: str, stack: str = "failover-drill") -> None:
         self.policies = policies
+        #: the policies of the stack in each other region (symmetric stacks), resolved for that stack
+        self.by_region: dict[str, dict[str, list[dict[str, Any]]]] = {}
         self.account = account
         self.stack = stack
         self.denials: list[Denial] = []
@@ -494,11 +502,12 @@ class IamEnforcer:
 
     def authorize(self, api: str, params: dict[str, Any], region: str) -> None:
         function = current_function()
-        if function is None or function not in self.policies:
+        policies = self.by_region.get(current_stack_region() or "", self.policies)
+        if function is None or function not in policies:
             return  # the drill itself, moto's interpreter, or a team's hook stand-in
         assumed = accounts.assumed_role(caller_access_key())
         if assumed is None:  # the function's own role
-            account, statements = self.account, self.policies[function]
+            account, statements = self.account, policies[function]
             user = f"arn:aws:sts::{self.account}:assumed-role/{self.stack}-{function}Role/{self.stack}-{function}"
         else:  # a role in another account the function assumed: that role's policies decide
             account, statements = assumed.split(":")[4], accounts.role_statements(assumed)
@@ -542,20 +551,27 @@ def enforce(world: Any) -> IamEnforcer:
     """Evaluate every function's calls in ``world`` against its policy from the template (``World`` calls this)."""
     from failoverctl.template import ACCOUNT
 
-    resolver = world.resolver
-    region = resolver.region
-    table = resolver.physical.get("IncidentTable", "")
-    resolver.attributes.setdefault("IncidentTable.Arn", f"arn:aws:dynamodb:{region}:{ACCOUNT}:table/{table}")
-    resolver.attributes.setdefault(
-        "TriggerDeadLetterQueue.Arn", f"arn:aws:sqs:{region}:{ACCOUNT}:{world_stack(world)}-dlq"
-    )
-    resolver.attributes.setdefault(
-        "FailoverKey.Arn", f"arn:aws:kms:{region}:{ACCOUNT}:key/00000000-0000-0000-0000-000000000000"
-    )
-    enforcer = IamEnforcer(resource_policies(world.template, resolver.resolve), ACCOUNT, world_stack(world))
+    def policies(resolver: Any) -> dict[str, list[dict[str, Any]]]:
+        region = resolver.region
+        table = resolver.physical.get("IncidentTable", "")
+        resolver.attributes.setdefault("IncidentTable.Arn", f"arn:aws:dynamodb:{region}:{ACCOUNT}:table/{table}")
+        resolver.attributes.setdefault(
+            "TriggerDeadLetterQueue.Arn", f"arn:aws:sqs:{region}:{ACCOUNT}:{world_stack(world)}-dlq"
+        )
+        resolver.attributes.setdefault(
+            "FailoverKey.Arn", f"arn:aws:kms:{region}:{ACCOUNT}:key/00000000-0000-0000-0000-000000000000"
+        )
+        return resource_policies(world.template, resolver.resolve)
+
+    enforcer = IamEnforcer(policies(world.resolver), ACCOUNT, world_stack(world))
+    for region, site in getattr(world, "sites", {}).items():
+        if site.resolver is not world.resolver:
+            enforcer.by_region[region] = policies(site.resolver)
     for op in ("SendTaskSuccess", "SendTaskFailure", "SendTaskHeartbeat"):
-        # a task token names no ARN; the drill account has one state machine, whose token it is
-        enforcer.resolvers[f"stepfunctions.{op}"] = lambda _p, _r: [world.state_machine_arn]
+        # a task token names no ARN: it belongs to the state machine of the stack in the caller's region
+        enforcer.resolvers[f"stepfunctions.{op}"] = lambda _p, r: [
+            getattr(world, "sites", {}).get(r, world).state_machine_arn
+        ]
     world.sim.guards.append(enforcer.authorize)
     return enforcer
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib.util
 import io
 import json
+import os
 import sys
 import threading
 import time
@@ -90,8 +91,11 @@ class LocalLambdas:
         self.after: list[Callable[[Invocation], None]] = []
         self.faults: list[FunctionFault] = []
         self.external: dict[str, Callable[[Any], Any]] = {}
+        #: with stacks in several regions: each region's functions' environment (one stack per region)
+        self.stack_envs: dict[str, dict[str, str]] = {}
         self.log = io.StringIO()
         self._lock = threading.RLock()
+        self._env_lock = threading.RLock()
 
     def fail(self, function: str, error_type: str, message: str, *, times: int | None = None) -> list[str]:
         """Make ``function`` answer with ``error_type`` (its first ``times`` runs, or every run).
@@ -111,21 +115,23 @@ class LocalLambdas:
 
     # -- loading ---------------------------------------------------------------------------
 
-    def _module(self, logical_id: str) -> tuple[ModuleType, bool]:
+    def _module(self, logical_id: str, region: str | None = None) -> tuple[ModuleType, bool]:
+        """The function's module, loaded once per stack (each region's function has its own containers)."""
+        key = logical_id if region is None or region not in self.stack_envs else f"{logical_id}@{region}"
         with self._lock:
-            if logical_id in self.modules:
-                return self.modules[logical_id], False
+            if key in self.modules:
+                return self.modules[key], False
             definition = self.definitions[logical_id]
             module_file, _, _ = definition.handler.rpartition(".")
             path = definition.code_uri / f"{module_file}.py"
-            name = f"failover_fn_{logical_id}"
+            name = f"failover_fn_{key.replace('@', '_').replace('-', '_')}"
             spec = importlib.util.spec_from_file_location(name, path)
             if spec is None or spec.loader is None:
                 raise SimClientError("ResourceNotFoundException", f"handler {path} not found", 404)
             module = importlib.util.module_from_spec(spec)
             sys.modules[name] = module
             spec.loader.exec_module(module)
-            self.modules[logical_id] = module
+            self.modules[key] = module
             return module, True
 
     def resolve_name(self, function_name: str) -> str:
@@ -135,10 +141,31 @@ class LocalLambdas:
 
     # -- invoking --------------------------------------------------------------------------
 
-    def invoke(self, function_name: str, payload: Any) -> Invocation:
+    def invoke(self, function_name: str, payload: Any, region: str | None = None) -> Invocation:
+        """Run the function; ``region`` (the caller's) picks the stack whose copy runs when there are several."""
+        if region is None and function_name.startswith("arn:"):
+            region = function_name.split(":")[3]
+        for hook in list(self.before):  # before taking the environment: a hook may hold an invocation back
+            hook(self.resolve_name(function_name), payload)
+        env = self.stack_envs.get(region or "")
+        if env is None:
+            return self._invoke(function_name, payload)
+        # one process holds every stack's functions: a function runs with its own stack's environment,
+        # one at a time (the environment is the process's)
+        with self._env_lock:
+            saved = {k: os.environ.get(k) for k in env}
+            os.environ.update(env)
+            try:
+                return self._invoke(function_name, payload, region)
+            finally:
+                for k, v in saved.items():
+                    if v is None:
+                        os.environ.pop(k, None)
+                    else:
+                        os.environ[k] = v
+
+    def _invoke(self, function_name: str, payload: Any, region: str | None = None) -> Invocation:
         name = self.resolve_name(function_name)
-        for hook in list(self.before):
-            hook(name, payload)
         inv = Invocation(function=name, payload=payload)
         try:
             if name in self.external:
@@ -146,14 +173,14 @@ class LocalLambdas:
             elif name not in self.definitions:
                 raise SimClientError("ResourceNotFoundException", f"Function not found: {function_name}", 404)
             else:
-                module, inv.cold = self._module(name)
+                module, inv.cold = self._module(name, region)
                 definition = self.definitions[name]
                 handler = getattr(module, definition.handler.rpartition(".")[2])
                 fault = None
                 self.capture_logs()  # standard output may have been replaced since (a test's capture)
                 _LOCAL.in_function = True
                 try:
-                    with acting_as(name):  # its calls are authorized against its own policy
+                    with acting_as(name, region):  # its calls are authorized against its own stack's policy
                         result = handler(json.loads(json.dumps(payload)), FakeContext(function_name=name))
                 finally:
                     _LOCAL.in_function = False
@@ -183,9 +210,11 @@ class LocalLambdas:
             raw = params.get("Payload") or "{}"
             payload = json.loads(raw) if isinstance(raw, str) else raw
             if params.get("InvocationType") == "Event":
-                threading.Thread(target=self.invoke, args=(params["FunctionName"], payload), daemon=True).start()
+                threading.Thread(
+                    target=self.invoke, args=(params["FunctionName"], payload, region), daemon=True
+                ).start()
                 return {"StatusCode": 202}
-            inv = self.invoke(params["FunctionName"], payload)
+            inv = self.invoke(params["FunctionName"], payload, region)
             if inv.error is not None:
                 return {
                     "StatusCode": 200,

@@ -107,6 +107,11 @@ def seed_arc_routing_control(spec: ArcRoutingControlSpec, clients: Clients, sim:
         arns.append(arn)
     panel = arns[0].split("/routingcontrol/", 1)[0]
     arc_ext.add_assertion_rule(sim, f"{panel}/safetyrule/at-least-one-on", arns, min_on=1, name="at-least-one-on")
+    # never two sides taking traffic: the rule that makes the routing controls part of the lease's fence
+    pair = arns[0].rsplit("/", 1)[-1]
+    arc_ext.add_assertion_rule(
+        sim, f"{panel}/safetyrule/never-two-on-{pair}", arns, min_on=2, name=f"never-two-on-{pair}", inverted=True
+    )
     return {}
 
 

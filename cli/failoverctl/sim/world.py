@@ -36,6 +36,7 @@ from failoverctl.sim.iam import IamEnforcer
 from failoverctl.sim.iam import enforce as enforce_iam
 from failoverctl.sim.lambdas import LocalLambdas
 from failoverctl.sim.limits import enforce as enforce_limits
+from failoverctl.sim.stacks import StackSite
 from failoverctl.template import (
     ACCOUNT,
     Resolver,
@@ -44,12 +45,9 @@ from failoverctl.template import (
     load_template,
     matches,
     rules,
-    state_machine_definition,
-    table_key_schema,
 )
 
 REGION = "us-east-1"  # the stack's region when none is given (plans and groups choose their own)
-STACK = "failover-drill"
 #: the functions that make an action's calls, and so assume the roles of other accounts
 ROLE_USERS = ("ValidateFunction", "ExecuteFunction", "VerifyFunction", "EvaluateFunction")
 #: an account id in an ARN of the plan, or in an ``account_id`` field
@@ -170,6 +168,7 @@ class World:
         self._saved_env: dict[str, str | None] = {}
         self._tmp = tempfile.TemporaryDirectory(prefix="failover-drill-")
         self.replacements: dict[str, str] = {}
+        self.sites: dict[str, StackSite] = {}  # the stack in each region it is deployed in (home first)
         self.plan: Plan
         self.plan_file: Path
         self.lambdas: LocalLambdas
@@ -235,116 +234,60 @@ class World:
         text, self.accounts = simulated_account(self.plan_path.read_text())
         plan = load_plan_text(text, str(self.plan_path))
         self.forwarders = default_forwarders(plan, self.region) if self._forwarders is None else self._forwarders
-        self._build_stack()
+        self._build_stack(plan)
         self._build_plan_resources(plan)
         for placeholder, real in sorted(self.replacements.items(), key=lambda kv: -len(kv[0])):
             text = text.replace(placeholder, real)
         self.plan_file = Path(self._tmp.name) / self.plan_path.name
         self.plan_file.write_text(text)
         self.plan = load_plan_text(text, str(self.plan_file))
-        self.resolver.parameters.update(plan_parameters(self.plan))
+        for site in self.sites.values():
+            site.resolver.parameters.update(plan_parameters(self.plan))
         self._set_function_env()
-        for group in self.plan.groups:
-            self.store.set_active(group.name, "primary", None, failover=False)
+        for site in self.sites.values():
+            for group in self.plan.groups:
+                site.store.set_active(group.name, "primary", None, failover=False)
 
     def check_seeded(self, group: str) -> None:
         """Raise ``SeedError`` when ``group``'s resources could not be created (other groups still drill)."""
         if group in self.seed_problems:
             raise SeedError(self.seed_problems[group], group=group)
 
-    def _build_stack(self) -> None:
-        schema = table_key_schema(self.template)
-        ddb = self.clients.get("dynamodb")
-        table = f"{STACK}-IncidentTable"
-        ddb.create_table(
-            TableName=table,
-            KeySchema=schema["KeySchema"],
-            AttributeDefinitions=schema["AttributeDefinitions"],
-            BillingMode=schema["BillingMode"],
-        )
-        if schema["ttl"]:
-            ddb.update_time_to_live(
-                TableName=table, TimeToLiveSpecification={"AttributeName": schema["ttl"], "Enabled": True}
-            )
-        sns = self.clients.get("sns")
-        topic = sns.create_topic(Name=f"{STACK}-FailoverTopic")["TopicArn"]
-        sqs = self.clients.get("sqs")
-        self.queue_url = sqs.create_queue(QueueName=f"{STACK}-topic-tap")["QueueUrl"]
-        queue_arn = sqs.get_queue_attributes(QueueUrl=self.queue_url, AttributeNames=["QueueArn"])["Attributes"][
-            "QueueArn"
-        ]
-        sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "false"})
-        report_bucket = f"{STACK}-reports"
-        location = (
-            {} if self.region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": self.region}}
-        )
-        self.clients.get("s3").create_bucket(Bucket=report_bucket, **location)
-        sm = self.clients.get("secretsmanager")
-        approval_secret = sm.create_secret(Name=f"{STACK}-approval-key", SecretString=secrets.token_hex(32))["ARN"]
-        slack_secret = ""
-        if self.slack_url:
-            slack_secret = sm.create_secret(
-                Name=f"{STACK}-slack-webhook", SecretString=json.dumps({"url": self.slack_url})
-            )["ARN"]
-        self.resolver.parameters["SlackWebhookSecretArn"] = slack_secret
-        fn_arn = {
-            f.logical_id: f"arn:aws:lambda:{self.region}:{ACCOUNT}:function:{f.logical_id}"
-            for f in functions(self.template)
-        }
-        substitutions = {
-            "ValidateFunctionArn": fn_arn["ValidateFunction"],
-            "ExecuteFunctionArn": fn_arn["ExecuteFunction"],
-            "VerifyFunctionArn": fn_arn["VerifyFunction"],
-            "NotifyFunctionArn": fn_arn["NotifyFunction"],
-            "FinalizeFunctionArn": fn_arn["FinalizeFunction"],
-        }
-        definition = state_machine_definition(self.template, substitutions)
-        self.state_machine_arn = self.clients.get("stepfunctions").create_state_machine(
-            name=self.resolver.resolve(self.template["Resources"]["FailoverStateMachine"]["Properties"]["Name"]),
-            definition=definition,
-            roleArn=f"arn:aws:iam::{ACCOUNT}:role/{STACK}-StateMachineRole",
-            type="STANDARD",
-        )["stateMachineArn"]
-        self.resolver.physical.update(
-            {
-                "IncidentTable": table,
-                "FailoverTopic": topic,
-                "ApprovalSigningSecret": approval_secret,
-                "FailoverStateMachine": self.state_machine_arn,
-                "ReportBucket": report_bucket,
-                "TriggerDeadLetterQueue": f"https://sqs.{self.region}.amazonaws.com/{ACCOUNT}/{STACK}-dlq",
-            }
-        )
-        for logical, arn in fn_arn.items():
-            self.resolver.attributes[f"{logical}.Arn"] = arn
-        self.resolver.attributes["ApproveFunctionUrl.FunctionUrl"] = "https://approve.sim.local/"
+    def _build_stack(self, plan: Plan) -> None:
+        from failoverctl.sim.stacks import create_lease_tables, deploy_stack, stack_regions
+
+        create_lease_tables(plan, self.clients)
+        home, _ = deploy_stack(self.template, self.resolver, self.clients, self.slack_url)
+        self.sites = {self.region: home}
+        self.state_machine_arn, self.queue_url, self.store = home.state_machine_arn, home.queue_url, home.store
         self.lambdas = LocalLambdas(functions(self.template))
         self.lambdas.register(self.sim)
-        from failover.infra.store import Store
-
-        self.store = Store(table, self.clients)
+        for region in stack_regions(plan, self.region)[1:]:
+            site, _ = deploy_stack(
+                self.template, Resolver(self.template, region=region), self.clients, self.slack_url, home=False
+            )
+            self.sites[region] = site
 
     def _state_machine_functions(self) -> set[str]:
         subs = self.template["Resources"]["FailoverStateMachine"]["Properties"].get("DefinitionSubstitutions", {})
         return {v["Fn::GetAtt"][0] for v in subs.values() if isinstance(v, dict) and "Fn::GetAtt" in v}
 
     def _set_function_env(self) -> None:
-        env: dict[str, str] = {}
-        for definition in functions(self.template):
-            for key, value in definition.environment.items():
-                resolved = self.resolver.resolve(value)
-                env[key] = "" if resolved is None else str(resolved)
-        env["PLAN_FILE"] = str(self.plan_file)
-        env.update(
-            {
-                "WAIT_SCALE": str(self.wait_scale),
-                "POWERTOOLS_TRACE_DISABLED": "true",
-                "POWERTOOLS_METRICS_DISABLED": "true",
-                "POWERTOOLS_LOG_LEVEL": "INFO",
-                "AWS_LAMBDA_FUNCTION_NAME": "failover-drill",
-            }
-        )
-        self._set_env(env)
+        from failoverctl.sim.stacks import function_env
+
+        common = {
+            "PLAN_FILE": str(self.plan_file),
+            "WAIT_SCALE": str(self.wait_scale),
+            "POWERTOOLS_TRACE_DISABLED": "true",
+            "POWERTOOLS_METRICS_DISABLED": "true",
+            "POWERTOOLS_LOG_LEVEL": "INFO",
+            "AWS_LAMBDA_FUNCTION_NAME": "failover-drill",
+        }
+        for site in self.sites.values():
+            site.env = function_env(self.template, site.resolver) | common
+        self._set_env(self.sites[self.region].env)
+        if len(self.sites) > 1:  # each stack's functions run with its own stack's environment
+            self.lambdas.stack_envs = {region: site.env for region, site in self.sites.items()}
         import failover.observability  # noqa: F401 - create the logger before capturing its output
 
         self.lambdas.capture_logs()
@@ -669,6 +612,7 @@ class World:
         reason: str = "drill",
         requested_by: str = "drill@example.com",
         source: str = "failover.manual",
+        region: str | None = None,
     ) -> dict[str, Any]:
         detail: dict[str, Any] = {
             "group": group,
@@ -678,42 +622,49 @@ class World:
         }
         if dry_run is not None:
             detail["dry_run"] = dry_run
-        return _event(source, "Failover Requested", self.region, [], detail)
+        return _event(source, "Failover Requested", region or self.region, [], detail)
 
     # ------------------------------------------------------------------ running
 
     def rules(self) -> list[RuleDef]:
         return rules(self.template, self.resolver)
 
-    def route(self, event: dict[str, Any]) -> RouteResult:
+    def route(self, event: dict[str, Any], stack: str | None = None) -> RouteResult:
         """Deliver an event as EventBridge would: to every function whose rule pattern matches it.
 
         The stack's rules see only events of the stack's region; an event of another region arrives
         only through a forwarder deployed there whose pattern matches it and whose target is this region.
+        ``stack`` is the region of the stack that receives it (by default the drill's first stack).
         """
+        here = stack or self.region
         matched = [r for r in self.rules() if matches(r.pattern, event)]
-        emitted_in = str(event.get("region") or self.region)
+        emitted_in = str(event.get("region") or here)
         forwarded_by: str | None = None
-        if emitted_in != self.region:
-            via = next((f for f in self.forwarders if f.forwards(event, self.region)), None)
+        if emitted_in != here:
+            via = next((f for f in self.forwarders if f.forwards(event, here)), None)
             if via is None:
                 result = RouteResult(event=event, rules=[])
                 if matched:
                     result.undelivered = (
                         f"event {event.get('id')} ({event.get('detail-type')}) was emitted in {emitted_in}; the "
-                        f"stack runs in {self.region} and no forwarder in {emitted_in} brings it there, so rule(s) "
+                        f"stack runs in {here} and no forwarder in {emitted_in} brings it there, so rule(s) "
                         f"{', '.join(r.name for r in matched)} never see it: nothing happens"
                     )
                 return result
             forwarded_by = f"{via.name} ({via.region} -> {via.target_region})"
         result = RouteResult(event=event, rules=[r.name for r in matched], forwarded_by=forwarded_by)
         for rule in matched:
-            inv = self.lambdas.invoke(rule.target, event)
+            inv = self.lambdas.invoke(rule.target, event, region=here)
             result.results.append(inv.result if inv.error is None else {"status": "error", **inv.error})
         return result
 
+    def stack_for(self, event: dict[str, Any]) -> str | None:
+        """The stack an event reaches first: the one deployed in the region it was emitted in, if any."""
+        region = event.get("region")
+        return str(region) if len(self.sites) > 1 and region in self.sites else None
+
     def wait(self, execution_arn: str, timeout: float = 60.0) -> dict[str, Any]:
-        sfn = self.clients.get("stepfunctions")
+        sfn = self.clients.get("stepfunctions", execution_arn.split(":")[3])
         deadline = time.monotonic() + timeout
         while True:
             desc: dict[str, Any] = sfn.describe_execution(executionArn=execution_arn)
@@ -722,7 +673,7 @@ class World:
             time.sleep(0.05)
 
     def history(self, execution_arn: str) -> list[dict[str, Any]]:
-        sfn = self.clients.get("stepfunctions")
+        sfn = self.clients.get("stepfunctions", execution_arn.split(":")[3])
         events: list[dict[str, Any]] = []
         kwargs: dict[str, Any] = {"executionArn": execution_arn, "maxResults": 1000}
         while True:
@@ -732,11 +683,13 @@ class World:
                 return events
             kwargs["nextToken"] = resp["nextToken"]
 
-    def sns_messages(self) -> list[dict[str, Any]]:
-        sqs = self.clients.get("sqs")
+    def sns_messages(self, stack: str | None = None) -> list[dict[str, Any]]:
+        """What the topic of the stack in ``stack`` (by default the first stack) published since the last call."""
+        site = self.sites[stack or self.region]
+        sqs = self.clients.get("sqs", site.region)
         out: list[dict[str, Any]] = []
         while True:
-            resp = sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10, MessageAttributeNames=["All"])
+            resp = sqs.receive_message(QueueUrl=site.queue_url, MaxNumberOfMessages=10, MessageAttributeNames=["All"])
             msgs = resp.get("Messages", [])
             if not msgs:
                 return out
@@ -749,7 +702,7 @@ class World:
                         "attributes": {k: v.get("Value") for k, v in (body.get("MessageAttributes") or {}).items()},
                     }
                 )
-                sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=m["ReceiptHandle"])
+                sqs.delete_message(QueueUrl=site.queue_url, ReceiptHandle=m["ReceiptHandle"])
 
     def active_side(self, group: Group, direction: str = "failover") -> str:
         """Which side the group's resources serve now, read the way the actions' own verification reads it.

@@ -52,6 +52,10 @@ class LockError(FailoverError):
     """The group lock could not be taken or released as asked."""
 
 
+class StaleLeaseError(FailoverError):
+    """This execution no longer holds the group lease (a newer holder has a higher fencing token): it stops."""
+
+
 class ApprovalError(FailoverError):
     """An approval token or callback was rejected."""
 

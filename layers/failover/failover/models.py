@@ -118,6 +118,7 @@ class Decision(Contract):
     active_side: str | None = None
     dry_run: bool = False
     lock_owner: str | None = None
+    lease_token: int | None = None  # the fencing token of the group lease the execution holds
     decided_at: str = Field(default_factory=iso)
 
 

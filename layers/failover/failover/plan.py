@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import types
 from collections.abc import Iterator, Mapping
 from enum import Enum
@@ -411,10 +412,72 @@ class RateLimit(PlanModel):
     window_seconds: int = Field(default=3600, ge=60)
 
 
+_TABLE_ARN_RE = r"^arn:aws[a-z-]*:dynamodb:([a-z0-9-]+):(\d{12}):table/([A-Za-z0-9_.-]{3,255})$"
+
+
+class LeaseTable(PlanModel):
+    """One lock table of the group lease: a DynamoDB table keyed ``pk``/``sk`` in its own region."""
+
+    region: Region
+    table: str = Field(
+        pattern=r"^([A-Za-z0-9_.-]{3,255}|arn:aws[a-z-]*:dynamodb:[a-z0-9-]+:\d{12}:table/[A-Za-z0-9_.-]{3,255})$",
+        description="The table's name, or its ARN (whose region must be ``region``).",
+    )
+
+    @model_validator(mode="after")
+    def _arn_in_region(self) -> LeaseTable:
+        found = re.match(_TABLE_ARN_RE, self.table)
+        if found and found.group(1) != self.region:
+            raise ValueError(f"lease table {self.table} is in {found.group(1)}, not in {self.region}")
+        return self
+
+    @property
+    def name(self) -> str:
+        found = re.match(_TABLE_ARN_RE, self.table)
+        return found.group(3) if found else self.table
+
+
+class LeaseSettings(PlanModel):
+    """The group lock as a lease held by a majority of lock tables in different regions."""
+
+    tables: list[LeaseTable] = Field(min_length=3, max_length=7)
+    margin_seconds: int = Field(
+        default=30,
+        ge=1,
+        le=600,
+        description="A holder stops writing this long before its lease ends (clock drift and one write's duration).",
+    )
+
+    @model_validator(mode="after")
+    def _distinct_regions(self) -> LeaseSettings:
+        regions = [t.region for t in self.tables]
+        if len(set(regions)) != len(regions):
+            raise ValueError("each lease table must be in a different region (losing one region loses one vote)")
+        return self
+
+    @property
+    def majority(self) -> int:
+        return len(self.tables) // 2 + 1
+
+
 class Settings(PlanModel):
     paused: bool = False
     rate_limit: RateLimit = Field(default_factory=RateLimit)
     console_region: Region | None = None
+    symmetric: bool = Field(
+        default=False,
+        description="The same stack runs in the region of every side; each activates only its own region.",
+    )
+    lease: LeaseSettings | None = None
+
+    @model_validator(mode="after")
+    def _symmetric_needs_a_lease(self) -> Settings:
+        if self.symmetric and self.lease is None:
+            raise ValueError(
+                "settings.symmetric needs settings.lease: stacks in several regions each hold their own "
+                "table, so only a lease on a majority of lock tables keeps them from both acting"
+            )
+        return self
 
 
 class Plan(PlanModel):

@@ -36,12 +36,17 @@ def add_routing_control(
     }
 
 
-def add_assertion_rule(sim: SimAWS, arn: str, asserted_controls: list[str], *, min_on: int = 1, name: str = "") -> None:
-    """An assertion rule: at least ``min_on`` of ``asserted_controls`` must stay On."""
+def add_assertion_rule(
+    sim: SimAWS, arn: str, asserted_controls: list[str], *, min_on: int = 1, name: str = "", inverted: bool = False
+) -> None:
+    """An assertion rule (``RuleConfig`` type ``ATLEAST``, threshold ``min_on``): at least ``min_on`` of
+    ``asserted_controls`` must stay On; ``inverted`` (ARC's ``Inverted``) negates it: fewer than
+    ``min_on`` may be On (``ATLEAST 2`` inverted: never two regions On)."""
     sim.state.setdefault(RULES, {})[arn] = {
         "name": name or arn.rsplit("/", 1)[-1],
         "controls": list(asserted_controls),
         "min_on": min_on,
+        "inverted": inverted,
     }
 
 
@@ -88,8 +93,9 @@ def _check_endpoint(sim: SimAWS, region: str) -> None:
 def _refuse_unless_enough_on(
     rule_arn: str, rule: dict[str, Any], counted: list[str], after: dict[str, str], requirement: str
 ) -> None:
-    """ARC refuses an update that would leave fewer than the rule's ``min_on`` of ``counted`` On."""
-    if sum(1 for arn in counted if after.get(arn) == "On") < rule["min_on"]:
+    """ARC refuses an update that would leave fewer than the rule's ``min_on`` of ``counted`` On (an
+    inverted rule: one that would leave ``min_on`` or more On)."""
+    if (sum(1 for arn in counted if after.get(arn) == "On") >= rule["min_on"]) == bool(rule.get("inverted")):
         raise SimClientError(
             "ConflictException", f"The update would violate safety rule {rule['name']} ({rule_arn}): {requirement}", 409
         )
@@ -105,9 +111,8 @@ def _update(sim: SimAWS, updates: dict[str, str], overrides: list[str]) -> None:
     for rule_arn, rule in sim.state.get(RULES, {}).items():
         if rule_arn in overrides or not set(rule["controls"]) & set(updates):
             continue
-        _refuse_unless_enough_on(
-            rule_arn, rule, rule["controls"], after, f"at least {rule['min_on']} of its routing controls must be On"
-        )
+        need = f"fewer than {rule['min_on']}" if rule.get("inverted") else f"at least {rule['min_on']}"
+        _refuse_unless_enough_on(rule_arn, rule, rule["controls"], after, f"{need} of its routing controls must be On")
     for rule_arn, rule in sim.state.get(GATING, {}).items():
         changed = {arn for arn in set(rule["targets"]) & set(updates) if controls[arn]["state"] != updates[arn]}
         if rule_arn in overrides or not changed:

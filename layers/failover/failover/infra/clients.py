@@ -49,7 +49,7 @@ class Clients:
         self.default_region = default_region
         self._session = session
         self._cache: dict[tuple[str, str, str | None], Any] = {}
-        self._resources: dict[tuple[str, str], Any] = {}
+        self._resources: dict[tuple[str, str, int | None], Any] = {}
         self._roles: dict[tuple[str, str | None, str], Clients] = {}
         self._lock = threading.Lock()
 
@@ -69,18 +69,18 @@ class Clients:
                 self._cache[key] = client
             return client
 
-    def resource(self, service: str, region: str | None = None) -> Any:
-        """A boto3 resource (used for DynamoDB's typed API) with the same retry configuration.
+    def resource(self, service: str, region: str | None = None, config: Config | None = None) -> Any:
+        """A boto3 resource (used for DynamoDB's typed API) with the same retry configuration, or ``config``.
 
         It keeps its own low-level client: the resource converts Python values to DynamoDB's typed
         attributes on that client, which a caller of ``get`` (typed attributes already) must not meet.
         """
         region = region or self.default_region
-        key = (service, region)
+        key = (service, region, id(config) if config is not None else None)
         with self._lock:
             res = self._resources.get(key)
             if res is None:
-                res = self.session().resource(service, region_name=region, config=_RETRIES)
+                res = self.session().resource(service, region_name=region, config=config or _RETRIES)
                 self._resources[key] = res
             return res
 

@@ -8,6 +8,8 @@ pk                         sk                               what
 ``GROUP#<group>``          ``STATE``                        active side, last failover, pause flag,
                                                             one-way actions that ran (``one_way``)
 ``GROUP#<group>``          ``LOCK``                         the group lock: owner, incident, expiry
+``GROUP#<group>``          ``LEASE``                        the group lease in a lock table
+                                                            (``failover/infra/lease.py``)
 ``GROUP#<group>``          ``CLAIM#<direction>``            the open incident of a group (dedupe)
 ``GROUP#<group>``          ``INCIDENT#<started>#<id>``      one incident's summary (history)
 ``GLOBAL``                 ``SETTINGS``                     the global pause switch
@@ -20,9 +22,10 @@ pk                         sk                               what
 
 from __future__ import annotations
 
+import copy
 import itertools
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
@@ -38,14 +41,14 @@ from failover.models import iso
 _SEQ = itertools.count()
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
     """DynamoDB values back to JSON types (Decimal -> int/float)."""
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() else float(value)
     if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
+        return {k: plain(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_plain(v) for v in value]
+        return [plain(v) for v in value]
     return value
 
 
@@ -73,10 +76,10 @@ def _typed(values: Mapping[str, Any]) -> dict[str, Any]:
 
 def _untyped(item: Mapping[str, Any] | None) -> dict[str, Any]:
     """A typed item as JSON values (numbers as int or float); {} for no item."""
-    return _plain({k: _DESERIALIZER.deserialize(v) for k, v in (item or {}).items()})
+    return plain({k: _DESERIALIZER.deserialize(v) for k, v in (item or {}).items()})
 
 
-def _conditional_failed(err: ClientError) -> bool:
+def conditional_failed(err: ClientError) -> bool:
     return err.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
 
 
@@ -87,6 +90,7 @@ class LockResult:
     took_over: str | None = None
     expires_at: int | None = None
     detail: str = ""
+    token: int | None = None  # the lease's fencing token (None for the single-table lock)
 
 
 @dataclass
@@ -109,6 +113,22 @@ class Store:
         self.client = clients.get("dynamodb", region)
         self._clients = clients
         self._region = region
+
+        #: run before every write of the group's state; raises when the writer no longer holds the lease
+        self.fence: Callable[[], object] | None = None
+
+    def fenced(self, fence: Callable[[], object] | None) -> Store:
+        """A view of this store whose group-state writes are checked by ``fence`` first (``infra/lease.py``).
+
+        A copy: the store is shared by a warm container's invocations, the fence belongs to one execution.
+        """
+        view = copy.copy(self)
+        view.fence = fence
+        return view
+
+    def _check_fence(self) -> None:
+        if self.fence is not None:
+            self.fence()
 
     @cached_property
     def table(self) -> Any:
@@ -156,6 +176,7 @@ class Store:
         return self._get(f"GROUP#{group}", "STATE")
 
     def set_active(self, group: str, side: str, incident_id: str | None, *, failover: bool) -> None:
+        self._check_fence()
         now = int(time.time())
         names = {"#a": "active_side", "#u": "updated_at"}
         values: dict[str, Any] = {":a": side, ":u": iso()}
@@ -177,6 +198,7 @@ class Store:
         It replaces the same action's earlier entry, and entries whose side left is the side this one
         moved to: moving there again is the re-protection they asked for, already verified by the gate.
         """
+        self._check_fence()
         kept = [
             e
             for e in self.one_way(group)
@@ -186,6 +208,7 @@ class Store:
 
     def clear_one_way(self, group: str, side: str) -> None:
         """Forget the one-way actions that left ``side``: traffic is back on it after its re-protection."""
+        self._check_fence()
         entries = self.one_way(group)
         kept = [e for e in entries if e.get("from_side") != side]
         if len(kept) == len(entries):
@@ -270,7 +293,7 @@ class Store:
                 ReturnValues="ALL_OLD",
             ).get("Attributes")
         except ClientError as err:
-            if not _conditional_failed(err):
+            if not conditional_failed(err):
                 raise
             held = self._get(pk, "LOCK")
             return LockResult(
@@ -298,7 +321,7 @@ class Store:
             )
             return True
         except ClientError as err:
-            if _conditional_failed(err):
+            if conditional_failed(err):
                 return False
             raise
 
@@ -350,7 +373,7 @@ class Store:
                 )
                 return Claim(incident_id, True, 1)
             except ClientError as err:
-                if not _conditional_failed(err):
+                if not conditional_failed(err):
                     raise
             try:
                 typed = self._update(
@@ -362,7 +385,7 @@ class Store:
                     ReturnValues="ALL_NEW",
                 )["Attributes"]
             except ClientError as err:
-                if not _conditional_failed(err):
+                if not conditional_failed(err):
                     raise
                 continue  # closed or expired since the open failed: open a new one
             item = _untyped(typed)
@@ -383,7 +406,7 @@ class Store:
                 values={":e": execution_arn, ":i": incident_id},
             )
         except ClientError as err:
-            if not _conditional_failed(err):
+            if not conditional_failed(err):
                 raise
 
     def release_claim(self, group: str, direction: str, incident_id: str) -> bool:
@@ -415,7 +438,7 @@ class Store:
                 )
                 return slot
             except ClientError as err:
-                if not _conditional_failed(err):
+                if not conditional_failed(err):
                     raise
         return None
 
@@ -545,7 +568,7 @@ class Store:
                 ReturnValues="ALL_NEW",
             )["Attributes"]
         except ClientError as err:
-            if _conditional_failed(err):
+            if conditional_failed(err):
                 raise LockError("this approval was already used or does not exist", approval_id=approval_id) from None
             raise
         return _untyped(item)

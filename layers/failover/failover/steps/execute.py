@@ -10,6 +10,7 @@ from failover.actions import build_action
 from failover.actions.context import chosen_standby, context_for
 from failover.errors import PlanError
 from failover.infra.clients import Clients
+from failover.infra.lease import fence_for
 from failover.infra.store import Store
 from failover.models import ActionResult, Decision, FailoverRequest, parse_input
 from failover.observability import logger
@@ -52,6 +53,9 @@ def execute(
         standby=standby,
     )
     action = build_action(spec, data.action.name, standby)
+    fence = fence_for(plan.settings.lease, clients, group.name, data.decision, group.safety.lock_ttl_seconds)
+    if fence is not None:
+        fence()  # a stale holder stops here (StaleLeaseError), before its change
     result = action.run(ctx)
     logger.info(
         "action finished",

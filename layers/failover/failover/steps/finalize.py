@@ -6,8 +6,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from failover.errors import StaleLeaseError
 from failover.infra import metrics as fmetrics
 from failover.infra.clients import Clients
+from failover.infra.lease import fence_for, lease_for
 from failover.infra.store import Store
 from failover.models import AUTOMATIC_SOURCES, Decision, iso, parse_input
 from failover.observability import logger
@@ -37,18 +39,21 @@ def finalize(
     outcome = data.outcome
 
     changed = state.changed()
-    if outcome == "succeeded" and not dry_run:
-        store.set_active(group.name, target, incident_id, failover=True)
-    elif outcome == "skipped" and decision and decision.checks and decision.active_side == target:
-        store.set_active(group.name, target, incident_id, failover=False)
-    elif outcome == "failed" and changed and not dry_run:
-        # some changes were made and the run stopped: traffic may be split; the failure notification
-        # lists each change and its undo (the automation never rolls back on its own)
-        store.set_active(group.name, "mixed", incident_id, failover=False)
-
-    one_way = _record_one_way(store, group.name, state, incident_id, target, outcome=outcome, dry_run=dry_run)
+    fence = None
+    if clients is not None:
+        fence = fence_for(plan.settings.lease, clients, group.name, decision, group.safety.lock_ttl_seconds)
+    stale: str | None = None
+    try:
+        _record_sides(store.fenced(fence), group.name, state, incident_id, target, outcome=outcome, dry_run=dry_run)
+    except StaleLeaseError as err:
+        # a newer holder owns the group now: its record stands, this execution only closes its incident
+        stale = err.message
+    one_way = store.one_way(group.name)
 
     released = store.release_lock(group.name, data.execution_id)
+    lease = lease_for(plan.settings.lease, clients) if clients is not None else None
+    if lease is not None and decision is not None and decision.lease_token is not None:
+        released = lease.release(group.name, data.execution_id, decision.lease_token)
     if outcome in ("skipped", "denied") or dry_run:
         store.release_rate_slot(incident_id)
     if request.source in AUTOMATIC_SOURCES and outcome != "succeeded":
@@ -76,6 +81,7 @@ def finalize(
         "rto_objective_seconds": group.rto_objective_seconds,
         "lock_released": released,
         "one_way": one_way,
+        "stale_lease": stale,
     }
     if report_bucket and clients is not None:
         summary["report"] = _write_report(
@@ -127,15 +133,28 @@ def _write_report(
         return None
 
 
+def _record_sides(
+    store: Store, group: str, state: ExecutionState, incident_id: str, target: str, *, outcome: str, dry_run: bool
+) -> None:
+    """The group's state after the run: the side that serves, and the one-way actions it made."""
+    decision = state.decision
+    if outcome == "succeeded" and not dry_run:
+        store.set_active(group, target, incident_id, failover=True)
+    elif outcome == "skipped" and decision and decision.checks and decision.active_side == target:
+        store.set_active(group, target, incident_id, failover=False)
+    elif outcome == "failed" and state.changed() and not dry_run:
+        # some changes were made and the run stopped: traffic may be split; the failure notification
+        # lists each change and its undo (the automation never rolls back on its own)
+        store.set_active(group, "mixed", incident_id, failover=False)
+    _record_one_way(store, group, state, incident_id, target, outcome=outcome, dry_run=dry_run)
+
+
 def _record_one_way(
     store: Store, group: str, state: ExecutionState, incident_id: str, target: str, *, outcome: str, dry_run: bool
-) -> list[dict[str, Any]]:
-    """Record the one-way actions this run made; a run that reached a side again forgets what left it.
-
-    Returns what the group has outstanding afterwards (the status, the summary and the report show it).
-    """
+) -> None:
+    """Record the one-way actions this run made; a run that reached a side again forgets what left it."""
     if dry_run:
-        return store.one_way(group)
+        return
     decision = state.decision
     source = (decision and decision.source_side) or ("secondary" if target == "primary" else "primary")
     if outcome == "succeeded":
@@ -155,7 +174,6 @@ def _record_one_way(
                     "reprotect": result.one_way,
                 },
             )
-    return store.one_way(group)
 
 
 def _metric_outcome(outcome: str, decision: Decision | None) -> str:

@@ -10,11 +10,13 @@ Order of the checks, and what a failure means:
 3. target side healthy (quorum of Route 53 checkers, its own alarms OK) ........ skip
    (with several standbys: the first healthy one within the RPO budget able to take the load,
    ``checks/targets.py``; each standby passed over is recorded with its reasons)
+   symmetric stacks (``settings.symmetric``): the target side is this stack's region ... skip
 4. cooldown since the group's last failover (automatic requests) ............... skip
 5. already on the target side ........................................ skip (a no-op that succeeds)
 6. replication lag within the RPO budget ........... approval, or skip (``safety.on_rpo_breach``)
 7. approval policy (``never`` / ``always`` / ``conditional``) ................... approval
 8. group lock (DynamoDB conditional write, owner = the execution, with expiry) ... skip when held
+   or, with ``settings.lease``, the group lease on a majority of lock tables (``infra/lease.py``)
 9. global rate limit (N failovers per window, across groups) .................... approval
 
 Before the anti-flap check, traffic going back to a side that a one-way action left (a promoted
@@ -42,7 +44,8 @@ from failover.config import Env
 from failover.errors import ActionError
 from failover.infra import metrics as fmetrics
 from failover.infra.clients import Clients
-from failover.infra.store import Store
+from failover.infra.lease import lease_for
+from failover.infra.store import LockResult, Store
 from failover.models import (
     AUTOMATIC_SOURCES,
     Check,
@@ -152,12 +155,14 @@ class Gate:
                 active_side=active,
                 dry_run=dry_run,
                 lock_owner=owner if lock_taken else None,
+                lease_token=lock.token if lock_taken and lock is not None else None,
             )
             clock = signals.clock if signals is not None else None
             return GateResult(decision=decision, run=run_for(group, decision), corroboration=clock)
 
         lock_taken = False
         signals = None
+        lock: LockResult | None = None
         # read once, in one call: pause flags, cooldown and active side, and the global pause
         state, settings = self.store.group_state_and_settings(group.name)
         active: str | None = state.get("active_side")
@@ -218,6 +223,13 @@ class Gate:
             refused, one_way_reason = self._one_way_check(group, state, target, automatic, checks)
             if refused:
                 return decide(Outcome.SKIP, refused)
+
+        # symmetric stacks: each activates only its own region, and only probes the others
+        if self.plan.settings.symmetric:
+            own = self._own_region_check(group, target)
+            checks.append(own)
+            if not own.ok:
+                return decide(Outcome.SKIP, f"standing down: {own.detail}")
 
         # 4. cooldown
         cooldown = self._cooldown_check(group, automatic, state)
@@ -286,8 +298,8 @@ class Gate:
             )
         )
 
-        # 8. lock
-        lock = self.store.acquire_lock(group.name, owner, request.incident_id or owner, group.safety.lock_ttl_seconds)
+        # 8. lock (the group lease when the plan names lock tables in several regions)
+        lock = self._take_lock(group, owner, request.incident_id or owner)
         lock_taken = lock.acquired
         checks.append(
             Check(
@@ -301,18 +313,21 @@ class Gate:
                     "expires_at": lock.expires_at,
                     "took_over": lock.took_over,
                     "ttl_seconds": group.safety.lock_ttl_seconds,
+                    "token": lock.token,
                 },
             )
         )
         if not lock.acquired:
-            return decide(Outcome.SKIP, f"another failover of {group.name} is in progress ({lock.owner})")
+            return decide(
+                Outcome.SKIP, f"another failover of {group.name} is in progress ({lock.owner or lock.detail})"
+            )
 
         # 9. rate limit (dry runs do not count)
         rate = self._rate_check(group, request, dry_run)
         checks.append(rate)
         if not rate.ok:
             if group.safety.approval.mode == "never":
-                self.store.release_lock(group.name, owner)
+                self._release_lock(group, owner, lock.token)
                 lock_taken = False
                 return decide(Outcome.SKIP, rate.detail)
             outcome = Outcome.APPROVAL
@@ -325,6 +340,33 @@ class Gate:
         return decide(Outcome.PROCEED, f"all checks passed: {verb} {word} from {source} to {target}")
 
     # ------------------------------------------------------------------------------------
+
+    def _take_lock(self, group: Group, owner: str, incident_id: str) -> LockResult:
+        lease = lease_for(self.plan.settings.lease, self.clients)
+        if lease is None:
+            return self.store.acquire_lock(group.name, owner, incident_id, group.safety.lock_ttl_seconds)
+        return lease.acquire(group.name, owner, incident_id, group.safety.lock_ttl_seconds).lock_result()
+
+    def _release_lock(self, group: Group, owner: str, token: int | None) -> None:
+        lease = lease_for(self.plan.settings.lease, self.clients)
+        if lease is None:
+            self.store.release_lock(group.name, owner)
+        else:
+            lease.release(group.name, owner, token)
+
+    def _own_region_check(self, group: Group, target: str) -> Check:
+        """In symmetric mode a stack proceeds only when the chosen target side is in its own region."""
+        region = group.side(target).region
+        own = region == self.env.region
+        return Check(
+            name="target is this stack's region",
+            ok=own,
+            values={"stack_region": self.env.region, "target": target, "target_region": region},
+            detail=f"the target side {target} is in {region}, this stack's region"
+            if own
+            else f"the target side {target} is in {region}; this stack in {self.env.region} activates only "
+            f"its own region and leaves the failover to the stack in {region}",
+        )
 
     def _enabled_check(
         self,
