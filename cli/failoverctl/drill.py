@@ -79,6 +79,14 @@ class DrillReport:
             return
         self.simulated = simulate(plan.group(state.request.group), main.final, main.state_names)
 
+    def simulated_seconds(self) -> SimulatedSeconds:
+        """The clock's three figures, or why the drill has none (no execution, or one without a request)."""
+        if self.simulated is not None:
+            return self.simulated.seconds
+        if self.main is None:
+            return SimulatedSeconds.unreached("no execution started: nothing was decided or changed")
+        return SimulatedSeconds.unreached("the execution's state has no request of a group of the plan")
+
     def to_json(self) -> dict[str, Any]:
         main = self.main
         final = main.final if main else {}
@@ -135,7 +143,7 @@ class DrillReport:
             "timeline": self.timeline,
             "final_state": final,
             "wall_seconds": round(self.wall_seconds, 3),
-            "simulated_seconds": (self.simulated.seconds if self.simulated else SimulatedSeconds()).model_dump(),
+            "simulated_seconds": self.simulated_seconds().model_dump(),
             "simulated_time": self.simulated.model_dump(mode="json") if self.simulated else None,
             **self.extra,
         }

@@ -134,6 +134,8 @@ def _print_clock(out: Any, clock: dict[str, Any] | None) -> None:
         out.write(f"    {tick['at']:>7g} s  {tick['event']:<12} {tick['detail']}\n")
     for note in clock.get("notes", []):
         out.write(f"    note: {note}\n")
+    for figure, why in (s.get("reasons") or {}).items():
+        out.write(f"    no {figure.replace('_', ' ')}: {why}\n")
 
 
 MARK = {True: "✓", False: "✗"}
