@@ -93,6 +93,9 @@ class SimulatedTime(ClockModel):
     seconds: SimulatedSeconds
     ticks: list[Tick]
     plan_rto_seconds: float = Field(description="failoverctl plan rto: the worst-case estimate from the settings")
+    plan_rto_corroborated_seconds: float | None = Field(
+        default=None, description="failoverctl plan rto, a quorum of signals agreeing at the first look (with signals)"
+    )
     rto_objective_seconds: int
     meets_objective: bool | None = Field(description="recovery within the objective (None: not recovered)")
     notes: list[str] = Field(default_factory=list)
@@ -339,6 +342,7 @@ def _result(group: Group, clock: _Clock, seconds: SimulatedSeconds, notes: list[
         seconds=seconds,
         ticks=clock.ticks,
         plan_rto_seconds=rto.total_seconds,
+        plan_rto_corroborated_seconds=rto.corroborated.total_seconds if rto.corroborated else None,
         rto_objective_seconds=objective,
         meets_objective=None if seconds.recovery is None else seconds.recovery <= objective,
         notes=notes,
