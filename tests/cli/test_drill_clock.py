@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 import pytest
+from tests.cli.helpers import simulated_seconds
 
 from failoverctl.cli import main
 
@@ -59,3 +60,23 @@ def test_given_signals_when_drilled_then_the_clock_counts_the_wait_the_gate_actu
     assert data["simulated_seconds"]["decision"] == decision
     confirmed = next(t for t in data["simulated_time"]["ticks"] if t["event"] == "confirmed")
     assert f"{signals['waited_seconds']} s of the 120 s wait" in confirmed["detail"]
+
+
+@pytest.mark.parametrize("scenario", ["three-region-choose-target", "cross-account-database"])
+def test_given_a_multi_region_scenario_when_drilled_then_every_figure_is_on_the_clock(
+    capsys: pytest.CaptureFixture[str], scenario: str
+) -> None:
+    assert main(["drill", "--scenario", scenario, "--json", "--no-slack"]) == 0
+    seconds = simulated_seconds(json.loads(capsys.readouterr().out))
+    assert seconds["reasons"] == {}
+    assert 0 < seconds["decision"] < seconds["first_change"] < seconds["recovery"]
+
+
+def test_given_a_scenario_that_starts_no_execution_when_drilled_then_each_figure_is_null_with_the_reason(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # the example plan names no signals: the corroboration scenario sends nothing
+    assert main(["drill", "--scenario", "region-outage-corroborated", "--plan", "plans/example.yaml", "--json"]) == 0
+    seconds = simulated_seconds(json.loads(capsys.readouterr().out))
+    assert seconds["decision"] is seconds["first_change"] is seconds["recovery"] is None
+    assert set(seconds["reasons"].values()) == {"no execution started: nothing was decided or changed"}

@@ -129,8 +129,8 @@ def _print_clock(out: Any, clock: dict[str, Any] | None) -> None:
     out.write(
         f"\n  simulated time (the plan's real waits): decision {_seconds(s.get('decision'))}, first change "
         f"{_seconds(s.get('first_change'))}, verified recovery {_seconds(s.get('recovery'))}\n"
-        f"    plan rto estimate {_seconds(clock.get('plan_rto_seconds'))}{corroborated}; {verdict} the RTO objective of "
-        f"{clock.get('rto_objective_seconds')} s\n"
+        f"    plan rto estimate {_seconds(clock.get('plan_rto_seconds'))}{corroborated}; {verdict} the RTO "
+        f"objective of {clock.get('rto_objective_seconds')} s\n"
     )
     for tick in clock.get("ticks", []):
         out.write(f"    {tick['at']:>7g} s  {tick['event']:<12} {tick['detail']}\n")

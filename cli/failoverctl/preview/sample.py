@@ -90,7 +90,12 @@ def _signals_check() -> dict[str, Any]:
     hc = "55555555-5555-4555-8555-555555555555"
     readings = [
         Reading(
-            "trigger alarms", "trigger_alarms", "down", 1, "web-primary-health ALARM", {"alarms": {"web-primary-health": "ALARM"}}
+            "trigger alarms",
+            "trigger_alarms",
+            "down",
+            1,
+            "web-primary-health ALARM",
+            {"alarms": {"web-primary-health": "ALARM"}},
         ),
         Reading(
             f"health check {hc}",

@@ -202,7 +202,8 @@ def _escalation(group: Group, clock: _Clock, state: ExecutionState, entered: set
         clock.advance(timing_for(group, state.request, 1.0)["approval_timeout_seconds"])
         clock.tick("escalation", "nobody answered the escalation's approval: it timed out (denied)")
     else:
-        by = next((a.escalation.approved_by for a in state.completed if a.escalation and a.escalation.approved_by), None)
+        answered = [a.escalation.approved_by for a in state.completed if a.escalation and a.escalation.approved_by]
+        by = answered[0] if answered else None
         clock.tick("escalation", f"escalation answered by {by or 'a person'} (a person's time is not counted)")
         if "the approver's own time is not counted" not in notes:
             notes.append("the approver's own time is not counted")
@@ -213,23 +214,26 @@ def _waits_for_escalation(action: ActionResult) -> bool:
     return action.escalation is not None and action.escalation.policy == "approval"
 
 
-def simulate(group: Group, final: dict[str, Any], states: Iterable[str] = ()) -> SimulatedTime | None:
-    """The run's seconds on the virtual clock (None when the execution state has no request)."""
+def simulate(
+    group: Group, final: dict[str, Any], states: Iterable[str] = (), taken_over: SimulatedTime | None = None
+) -> SimulatedTime | None:
+    """The run's seconds on the virtual clock (None when the execution state has no request).
+
+    ``taken_over``: the clock of an earlier execution of the same incident that stopped holding the
+    group's lease; this run is its re-drive, started once that lease ran out (``safety.lock_ttl_seconds``
+    after the holder's decision), and the figures it lacks come from this run.
+    """
     state = ExecutionState.salvage(final)
     if state is None:
         return None
-    request = state.request
     entered = set(states)
     clock = _Clock()
     notes: list[str] = []
     seconds = SimulatedSeconds()
-    clock.tick("failure", "the primary fails")
-    detection, how = _detection(group, request)
-    clock.advance(detection)
-    clock.tick("detected", how)
-    clock.advance(TRANSITION_ALLOWANCE_SECONDS)
-    clock.call("trigger")
-    clock.tick("started", "EventBridge delivered the event; the trigger started the execution")
+    if taken_over is None or taken_over.seconds.decision is None:
+        _start(group, clock, state.request)
+    else:
+        _resume(group, clock, taken_over, seconds)
     confirmation, confirmed = _confirmation(group, state)
     if confirmation and (not entered or "Wait For Confirmation" in entered):
         clock.advance(confirmation)
@@ -240,7 +244,8 @@ def simulate(group: Group, final: dict[str, Any], states: Iterable[str] = ()) ->
         seconds.explain(_stopped(state) or "the run stopped before the safety gate")
         return _result(group, clock, seconds, notes)
     clock.call("validate")
-    seconds.decision = clock.tick("decision", f"{decision.outcome}: {decision.reason}")
+    at = clock.tick("decision", f"{decision.outcome}: {decision.reason}")
+    seconds.decision = at if seconds.decision is None else seconds.decision
     _approval(group, clock, state, notes)
     all_verified = _stages(group, clock, state, entered, seconds, notes)
     succeeded = state.cursor is not None and state.cursor.done and all_verified and not state.error
@@ -250,6 +255,30 @@ def simulate(group: Group, final: dict[str, Any], states: Iterable[str] = ()) ->
         notes.append("a dry run moves no traffic: no recovery time")
     seconds.explain(_why_not(state, decision.outcome, decision.reason, all_verified))
     return _result(group, clock, seconds, notes)
+
+
+def _start(group: Group, clock: _Clock, request: FailoverRequest) -> None:
+    """From the failure to the execution's start: detection by what fired, delivery, the trigger."""
+    clock.tick("failure", "the primary fails")
+    detection, how = _detection(group, request)
+    clock.advance(detection)
+    clock.tick("detected", how)
+    clock.advance(TRANSITION_ALLOWANCE_SECONDS)
+    clock.call("trigger")
+    clock.tick("started", "EventBridge delivered the event; the trigger started the execution")
+
+
+def _resume(group: Group, clock: _Clock, before: SimulatedTime, seconds: SimulatedSeconds) -> None:
+    """A re-drive: the earlier holder's moments, its lease running out, then the new execution's start."""
+    clock.ticks = [t for t in before.ticks if before.seconds.decision is None or t.at <= before.seconds.decision]
+    seconds.decision = before.seconds.decision
+    clock.now = float(before.seconds.decision or 0.0)
+    clock.tick("stopped", "the lease holder stops answering with its changes in flight")
+    ttl = group.safety.lock_ttl_seconds
+    clock.advance(ttl)
+    clock.tick("lease expired", f"safety.lock_ttl_seconds ({ttl} s) after the holder's decision")
+    clock.advance(TRANSITION_ALLOWANCE_SECONDS)
+    clock.tick("started", "a re-drive of the same incident started an execution that takes the lease over")
 
 
 def _stages(
