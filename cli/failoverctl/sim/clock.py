@@ -253,6 +253,8 @@ def simulate(
         seconds.recovery = round(clock.now, 3)
     if state.dry_run:
         notes.append("a dry run moves no traffic: no recovery time")
+    if seconds.first_change is None and seconds.recovery is not None:
+        seconds.reasons["first_change"] = "no action that moves traffic changed anything (traffic was already there)"
     seconds.explain(_why_not(state, decision.outcome, decision.reason, all_verified))
     return _result(group, clock, seconds, notes)
 
