@@ -77,7 +77,30 @@ class DrillReport:
         state = ExecutionState.salvage(main.final) if main else None
         if main is None or state is None or state.request.group not in {g.name for g in plan.groups}:
             return
-        self.simulated = simulate(plan.group(state.request.group), main.final, main.state_names)
+        group = plan.group(state.request.group)
+        self.simulated = simulate(group, main.final, main.state_names)
+        takeover = self._takeover(state)
+        if takeover is not None and self.simulated is not None and self.simulated.seconds.first_change is None:
+            # the main execution lost its lease mid-failover: the one that took it over moved traffic
+            self.simulated = simulate(group, takeover.final, takeover.state_names, self.simulated) or self.simulated
+
+    def _takeover(self, state: ExecutionState) -> ExecutionReport | None:
+        """A later execution of the same group whose gate took the main execution's expired lease over."""
+        owner = state.decision.lock_owner if state.decision else None
+        for execution in self.executions[1:]:
+            later = ExecutionState.salvage(execution.final)
+            checks = later.decision.checks if later and later.decision else []
+            if owner and any(c.name == "group lock" and c.values.get("took_over") == owner for c in checks):
+                return execution
+        return None
+
+    def simulated_seconds(self) -> SimulatedSeconds:
+        """The clock's three figures, or why the drill has none (no execution, or one without a request)."""
+        if self.simulated is not None:
+            return self.simulated.seconds
+        if self.main is None:
+            return SimulatedSeconds.unreached("no execution started: nothing was decided or changed")
+        return SimulatedSeconds.unreached("the execution's state has no request of a group of the plan")
 
     def to_json(self) -> dict[str, Any]:
         main = self.main
@@ -135,7 +158,7 @@ class DrillReport:
             "timeline": self.timeline,
             "final_state": final,
             "wall_seconds": round(self.wall_seconds, 3),
-            "simulated_seconds": (self.simulated.seconds if self.simulated else SimulatedSeconds()).model_dump(),
+            "simulated_seconds": self.simulated_seconds().model_dump(),
             "simulated_time": self.simulated.model_dump(mode="json") if self.simulated else None,
             **self.extra,
         }

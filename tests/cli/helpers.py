@@ -25,3 +25,15 @@ def run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict[
 def plan_path(name: str) -> str:
     """The path of a plan in tests/plans, as the CLI takes it."""
     return str(TEST_PLANS / name)
+
+
+def simulated_seconds(body: dict[str, Any]) -> dict[str, Any]:
+    """A drill's ``simulated_seconds`` held to its contract: the figures in order, each null one with a reason."""
+    seconds: dict[str, Any] = body["simulated_seconds"]
+    figures = ("decision", "first_change", "recovery")
+    assert set(seconds) == {*figures, "reasons"}
+    reached = [seconds[f] for f in figures if seconds[f] is not None]
+    assert reached == sorted(reached)
+    assert set(seconds["reasons"]) == {f for f in figures if seconds[f] is None}
+    assert all(isinstance(why, str) and why for why in seconds["reasons"].values())
+    return seconds

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 import yaml
+from tests.cli.helpers import simulated_seconds
 
 from failoverctl.cli import main
 from failoverctl.drill import DrillReport, run_scenario
@@ -72,6 +73,13 @@ def test_a_person_approves_the_escalation_with_the_estimate_in_front_of_them(
     assert message["escalations"][0]["one_way"] == result["one_way"]
     # And the database's result appears once, the escalated one
     assert [a["name"] for a in body["actions"]].count("checkout-db") == 1
+    # And on the virtual clock the person's answer counts 0 s, then the stage runs again
+    ticks = body["simulated_time"]["ticks"]
+    [asked] = [t for t in ticks if t["event"] == "escalation"]
+    assert "oncall@example.com" in asked["detail"]
+    database = next(t for t in ticks if t["event"] == "change" and t["detail"].startswith("checkout-db"))
+    assert database["at"] == asked["at"] + 1
+    assert simulated_seconds(body)["reasons"] == {}
 
 
 def _run(tmp_path: Path, escalation: str, approver: str | None = "approve") -> DrillReport:
@@ -102,6 +110,8 @@ def _stopped_cleanly(report: DrillReport, outcome: str) -> dict[str, Any]:
     assert "failed" in _phases(body)
     [failed] = [m for m in body["notifications"]["sns"] if m["attributes"].get("phase") == "failed"]
     assert "InvalidGlobalClusterStateFault" in failed["message"]
+    seconds = simulated_seconds(body)  # decided, but traffic never moved: each null figure says why
+    assert seconds["first_change"] is None and seconds["recovery"] is None
     return body
 
 

@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 import pytest
+from tests.cli.helpers import simulated_seconds
 
 from failoverctl.cli import main
 
@@ -16,6 +17,7 @@ def drill(name: str, capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:
     body: dict[str, Any] = json.loads(capsys.readouterr().out)
     assert code == 0, body["problems"]
     assert body["passed"] is True
+    simulated_seconds(body)
     return body
 
 
@@ -73,3 +75,8 @@ def test_a_new_holder_takes_over_with_a_higher_token_and_the_late_write_is_refus
     # every lock table carries the new token: the next grant's will be higher still
     assert {t["token"] for t in body["lease_after"]} == {2}
     assert body["active_after"] == "secondary"
+    # And on the virtual clock the take-over moves traffic only once the old holder's lease ran out
+    seconds = simulated_seconds(body)
+    assert seconds["first_change"] - seconds["decision"] > 900  # safety.lock_ttl_seconds of the plan
+    events = [t["event"] for t in body["simulated_time"]["ticks"]]
+    assert events.index("stopped") < events.index("lease expired") < events.index("change")

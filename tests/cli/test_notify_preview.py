@@ -84,3 +84,19 @@ def test_an_unknown_phase_is_refused(capsys: pytest.CaptureFixture[str]) -> None
         main(["notify", "preview", "--phase", "exploded"])
     assert exit_info.value.code == 2
     assert "invalid choice" in capsys.readouterr().err
+
+
+def test_preview_shows_the_signals_table_the_gate_decided_on(capsys: pytest.CaptureFixture[str]) -> None:
+    # Given the sample incident, decided by a quorum of signals 10 s into its 60 s confirmation wait
+    assert main(["notify", "preview", "--phase", "started"]) == 0
+    out = capsys.readouterr().out
+    # Then every signal, what it says, its weight and whether it counted are in the message, and the target
+    assert "Signals (corroborated): weight 2 of the quorum 2 says the primary is down, 1 that it is up" in out
+    assert "10 s of the 60 s confirmation wait" in out
+    for row in (
+        "trigger alarms: down (weight 1, counted)",
+        "health check 55555555-5555-4555-8555-555555555555: down (weight 1, counted)",
+        "canary web-primary-canary: up (weight 1, not counted)",
+        "target side health: healthy (weight required, counted)",
+    ):
+        assert row in out

@@ -86,3 +86,18 @@ def test_invalid_plan_exits_2_with_the_reason(tmp_path: Path, capsys: pytest.Cap
     bad.write_text("groups: []\n")
     assert main(["plan", "rto", str(bad)]) == 2
     assert "groups" in capsys.readouterr().err
+
+
+def test_a_group_with_signals_prints_the_corroborated_case_beside_the_worst_case(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    plan = str(EXAMPLE.parent / "fast-data-plane.yaml")
+    assert main(["plan", "rto", plan]) == 0
+    out = capsys.readouterr().out
+    # 30 s detection + 30 s confirmation + 8 s orchestration + 30 s routing control + 10 s TTL
+    assert "storefront: worst case 108 s" in out
+    assert "corroborated: 88 s, meets the objective (margin +32 s)" in out
+    code, body = run_json(capsys, plan)
+    assert code == 0
+    assert body["groups"][0]["corroborated"]["total_seconds"] == 88.0
+    assert body["groups"][0]["corroborated"]["confirmation_seconds"] == 10.0

@@ -330,3 +330,22 @@ def test_each_event_is_one_line_when_the_timeline_records_the_steps() -> None:
     # and the verification section lists each attempt once (the latest is also kept apart in the state)
     section = md.split("## Verification")[1].split("## Notifications")[0]
     assert section.count("- attempt 2:") == 1
+
+
+def test_a_drill_that_never_moved_traffic_says_why_and_a_group_with_signals_has_both_estimates() -> None:
+    simulated = {
+        "seconds": {
+            "decision": 184.0,
+            "first_change": None,
+            "recovery": None,
+            "reasons": {"first_change": "the gate skipped: the trigger cleared", "recovery": "the gate skipped"},
+        },
+        "ticks": [{"at": 184.0, "event": "decision", "detail": "skip"}],
+        "plan_rto_seconds": 308.0,
+        "plan_rto_corroborated_seconds": 198.0,
+        "rto_objective_seconds": 300,
+    }
+    md = report.render_markdown(STATE, TIMELINE, simulated=simulated)
+    assert "first traffic change none (the gate skipped: the trigger cleared)" in md
+    assert "verified recovery none (the gate skipped)" in md
+    assert "plan rto estimate 308 s, 198 s when a quorum of signals agrees at once" in md

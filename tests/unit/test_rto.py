@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
-from failover.plan import Group, parse_plan
+from failover.plan import Group, load_plan, parse_plan
 from failoverctl.planning import rto
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "plans" / "example.yaml"
@@ -233,3 +233,32 @@ def test_estimate_plan_for_one_group_or_unknown_group() -> None:
     assert [e.group for e in rto.estimate_plan(plan, "web")] == ["web"]
     with pytest.raises(UnknownGroupError):
         rto.estimate_plan(plan, "nope")
+
+
+def corroborated_web() -> Group:
+    return load_plan(EXAMPLE.parent / "corroborated.yaml").group("web")
+
+
+def test_a_group_with_signals_has_the_corroborated_case_beside_the_worst_case() -> None:
+    # Given the corroborated plan's web group: a 120 s confirmation, the gate looking every 10 s
+    group = corroborated_web()
+    est = rto.estimate(group)
+    # Then the worst case waits the whole confirmation, the corroborated case one interval
+    confirmation = next(c for c in est.components if c.name == "confirmation")
+    assert confirmation.seconds == 120
+    assert est.corroborated is not None
+    assert est.corroborated.confirmation_seconds == 10
+    assert est.corroborated.total_seconds == est.total_seconds - 110
+    assert est.corroborated.saves_seconds == 110
+    assert est.corroborated.meets_objective is (est.corroborated.total_seconds <= group.rto_objective_seconds)
+
+
+def test_the_corroborated_case_moves_with_the_signals_interval_and_not_without_signals() -> None:
+    group = corroborated_web()
+    assert group.signals is not None
+    slower = group.model_copy(update={"signals": group.signals.model_copy(update={"interval_seconds": 30})})
+    base, slow = rto.estimate(group), rto.estimate(slower)
+    assert base.corroborated is not None and slow.corroborated is not None
+    assert slow.corroborated.total_seconds - base.corroborated.total_seconds == 20
+    assert slow.total_seconds == base.total_seconds  # the worst case does not depend on the interval
+    assert rto.estimate(group.model_copy(update={"signals": None})).corroborated is None

@@ -124,16 +124,20 @@ def _print_clock(out: Any, clock: dict[str, Any] | None) -> None:
         return
     s = clock["seconds"]
     verdict = {True: "within", False: "OVER", None: "not recovered against"}[clock.get("meets_objective")]
+    quorum = clock.get("plan_rto_corroborated_seconds")
+    corroborated = "" if quorum is None else f" (a quorum of signals at the first look: {_seconds(quorum)})"
     out.write(
         f"\n  simulated time (the plan's real waits): decision {_seconds(s.get('decision'))}, first change "
         f"{_seconds(s.get('first_change'))}, verified recovery {_seconds(s.get('recovery'))}\n"
-        f"    plan rto estimate {_seconds(clock.get('plan_rto_seconds'))}; {verdict} the RTO objective of "
-        f"{clock.get('rto_objective_seconds')} s\n"
+        f"    plan rto estimate {_seconds(clock.get('plan_rto_seconds'))}{corroborated}; {verdict} the RTO "
+        f"objective of {clock.get('rto_objective_seconds')} s\n"
     )
     for tick in clock.get("ticks", []):
         out.write(f"    {tick['at']:>7g} s  {tick['event']:<12} {tick['detail']}\n")
     for note in clock.get("notes", []):
         out.write(f"    note: {note}\n")
+    for figure, why in (s.get("reasons") or {}).items():
+        out.write(f"    no {figure.replace('_', ' ')}: {why}\n")
 
 
 MARK = {True: "✓", False: "✗"}

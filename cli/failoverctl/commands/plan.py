@@ -110,6 +110,12 @@ def run_rto(args: argparse.Namespace) -> int:
             f"{est.group}: worst case {est.total_seconds:g} s, {verdict} the RTO objective of"
             f" {est.objective_seconds} s (margin {est.margin_seconds:+g} s)"
         )
+        if est.corroborated:
+            c = est.corroborated
+            print(
+                f"  corroborated: {c.total_seconds:g} s, {'meets' if c.meets_objective else 'MISSES'} the objective"
+                f" (margin {c.margin_seconds:+g} s): {c.detail}"
+            )
         for part in est.components:
             print(f"  {part.name:<16} {part.seconds:>7g} s  {part.detail}")
         print(f"  critical path: {' -> '.join(est.critical_path)}")

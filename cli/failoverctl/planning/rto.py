@@ -9,7 +9,10 @@ figure in ``docs/rto.md``):
     CloudWatch alarm on its ``HealthCheckStatus`` metric ``alarm_period_seconds x
     alarm_evaluation_periods`` to go to ALARM. A metric alarm alone needs only the second term.
 ``confirmation``
-    ``safety.confirmation_seconds``: the anti-flap wait before the safety gate.
+    ``safety.confirmation_seconds``: the anti-flap wait before the safety gate. For a group with
+    ``signals`` this is the worst case (the signals do not agree); the estimate also gives the
+    corroborated case as its own figure (``corroborated``): the same sum with the confirmation cut to
+    the gate's first look, ``signals.interval_seconds`` in, when a quorum agrees at once.
 ``orchestration``
     Lambda cold starts of the functions on the path plus an allowance for EventBridge delivery and
     Step Functions state transitions (a documented figure, not a setting).
@@ -116,6 +119,17 @@ class Suggestion(RtoModel):
     detail: str
 
 
+class CorroboratedCase(RtoModel):
+    """The estimate when a quorum of the group's signals agrees at the gate's first look."""
+
+    total_seconds: float
+    confirmation_seconds: float = Field(description="the wait before the first look (signals.interval_seconds)")
+    saves_seconds: float = Field(description="worst case minus this case")
+    meets_objective: bool
+    margin_seconds: float
+    detail: str
+
+
 class RtoEstimate(RtoModel):
     group: str
     total_seconds: float
@@ -130,6 +144,9 @@ class RtoEstimate(RtoModel):
     suggestion: Suggestion | None
     suggestions: list[Suggestion]
     warnings: list[str] = Field(default_factory=list)
+    corroborated: CorroboratedCase | None = Field(
+        default=None, description="with signals: the estimate when a quorum agrees at the first look"
+    )
 
 
 # ---------------------------------------------------------------- the parts
@@ -304,6 +321,25 @@ def _breakdown(group: Group) -> tuple[list[Component], list[StageTime], list[str
     return components, stages, warnings
 
 
+def _corroborated(group: Group, total: float) -> CorroboratedCase | None:
+    """The worst case with the confirmation cut to the gate's first look (a quorum agreeing at once)."""
+    if group.signals is None:
+        return None
+    full = float(group.safety.confirmation_seconds)
+    first = float(min(group.signals.interval_seconds, group.safety.confirmation_seconds))
+    seconds = total - full + first
+    objective = group.rto_objective_seconds
+    return CorroboratedCase(
+        total_seconds=seconds,
+        confirmation_seconds=first,
+        saves_seconds=full - first,
+        meets_objective=seconds <= objective,
+        margin_seconds=objective - seconds,
+        detail=f"a quorum of {group.signals.quorum} agrees at the first look, {first:g} s into the {full:g} s "
+        "confirmation wait (the target healthy); otherwise the whole wait applies",
+    )
+
+
 def _type_of(stage: StageTime) -> str:
     return next(a.type for a in stage.actions if a.name == stage.critical_action)
 
@@ -455,6 +491,7 @@ def estimate(group: Group) -> RtoEstimate:
         suggestion=suggestions[0] if suggestions else None,
         suggestions=suggestions,
         warnings=warnings,
+        corroborated=_corroborated(group, total),
     )
 
 

@@ -10,8 +10,10 @@ import copy
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from failover.models import iso
+from failover.checks.signals import Reading, corroboration_check, tally, verdict
+from failover.models import Check, iso
 from failover.plan import Group
+from failover.state import Corroboration
 from failover.steps.notify.messages import PHASES, ApprovalLinks
 
 EXECUTION_ID = "arn:aws:states:us-east-1:123456789012:execution:FailoverStateMachine:web-failover-3f2a9c1e"
@@ -27,6 +29,12 @@ SAMPLE_GROUP: dict[str, Any] = {
         "health_checks": ["22222222-2222-4222-8222-222222222222"],
     },
     "triggers": {"alarms": [{"name": "web-primary-health", "region": "us-east-1"}]},
+    "signals": {
+        "quorum": 2,
+        "interval_seconds": 10,
+        "health_checks": [{"id": "55555555-5555-4555-8555-555555555555", "unhealthy_regions_percent": 50}],
+        "canaries": [{"name": "web-primary-canary", "region": "us-west-2"}],
+    },
     "rto_objective_seconds": 600,
     "approvers": ["U012ABCDEF"],
     "notifications": {
@@ -73,9 +81,48 @@ def _check(name: str, ok: bool, detail: str, *, blocking: bool = True) -> dict[s
     return {"name": name, "ok": ok, "detail": detail, "values": {}, "blocking": blocking}
 
 
+#: the gate's clock: a quorum at the first look, 10 s into the 60 s confirmation wait
+_CORROBORATION = Corroboration(period_seconds=60, interval_seconds=10, waited_seconds=10, looks=1)
+
+
+def _signals_check() -> dict[str, Any]:
+    """The corroborated confirmation of the sample group, built as the gate builds it: every signal in the table."""
+    hc = "55555555-5555-4555-8555-555555555555"
+    readings = [
+        Reading(
+            "trigger alarms",
+            "trigger_alarms",
+            "down",
+            1,
+            "web-primary-health ALARM",
+            {"alarms": {"web-primary-health": "ALARM"}},
+        ),
+        Reading(
+            f"health check {hc}",
+            "health_check",
+            "down",
+            1,
+            "6 of 8 checker regions report it unhealthy (75%, down at 50%)",
+            {"health_check_id": hc, "unhealthy_regions_percent": 75.0, "threshold_percent": 50.0},
+        ),
+        Reading(
+            "canary web-primary-canary",
+            "canary",
+            "up",
+            1,
+            "alarm 'web-primary-canary' is OK",
+            {"alarm": "web-primary-canary", "state": "OK"},
+        ),
+    ]
+    target = Check(name="target healthy", ok=True, detail="us-west-2: 2 of 2 health checks healthy (quorum 50%)")
+    votes = tally(readings, 2, target.ok)
+    found = verdict(votes, _CORROBORATION.waited_seconds, _CORROBORATION.period_seconds)
+    return corroboration_check(found, votes, readings, target, _CORROBORATION).to_json()
+
+
 _CHECKS_PROCEED = [
     _check("automation enabled", True, "automation is on"),
-    _check("trigger still firing", True, "web-primary-health is ALARM after the 60 s confirmation period"),
+    _signals_check(),
     _check("target healthy", True, "us-west-2: 2 of 2 health checks healthy (quorum 50%); 1 alarm OK"),
     _check("cooldown", True, "no earlier failover of this group"),
     _check("not already on target", True, "web-dns: primary (web-use1.example.com)", blocking=False),
@@ -146,7 +193,12 @@ def sample_state(phase: str, now: datetime | None = None) -> dict[str, Any]:
             "requested_by": "automation",
             "received_at": iso(fired + timedelta(seconds=2)),
         },
-        "timing": {"confirmation_seconds": 60, "verify_interval_seconds": 15, "approval_timeout_seconds": 900},
+        "timing": {
+            "confirmation_seconds": 10,
+            "verify_interval_seconds": 15,
+            "approval_timeout_seconds": 900,
+            "corroboration": _CORROBORATION.model_dump(mode="json"),
+        },
         "gate": {
             "decision": _decision(
                 "proceed", "all checks passed: failing over from primary to secondary", _CHECKS_PROCEED
@@ -159,6 +211,7 @@ def sample_state(phase: str, now: datetime | None = None) -> dict[str, Any]:
                 "cursor": {"index": 0, "stage": copy.deepcopy(_STAGE)},
                 "stages": [copy.deepcopy(_STAGE)],
             },
+            "corroboration": _CORROBORATION.model_dump(mode="json"),
         },
         "notifications": {},
     }

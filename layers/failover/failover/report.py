@@ -250,14 +250,19 @@ def simulated_text(f: Facts) -> str | None:
     if not sim:
         return None
     seconds = _dict(sim.get("seconds"))
+    reasons = _dict(seconds.get("reasons"))
 
     def fmt(key: str) -> str:
         value = seconds.get(key)
-        return "-" if value is None else f"{value:g} s"
+        if value is None:
+            return f"none ({reasons[key]})" if reasons.get(key) else "-"
+        return f"{value:g} s"
 
+    quorum = sim.get("plan_rto_corroborated_seconds")
+    corroborated = f", {quorum:g} s when a quorum of signals agrees at once" if isinstance(quorum, int | float) else ""
     return (
         f"decision {fmt('decision')}, first traffic change {fmt('first_change')}, verified recovery"
-        f" {fmt('recovery')} (plan rto estimate {sim.get('plan_rto_seconds', '-'):g} s, RTO objective"
+        f" {fmt('recovery')} (plan rto estimate {sim.get('plan_rto_seconds', '-'):g} s{corroborated}, RTO objective"
         f" {sim.get('rto_objective_seconds', '-')} s)"
     )
 

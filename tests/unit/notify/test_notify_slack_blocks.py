@@ -123,7 +123,7 @@ def huge_state(phase: str, *, checks: int = 5000, actions: int = 3000, chars: in
     big = "x" * chars
     state["request"]["trigger"]["reason"] = big
     state["request"]["trigger"]["alarm_name"] = "a" * 2000
-    decision = state.setdefault("gate", {}).setdefault("decision", {"outcome": "skip"})
+    decision = state.setdefault("gate", {}).setdefault("decision", {})  # a rejected request has no gate
     decision["reason"] = big
     decision["checks"] = [
         {"name": f"check-{i}-" + "n" * 200, "ok": i % 3 != 0, "detail": "d" * 5000} for i in range(checks)

@@ -154,10 +154,13 @@ def corroborate(
     target_check = side_healthy(group.side(target), "target", group.safety.target_health_quorum_percent, clients)
     votes = tally(readings, signals.quorum, target_check.ok)
     found = verdict(votes, clock.waited_seconds, clock.period_seconds)
-    return Corroborated(found, _check(found, votes, readings, target_check, clock), clock)
+    return Corroborated(found, corroboration_check(found, votes, readings, target_check, clock), clock)
 
 
-def _check(found: Verdict, votes: Tally, readings: list[Reading], target: Check, clock: Corroboration) -> Check:
+def corroboration_check(
+    found: Verdict, votes: Tally, readings: list[Reading], target: Check, clock: Corroboration
+) -> Check:
+    """The check the decision lists: the verdict, every signal with its value and weight, the target, the clock."""
     agreeing = [r.signal for r in readings if r.says == "down"]
     against = [r.signal for r in readings if r.says == "up"]
     target_word = "the target is healthy" if target.ok else "the target is not healthy"
