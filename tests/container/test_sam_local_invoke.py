@@ -87,12 +87,14 @@ def local() -> dict[str, Any]:
 def expected() -> dict[tuple[str, str], tuple[Any, dict[str, Any]]]:
     """Each case run in-process on a fresh simulated AWS, reset between cases as the local one is."""
     from failoverctl.local.server import reset, snapshot
+    from failoverctl.sim.checkpoint import Checkpoint
     from failoverctl.sim.world import World
 
     out = {}
     with World(PLAN) as world:
+        initial = Checkpoint.take(world)
         for function, event in CASES:
-            reset(world)
+            reset(world, initial)
             before = wait_settled(lambda world=world: snapshot(world))
             invocation = world.lambdas.invoke(function, json.loads(event.read_text()))
             after = wait_settled(lambda world=world: snapshot(world))

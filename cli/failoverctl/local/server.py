@@ -8,9 +8,11 @@ reads the very backends the world seeded. A function in a container calls this s
 functions in-process, as in a drill.
 
 ``GET /_failover/status`` answers what the local AWS holds: executions, table records, messages
-published to the topic, and the calls served. ``POST /_failover/reset`` forgets the incidents:
-running executions are stopped, the table is emptied and every group is active on its primary
-again, so each sample event meets the state it was written for.
+published to the topic, and the calls served. ``POST /_failover/reset`` puts the local AWS back
+as it was built: running executions are stopped, then every backend is restored from the checkpoint
+taken at start-up (``sim/checkpoint.py``): the table holds no incident, every group is active on
+its primary and every resource the plan names serves from the primary again (whatever an earlier
+invocation switched), so each sample event meets the state it was written for.
 """
 
 from __future__ import annotations
@@ -21,10 +23,13 @@ import os
 import signal
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Response
+
+if TYPE_CHECKING:
+    from failoverctl.sim.checkpoint import Checkpoint
 
 STATUS_PATH = "/_failover/status"
 RESET_PATH = "/_failover/reset"
@@ -72,31 +77,23 @@ def snapshot(world: Any) -> dict[str, Any]:
     }
 
 
-def reset(world: Any) -> None:
-    """Stop running executions, empty the table, and make every group active on its primary."""
+def reset(world: Any, initial: Checkpoint) -> None:
+    """Stop running executions, then restore the simulated AWS from ``initial`` (taken when it was built)."""
     sfn = world.clients.get("stepfunctions")
     running = sfn.list_executions(stateMachineArn=world.state_machine_arn, statusFilter="RUNNING")["executions"]
     for item in running:
         sfn.stop_execution(executionArn=item["executionArn"], error="LocalReset", cause="failoverctl local reset")
-    ddb = world.clients.get("dynamodb")
-    table = world.resolver.physical["IncidentTable"]
-    scan: dict[str, Any] = {"TableName": table}
-    while True:
-        page = ddb.scan(**scan)
-        for item in page.get("Items", []):
-            ddb.delete_item(TableName=table, Key={k: item[k] for k in ("pk", "sk") if k in item})
-        if "LastEvaluatedKey" not in page:
-            break
-        scan["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-    for group in world.plan.groups:
-        world.store.set_active(group.name, "primary", None, failover=False)
+    initial.restore()
 
 
 class _App:
     """moto's server application, with the status endpoint in front of it."""
 
     def __init__(self, world: Any, moto_app: Any) -> None:
+        from failoverctl.sim.checkpoint import Checkpoint
+
         self.world = world
+        self.initial = Checkpoint.take(world)
         self.moto_app = moto_app
         self.lock = threading.Lock()
 
@@ -105,7 +102,7 @@ class _App:
         if (path, method) in ((STATUS_PATH, "GET"), (RESET_PATH, "POST")):
             with self.lock:
                 if path == RESET_PATH:
-                    reset(self.world)
+                    reset(self.world, self.initial)
                 body = json.dumps(snapshot(self.world))
             return Response(body, mimetype="application/json")(environ, start_response)
         return self.moto_app(environ, start_response)
