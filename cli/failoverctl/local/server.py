@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 
 STATUS_PATH = "/_failover/status"
 RESET_PATH = "/_failover/reset"
+#: the seed of moto's identifiers in the local AWS
+IDS_SEED = 4599
 
 
 # calls the status endpoint made itself, left out of the count it reports
@@ -110,6 +112,7 @@ class _App:
 
 def serve(plan: Path, addresses: list[str], port: int, state_dir: Path, container_endpoint: str) -> None:
     """Build the world, serve it on every address, write ``state.json`` when ready, run until SIGTERM."""
+    from moto.moto_api._internal import mock_random
     from moto.server import DomainDispatcherApplication, create_backend_app
 
     from failoverctl.local.files import write_state
@@ -118,6 +121,10 @@ def serve(plan: Path, addresses: list[str], port: int, state_dir: Path, containe
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
+    # the identifiers moto makes up (hosted zone and health check ids, ARNs with a random part) are
+    # the same at every start: the plan rewritten to them, and so the local build, stay valid, and
+    # servers started side by side (one per test worker) serve the same ids to the same build
+    mock_random.seed(IDS_SEED)
     with World(plan) as world:
         from failoverctl.local.extensions_app import ExtensionsApp
 
