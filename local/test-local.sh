@@ -10,8 +10,8 @@
 #               invocations at a time, one per core of a 2-core machine), then a check that every
 #               case ran: as many results as sample events plus the refusal test, none skipped
 # The slow parts are cached: the base image (and its root file system), the layer (sam build
-# --cached) and SAM's image of the layers. On exit it stops the local AWS, removes the containers
-# this run left (an interrupted invocation) and stops dockerd if this run started it
+# --cached). On exit it stops the local AWS, removes the containers this run left (an interrupted
+# invocation) and the images SAM replaced, and stops dockerd if this run started it
 # (KEEP_DOCKERD=1 keeps it). Limits: TEST_LOCAL_<STAGE>_TIMEOUT in seconds. While debugging,
 # TEST_LOCAL_SELECT=health runs a selection (pytest -k; the count is then not checked).
 set -euo pipefail
@@ -80,6 +80,9 @@ cleanup() {
         left+=("$id")
     done
     [ ${#left[@]} = 0 ] || { say "removing containers this run left: ${left[*]}"; docker rm -f "${left[@]}" >/dev/null || true; }
+    # sam local invoke builds its image anew for each invocation (the template's layers are local),
+    # and the one it replaces is left untagged: remove those (they carry the base image's label)
+    docker image prune -f --filter label=failover.local.recipe >/dev/null 2>&1 || true
     if [ "$started_dockerd" = 1 ] && [ -z "${KEEP_DOCKERD:-}" ] && [ -s /var/run/docker.pid ]; then
       say "stopping the dockerd this run started (KEEP_DOCKERD=1 keeps it)"
       kill "$(cat /var/run/docker.pid)" 2>/dev/null || true

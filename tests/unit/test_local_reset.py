@@ -1,4 +1,5 @@
-"""The local AWS's reset: each sample event meets the freshly built world, whatever ran before it.
+"""The local AWS's reset: each sample event meets the freshly built world, whatever ran before it,
+with the metrics AWS publishes every minute as of now.
 
 An earlier invocation can change the plan's resources for real (the execute function's sample input
 switches web's DNS record to us-west-2); a reset that only forgot the incidents left that behind, so
@@ -66,3 +67,41 @@ def test_reset_restores_the_world_an_earlier_invocation_changed() -> None:
         assert not any(r.startswith("INCIDENT#") or "|CLAIM#" in r for r in after["records"])
         assert world.store.group_state("web").get("active_side") == "primary"
         assert record_target(world) == primary
+
+
+def lag_samples(world: Any, group: str) -> int:
+    """How many replication lag datapoints of ``group`` the last five minutes hold."""
+    from datetime import UTC, datetime, timedelta
+
+    rep = world.plan.group(group).replication
+    namespace, metric, _ = rep.resolved()
+    now = datetime.now(UTC)
+    points = world.clients.get("cloudwatch", rep.region).get_metric_statistics(
+        Namespace=namespace,
+        MetricName=metric,
+        Dimensions=[{"Name": k, "Value": v} for k, v in rep.dimensions.items()],
+        StartTime=now - timedelta(minutes=5),
+        EndTime=now + timedelta(minutes=1),
+        Period=3600,
+        Statistics=["SampleCount"],
+    )["Datapoints"]
+    return int(sum(p["SampleCount"] for p in points))
+
+
+def test_reset_publishes_the_replication_lag_as_of_now() -> None:
+    from failover.checks.replication_lag import replication_lag
+    from failoverctl.local.server import reset
+    from failoverctl.sim.checkpoint import Checkpoint
+    from failoverctl.sim.world import World
+
+    with World(ROOT / "plans" / "example.yaml") as world:
+        initial = Checkpoint.take(world)
+        # Given the one datapoint the world seeded when it was built (it leaves the look-back window
+        # of the lag check after a few minutes of serving)
+        assert lag_samples(world, "api") == 1
+        # When the local AWS is reset
+        reset(world, initial)
+        # Then the lag is published again, as AWS does every minute, and the check proves it
+        assert lag_samples(world, "api") == 2
+        check = replication_lag(world.plan.group("api"), world.clients)
+        assert check.ok, check.detail
