@@ -12,7 +12,8 @@
 # The slow parts are cached: the base image (and its root file system), the layer (sam build
 # --cached). On exit it stops the local AWS, removes the containers this run left (an interrupted
 # invocation) and the images SAM replaced, and stops dockerd if this run started it
-# (KEEP_DOCKERD=1 keeps it). Limits: TEST_LOCAL_<STAGE>_TIMEOUT in seconds. While debugging,
+# (KEEP_DOCKERD=1 keeps it). Limits: TEST_LOCAL_<STAGE>_TIMEOUT per stage and TEST_LOCAL_BUDGET
+# for all of them, in seconds. While debugging,
 # TEST_LOCAL_SELECT=health runs a selection (pytest -k; the count is then not checked).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,16 +23,27 @@ PLAN="${PLAN:-plans/example.yaml}"
 WORKERS="${TEST_LOCAL_WORKERS:-2}"
 IMAGE="${LAMBDA_BASE_IMAGE:-public.ecr.aws/lambda/python:3.13-arm64}"
 export SAM_CLI_TELEMETRY=0
+export PYTHONPATH="layers/failover:cli:.${PYTHONPATH:+:$PYTHONPATH}"
 # under arm64 emulation the Lambda emulator takes a while to listen (SAM waits 20 s by default)
 export SAM_CLI_CONTAINER_CONNECTION_TIMEOUT="${SAM_CLI_CONTAINER_CONNECTION_TIMEOUT:-300}"
 work="$(mktemp -d)"
 
 say() { printf 'test-local: %s\n' "$*"; }
 
-# stage NAME LIMIT COMMAND...: runs COMMAND (and what it starts) for at most LIMIT seconds
+# the whole target's budget (TEST_LOCAL_BUDGET, seconds): CI gives it what make test leaves of its
+# 90 minutes, and a stage that would run past it stops in time, with a message, instead
+BUDGET="${TEST_LOCAL_BUDGET:-4200}"
+
+# stage NAME LIMIT COMMAND...: runs COMMAND (and what it starts) for at most LIMIT seconds, and
+# never past the budget
 stage() {
-  local name=$1 limit=$2 began=$SECONDS rc=0
+  local name=$1 limit=$2 began=$SECONDS rc=0 left=$((BUDGET - SECONDS + start))
   shift 2
+  if [ "$left" -le 0 ]; then
+    say "[$name] FAILED: the budget of $BUDGET s is spent"
+    exit 124
+  fi
+  [ "$left" -ge "$limit" ] || limit=$left
   say "[$name] started at $((SECONDS - start)) s (limit $limit s)"
   timeout --kill-after=30 "$limit" "$@" || rc=$?
   if [ "$rc" = 0 ]; then
