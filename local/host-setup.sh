@@ -46,15 +46,32 @@ fi
 # to a container's port succeeds only once the container listens. sam local invoke waits for that
 # connection and then gives the Lambda emulator three quick tries; under arm64 emulation the
 # emulator needs longer than that to listen, and the proxy (which accepts at once) loses the race.
+# Start-up is the one step retried: a dockerd that exits or does not answer within its wait is
+# started again (a stale pid file from an engine that was killed is removed first), up to
+# DOCKERD_ATTEMPTS times; everything else fails at once.
+start_dockerd() {
+  local log_file=/var/log/dockerd-local.log pid_file=/var/run/docker.pid attempt pid
+  for attempt in $(seq 1 "${DOCKERD_ATTEMPTS:-3}"); do
+    if [ -s "$pid_file" ] && ! kill -0 "$(cat "$pid_file")" 2>/dev/null; then
+      rm -f "$pid_file"
+    fi
+    log "starting dockerd, attempt $attempt (log: $log_file)"
+    nohup dockerd --userland-proxy=false >"$log_file" 2>&1 &
+    pid=$!
+    for _ in $(seq 1 "${DOCKERD_WAIT_SECONDS:-60}"); do
+      timeout 10 docker info >/dev/null 2>&1 && return 0
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 1
+    done
+    log "dockerd is not ready after attempt $attempt; its log ends with:"
+    tail -n 10 "$log_file" >&2
+    kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true
+  done
+  log "dockerd did not start after ${DOCKERD_ATTEMPTS:-3} attempts; see $log_file"
+  exit 1
+}
 if ! docker info >/dev/null 2>&1; then
   need_root "starting dockerd"
-  log_file=/var/log/dockerd-local.log
-  log "starting dockerd (log: $log_file)"
-  nohup dockerd --userland-proxy=false >"$log_file" 2>&1 &
-  for _ in $(seq 1 60); do
-    docker info >/dev/null 2>&1 && break
-    sleep 1
-  done
-  docker info >/dev/null 2>&1 || { log "dockerd did not start; see $log_file"; tail -n 20 "$log_file" >&2; exit 1; }
+  start_dockerd
 fi
 log "ready: docker $(docker version --format '{{.Server.Version}}'), arm64 emulation $( [ "$(uname -m)" = aarch64 ] && echo native || echo qemu)"

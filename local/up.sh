@@ -8,7 +8,7 @@ PY313="${PY313:-python3.13}"
 PLAN="${PLAN:-plans/example.yaml}"
 export SAM_CLI_TELEMETRY=0
 export PYTHONPATH="layers/failover:cli:.${PYTHONPATH:+:$PYTHONPATH}"
-.venv/bin/python -m failoverctl local up --plan "$PLAN"
+.venv/bin/python -m failoverctl local up --plan "$PLAN" --port "${LOCAL_PORT:-4599}"
 PATH="$(dirname "$("$PY313" -c 'import sys; print(sys.executable)')"):$PATH" PYTHON="$PY313" \
   .venv-sam/bin/sam build --template .aws-sam-local/template.yaml --build-dir .aws-sam-local/build \
   --cache-dir .aws-sam-local/cache --cached >/dev/null

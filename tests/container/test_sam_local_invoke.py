@@ -5,6 +5,10 @@ which installs and starts what these tests need.
 Each sample event meets the state it was written for (the local AWS is reset before each one), and
 its answer and what it changed in the local AWS (executions, table records, messages published)
 must be those of the same function run in-process on a fresh simulated AWS built from the same plan.
+
+With several test workers (``make test-local`` runs two), each has its own local AWS: the first
+``make local``'s, the others started by ``local/test-local.sh`` under ``.aws-sam-local/workers/``;
+they serve the same identifiers, so one build serves them all.
 """
 
 from __future__ import annotations
@@ -75,9 +79,15 @@ def wait_settled(status: Any, timeout: float = 300) -> dict[str, Any]:
         time.sleep(1)
 
 
+def worker_state_dir() -> Path:
+    """The state directory of this test worker's local AWS."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    return STATE_DIR if worker == "gw0" else STATE_DIR / "workers" / worker
+
+
 @pytest.fixture(scope="module")
 def local() -> dict[str, Any]:
-    state = read_state(STATE_DIR)
+    state = read_state(worker_state_dir())
     assert state is not None, "the local AWS is not running: make test-local starts it (make local)"
     assert (STATE_DIR / "build/template.yaml").exists(), "no local build: make local runs sam build"
     return state
@@ -87,12 +97,14 @@ def local() -> dict[str, Any]:
 def expected() -> dict[tuple[str, str], tuple[Any, dict[str, Any]]]:
     """Each case run in-process on a fresh simulated AWS, reset between cases as the local one is."""
     from failoverctl.local.server import reset, snapshot
+    from failoverctl.sim.checkpoint import Checkpoint
     from failoverctl.sim.world import World
 
     out = {}
     with World(PLAN) as world:
+        initial = Checkpoint.take(world)
         for function, event in CASES:
-            reset(world)
+            reset(world, initial)
             before = wait_settled(lambda world=world: snapshot(world))
             invocation = world.lambdas.invoke(function, json.loads(event.read_text()))
             after = wait_settled(lambda world=world: snapshot(world))
@@ -108,7 +120,8 @@ def local_request(state: dict[str, Any], path: str, method: str = "GET") -> dict
         return data
 
 
-def sam_local_invoke(function: str, event: Path, env_vars: Path = STATE_DIR / "env.json") -> tuple[Any, str]:
+def sam_local_invoke(function: str, event: Path, env_vars: Path | None = None) -> tuple[Any, str]:
+    env_vars = env_vars or worker_state_dir() / "env.json"
     env = {
         **os.environ,
         "SAM_CLI_TELEMETRY": "0",
@@ -146,7 +159,7 @@ def test_sam_local_invoke(
 
 def test_without_the_local_endpoint_the_container_refuses_to_start(local: dict[str, Any], tmp_path: Path) -> None:
     # Given the --env-vars file with the endpoint taken out (as sam local with the deployed template)
-    env = json.loads((STATE_DIR / "env.json").read_text())
+    env = json.loads((worker_state_dir() / "env.json").read_text())
     env["TriggerFunction"]["AWS_ENDPOINT_URL"] = ""
     env_vars = tmp_path / "env.json"
     env_vars.write_text(json.dumps(env))

@@ -3,8 +3,9 @@
 ``up`` starts it on 127.0.0.1 (and on the Docker bridge's gateway address, the one address of this
 machine that a function's container reaches), seeded from the plan like a drill, and writes the
 ``--env-vars`` file and the local template under ``.aws-sam-local/``. ``status`` shows what the
-invocations changed: executions started, records written, messages published. ``reset`` forgets
-the incidents (each group active on its primary again). ``down`` stops it.
+invocations changed: executions started, records written, messages published. ``reset`` puts the
+local AWS back as it was built (no incident, every resource of the plan serving from its primary).
+``down`` stops it.
 """
 
 from __future__ import annotations

@@ -504,6 +504,12 @@ class World:
             if group.side(key).replication is not None:
                 self.set_replication_lag(group, lag_seconds, side=key)
 
+    def publish_replication_lag(self) -> None:
+        """Publish each group's replication lag again (the seeded lag, timestamped now), as AWS does
+        every minute; a world that lives for minutes (the local AWS) calls it periodically."""
+        for group in self.plan.groups:
+            self._seed_replication(group)
+
     # ------------------------------------------------------------------ scenario controls
 
     def set_replication_lag(self, group: Group, lag_seconds: float, side: str | None = None) -> None:
