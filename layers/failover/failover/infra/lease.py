@@ -309,16 +309,12 @@ class Lease:
 
     # ------------------------------------------------------------------ release
 
-    def release(
-        self, group: str, owner: str, token: int | None = None, activation: Activation | None = None
-    ) -> bool:
+    def release(self, group: str, owner: str, token: int | None = None, activation: Activation | None = None) -> bool:
         """Delete ``owner``'s lease items (those with ``token`` when given), recording ``activation`` when
         the holder changed something; True when a majority was released."""
         return sum(1 for v in self._withdraw(group, owner, token, activation) if v.ok) >= self.majority
 
-    def _withdraw(
-        self, group: str, owner: str, token: int | None, activation: Activation | None = None
-    ) -> list[Vote]:
+    def _withdraw(self, group: str, owner: str, token: int | None, activation: Activation | None = None) -> list[Vote]:
         condition = "#o = :owner" + (" AND #t = :token" if token is not None else "")
         values: dict[str, Any] = {":owner": owner} | ({":token": token} if token is not None else {})
         names = {"#o": "owner"} | ({"#t": "token"} if token is not None else {})

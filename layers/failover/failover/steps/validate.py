@@ -488,7 +488,12 @@ class Gate:
                 f"for incident {last.get('activated_incident')}"
             )
         return self._cooldown_check(
-            group, automatic, last.get("activated_at"), {"last_activation": last or None}, name=SHARED_COOLDOWN, what=what
+            group,
+            automatic,
+            last.get("activated_at"),
+            {"last_activation": last or None},
+            name=SHARED_COOLDOWN,
+            what=what,
         )
 
     def _already_check(self, group: Group, request: FailoverRequest, dry_run: bool, target: str, standby: str) -> Check:
