@@ -28,7 +28,7 @@ from failover.actions import build_action
 from failover.errors import FailoverError
 from failover.infra.clients import Clients
 from failover.plan import Group, Plan, load_plan_text
-from failoverctl.regions import Forwarder, default_forwarders
+from failoverctl.regions import Forwarder, default_forwarders, plan_forwarders
 from failoverctl.sim.aws import SIM, SimAWS, in_account
 from failoverctl.sim.extensions import register_all
 from failoverctl.sim.extensions.route53 import set_health
@@ -233,7 +233,12 @@ class World:
     def build(self) -> None:
         text, self.accounts = simulated_account(self.plan_path.read_text())
         plan = load_plan_text(text, str(self.plan_path))
-        self.forwarders = default_forwarders(plan, self.region) if self._forwarders is None else self._forwarders
+        if self._forwarders is not None:
+            self.forwarders = self._forwarders
+        elif plan.settings.symmetric:  # the forwarders of every stack region, as the README deploys them
+            self.forwarders = list(dict.fromkeys(default_forwarders(plan, self.region) + plan_forwarders(plan)))
+        else:
+            self.forwarders = default_forwarders(plan, self.region)
         self._build_stack(plan)
         self._build_plan_resources(plan)
         for placeholder, real in sorted(self.replacements.items(), key=lambda kv: -len(kv[0])):
@@ -657,6 +662,20 @@ class World:
             inv = self.lambdas.invoke(rule.target, event, region=here)
             result.results.append(inv.result if inv.error is None else {"status": "error", **inv.error})
         return result
+
+    def stacks_for(self, event: dict[str, Any]) -> list[str | None]:
+        """Every stack an event reaches: the one in the region it was emitted in, and each stack a
+        forwarder brings it to (symmetric stacks); the first stack alone when none would see it."""
+        if len(self.sites) < 2:
+            return [None]
+        here = event.get("region")
+        reached = [str(here)] if here in self.sites else []
+        reached += [
+            f.target_region
+            for f in self.forwarders
+            if f.target_region in self.sites and f.forwards(event, f.target_region)
+        ]
+        return list(dict.fromkeys(reached)) or [self.stack_for(event)]
 
     def stack_for(self, event: dict[str, Any]) -> str | None:
         """The stack an event reaches first: the one deployed in the region it was emitted in, if any."""
