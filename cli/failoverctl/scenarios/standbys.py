@@ -110,6 +110,10 @@ def _one_activation_in_the_chosen_region(report: DrillReport, world: World, ctx:
     down = [g for g in at_once if g["outcome"] == "skip" and str(g["reason"]).startswith("standing down")]
     if sorted(g["stack"] for g in down) != sorted({group.primary.region, group.secondary.region}):
         out.append(f"the stacks in the other regions should stand down: {at_once}")
+    forwarded = sorted(str(r["forwarded_by"]) for r in ctx.routes if r.get("forwarded_by"))
+    standbys = sorted(group.side(k).region for k in group.standby_keys())
+    if forwarded != [f"health-alarm-forwarder (us-east-1 -> {region})" for region in standbys]:
+        out.append(f"the primary's alarm should reach each standby's stack through its own forwarder: {forwarded}")
     if world.active_side(group) != group.standby_keys()[1]:
         out.append(f"traffic should be on {chosen.name}, found {world.active_side(group)}")
     if len(late) != 1 or late[0]["stack"] != group.secondary.region or late[0]["outcome"] != "skip":
