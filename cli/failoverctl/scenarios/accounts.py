@@ -5,12 +5,18 @@ The primary fails; the gate observes the database as that account's role, the ex
 assumes the role (session named after the incident, the plan's external id) and switches the
 global cluster over there, and DNS moves in the stack's own account. The drill checks that the
 writer changed in the other account and that the stack's account holds no such database.
+
+``cross-account-standby`` (``plans/cross-account-standby.yaml``): the standby side lives in another
+account and names its role; the gate reads its alarm and its replication metric there (as
+``failover-gate``), finds it healthy and within the RPO budget, and fails over. The stack's own
+account has neither the alarm nor the metric, so a read there would have refused the standby.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from failover.checks.health import GATE_SESSION
 from failover.plan import Group
 from failoverctl.scenarios.base import Context, Expect, Scenario, primary_down, register
 
@@ -26,6 +32,12 @@ def _roles(group: Group) -> list[tuple[str, str]]:
     return [(name, spec.assume_role.role_arn) for _s, name, spec in group.iter_actions() if spec.assume_role]
 
 
+def _assumed_sessions(role_arn: str) -> list[str]:
+    from moto.sts.models import sts_backends
+
+    return [r.session_name for r in sts_backends[role_arn.split(":")[4]]["aws"].assumed_roles if r.role_arn == role_arn]
+
+
 def _remember(world: World, group: Group, ctx: Context) -> None:
     ctx.extra["group"] = group.name
     primary_down(world, group, ctx)
@@ -33,8 +45,6 @@ def _remember(world: World, group: Group, ctx: Context) -> None:
 
 def ran_in_the_other_account(report: DrillReport, world: World, ctx: Context) -> list[str]:
     """Each role was assumed by the stack's functions with a session named after the incident."""
-    from moto.sts.models import sts_backends
-
     group = world.plan.group(ctx.extra.get("group", ""))
     roles = _roles(group)
     if not roles:
@@ -42,13 +52,7 @@ def ran_in_the_other_account(report: DrillReport, world: World, ctx: Context) ->
     incident = ((report.main.final.get("request") or {}).get("incident_id") if report.main else None) or ""
     out = []
     for name, role_arn in roles:
-        account = role_arn.split(":")[4]
-        sessions = [
-            r.session_name
-            for partition in ("aws",)
-            for r in sts_backends[account][partition].assumed_roles
-            if r.role_arn == role_arn
-        ]
+        sessions = _assumed_sessions(role_arn)
         if not any(incident and incident in s for s in sessions):
             out.append(f"{name}: {role_arn} was not assumed with a session naming incident {incident} ({sessions})")
     denied = [d.describe() for d in (world.iam.denials if world.iam else [])]
@@ -64,5 +68,37 @@ register(
         group="orders",
         setup=_remember,
         expect=Expect(notified=["started", "succeeded"], extra=ran_in_the_other_account),
+    )
+)
+
+
+def read_the_side_in_its_account(report: DrillReport, world: World, ctx: Context) -> list[str]:
+    """The gate assumed each side's role (session ``failover-gate``); the stack's account has none of its alarms."""
+    group = world.plan.group(ctx.extra.get("group", ""))
+    out = []
+    for side in (group.primary, *group.standbys):
+        if side.assume_role is None:
+            continue
+        sessions = _assumed_sessions(side.assume_role.role_arn)
+        ctx.extra.setdefault("side_sessions", {})[side.name] = sessions
+        if GATE_SESSION not in sessions:
+            out.append(f"the gate did not read side {side.name} as {side.assume_role.role_arn}: {sessions}")
+        for alarm in side.alarms:
+            own = world.clients.get("cloudwatch", alarm.region).describe_alarms(AlarmNames=[alarm.name])
+            if own["MetricAlarms"]:
+                out.append(f"alarm {alarm.name} should exist only in the side's account")
+    denied = [d.describe() for d in (world.iam.denials if world.iam else [])]
+    return out + denied
+
+
+register(
+    Scenario(
+        name="cross-account-standby",
+        summary="The standby lives in another account: the gate reads its alarm and replication lag there, as the "
+        "role the side names, and fails over; the stack's own account has neither.",
+        plan="plans/cross-account-standby.yaml",
+        group="payments",
+        setup=_remember,
+        expect=Expect(notified=["started", "succeeded"], extra=read_the_side_in_its_account),
     )
 )
