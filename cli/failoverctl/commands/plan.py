@@ -31,11 +31,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     params.add_argument("file")
     params.add_argument("--account", default="*", help="account id for the ARNs the plan does not spell out")
     params.add_argument("--json", action="store_true", help="print one JSON object")
-    params.add_argument(
-        "--forwarders",
-        action="store_true",
-        help="print the forwarder stacks each stack region needs (one deploy each) instead of the parameters",
-    )
+    params.add_argument("--forwarders", action="store_true", help="print the forwarder stacks each stack needs")
     params.set_defaults(func=run_params)
     from failoverctl.commands import discover, evaluate
 

@@ -50,13 +50,17 @@ def ran_in_the_other_account(report: DrillReport, world: World, ctx: Context) ->
     if not roles:
         return []  # on a group with no other account, the scenario is a primary outage
     incident = ((report.main.final.get("request") or {}).get("incident_id") if report.main else None) or ""
-    out = []
-    for name, role_arn in roles:
-        sessions = _assumed_sessions(role_arn)
-        if not any(incident and incident in s for s in sessions):
-            out.append(f"{name}: {role_arn} was not assumed with a session naming incident {incident} ({sessions})")
-    denied = [d.describe() for d in (world.iam.denials if world.iam else [])]
-    return out + denied
+    found = {role_arn: _assumed_sessions(role_arn) for _name, role_arn in roles}
+    out = [
+        f"{name}: {role_arn} was not assumed with a session naming incident {incident} ({found[role_arn]})"
+        for name, role_arn in roles
+        if not any(incident and incident in s for s in found[role_arn])
+    ]
+    return out + _denials(world)
+
+
+def _denials(world: World) -> list[str]:
+    return [d.describe() for d in (world.iam.denials if world.iam else [])]
 
 
 register(
@@ -75,20 +79,19 @@ register(
 def read_the_side_in_its_account(report: DrillReport, world: World, ctx: Context) -> list[str]:
     """The gate assumed each side's role (session ``failover-gate``); the stack's account has none of its alarms."""
     group = world.plan.group(ctx.extra.get("group", ""))
-    out = []
-    for side in (group.primary, *group.standbys):
-        if side.assume_role is None:
-            continue
-        sessions = _assumed_sessions(side.assume_role.role_arn)
-        ctx.extra.setdefault("side_sessions", {})[side.name] = sessions
-        if GATE_SESSION not in sessions:
-            out.append(f"the gate did not read side {side.name} as {side.assume_role.role_arn}: {sessions}")
-        for alarm in side.alarms:
-            own = world.clients.get("cloudwatch", alarm.region).describe_alarms(AlarmNames=[alarm.name])
-            if own["MetricAlarms"]:
-                out.append(f"alarm {alarm.name} should exist only in the side's account")
-    denied = [d.describe() for d in (world.iam.denials if world.iam else [])]
-    return out + denied
+    sides = [s for s in (group.primary, *group.standbys) if s.assume_role is not None]
+    sessions = {s.name: _assumed_sessions(s.assume_role.role_arn) for s in sides if s.assume_role}
+    ctx.extra["side_sessions"] = sessions
+    out = [f"the gate did not read side {name} as its role: {found}" for name, found in sessions.items()]
+    out = [line for line, found in zip(out, sessions.values(), strict=True) if GATE_SESSION not in found]
+    cloudwatch = world.clients.get  # the stack's own account
+    out += [
+        f"alarm {a.name} should exist only in the side's account"
+        for side in sides
+        for a in side.alarms
+        if cloudwatch("cloudwatch", a.region).describe_alarms(AlarmNames=[a.name])["MetricAlarms"]
+    ]
+    return out + _denials(world)
 
 
 register(

@@ -67,6 +67,10 @@ class Vote:
     error: str | None = None  # the region could not be reached (or refused for another reason)
 
 
+#: what a release records of the holder's activation, in every table it writes
+ACTIVATION_ATTRIBUTES = ("activated_at", "activated_side", "activated_region", "activated_incident", "activated_by")
+
+
 @dataclass(frozen=True)
 class Activation:
     """What a holder changed, recorded with its release: the group's last activation, seen by every stack."""
@@ -76,13 +80,8 @@ class Activation:
     incident_id: str
 
     def attributes(self, owner: str, now: int) -> dict[str, Any]:
-        return {
-            "activated_at": now,
-            "activated_side": self.side,
-            "activated_region": self.region,
-            "activated_incident": self.incident_id,
-            "activated_by": owner,
-        }
+        values = (now, self.side, self.region, self.incident_id, owner)
+        return dict(zip(ACTIVATION_ATTRIBUTES, values, strict=True))
 
 
 def last_activation(votes: list[Vote]) -> dict[str, Any] | None:
@@ -91,7 +90,7 @@ def last_activation(votes: list[Vote]) -> dict[str, Any] | None:
     latest = max(seen, key=lambda i: int(i["activated_at"]), default=None)
     if latest is None:
         return None
-    return {k: latest[k] for k in Activation("", "", "").attributes("", 0) if k in latest}
+    return {k: latest[k] for k in ACTIVATION_ATTRIBUTES if k in latest}
 
 
 @dataclass
