@@ -99,3 +99,38 @@ def test_us_east_1_alarms_reach_a_stack_elsewhere_only_through_the_forwarder() -
         assert delivered.forwarded_by == "health-alarm-forwarder (us-east-1 -> us-west-2)"
         assert delivered.rules
         assert delivered.results and delivered.results[0].get("status") != "error"
+
+
+def test_symmetric_stacks_each_get_their_forwarders_from_plan_params(capsys: pytest.CaptureFixture[str]) -> None:
+    # Given symmetric stacks in three regions whose trigger includes a us-east-1 alarm
+    code, doc = run_json(capsys, "plan", "params", "plans/symmetric-three-region.yaml", "--forwarders", "--json")
+    # Then every side's region runs a stack, and each standby's stack gets its own copy of the forwarder
+    assert code == 0
+    assert doc["stack_regions"] == ["us-east-1", "us-west-2", "eu-west-1"]
+    assert [(f["template"], f["region"], f["parameters"]) for f in doc["forwarders"]] == [
+        (
+            "templates/health-alarm-forwarder.yaml",
+            "us-east-1",
+            {"TargetRegion": region, "AlarmNames": "shop-primary-health"},
+        )
+        for region in ("us-west-2", "eu-west-1")
+    ]
+    # each copy is a separate stack, so both can be deployed in us-east-1
+    assert len({f["stack_name"] for f in doc["forwarders"]}) == 2
+
+
+def test_plan_lint_checks_the_triggers_of_every_standbys_stack() -> None:
+    plan = load_plan_text((ROOT / "plans" / "symmetric-three-region.yaml").read_text(), "symmetric-three-region.yaml")
+    findings = delivery_findings(plan)
+    # the us-east-1 alarm is forwarded to each standby's stack: a warning per stack, with its pair
+    warned = sorted((f.stack_region, f.standby) for f in findings if f.severity == "warning")
+    assert warned == [("eu-west-1", "eu-west-1"), ("us-west-2", "secondary")]
+    # the other standby's probe is never seen, but each stack has triggers it does see: not an error
+    unseen = {(f.stack_region, f.action) for f in findings if f.severity == "info"}
+    assert unseen == {("us-west-2", "shop-primary-probe-euw1"), ("eu-west-1", "shop-primary-probe-usw2")}
+    # with only the probe of us-west-2, the eu-west-1 stack would never start: an error for that stack
+    text = (ROOT / "plans" / "symmetric-three-region.yaml").read_text()
+    for name in ("shop-primary-health, region: us-east-1", "shop-primary-probe-euw1, region: eu-west-1"):
+        text = text.replace(f"        - {{ name: {name} }}\n", "")
+    stranded = delivery_findings(load_plan_text(text, "probe-in-one-region.yaml"))
+    assert [(f.stack_region, f.severity) for f in stranded] == [("eu-west-1", "error")]

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from failover.config import Env
-from failover.infra.lease import Lease
+from failover.infra.lease import Activation, Lease
 from failover.models import FailoverRequest, Outcome, Source, Trigger
-from failover.steps.validate import Gate
+from failover.steps.validate import SHARED_COOLDOWN, Gate
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -65,3 +65,27 @@ def test_the_target_regions_stack_proceeds_with_a_lease_token_and_a_second_execu
     lock = next(c for c in second.decision.checks if c.name == "group lock")
     assert lock.ok is False and lock.values["owner"] == "exec-1" and lock.values["token"] == 1
     assert second.decision.lease_token is None
+
+
+def test_the_cooldown_is_shared_through_the_lease_so_no_stack_acts_twice_for_one_incident(world: Any) -> None:
+    # Given an execution (exec-1 above) activated us-west-2 and released the lease, recording it; this
+    # stack's own table knows nothing of it (another stack of the plan could have run it)
+    lease = Lease(world.plan.settings.lease, world.clients)
+    holder = next(v.item for v in lease.read("web") if v.item.get("owner"))
+    assert lease.release("web", holder["owner"], int(holder["token"]), Activation("secondary", "us-west-2", "inc-1"))
+    assert "last_failover_epoch" not in world.sites["us-west-2"].store.group_state_and_settings("web")[0]
+    # When the alarm of the same outage starts another execution
+    late = gate(world, "us-west-2").evaluate(request("inc-1-late"), owner="exec-3")
+    # Then the gate, granted the lease, finds the group's last activation within the cooldown and stands down
+    assert late.decision.outcome == Outcome.SKIP
+    shared = next(c for c in late.decision.checks if c.name == SHARED_COOLDOWN)
+    assert shared.ok is False and shared.values["last_activation"]["activated_incident"] == "inc-1"
+    assert late.decision.reason.startswith("the stack in us-west-2 activated secondary for incident inc-1")
+    # and it gives the lease back: a person may still fail over within the cooldown
+    assert late.decision.lease_token is None
+    assert not any(v.item.get("owner") for v in lease.read("web"))
+    manual = gate(world, "us-west-2").evaluate(
+        FailoverRequest(request_id="by-hand", group="web", source=Source.MANUAL, requested_by="sre@example.com"),
+        owner="exec-4",
+    )
+    assert next(c for c in manual.decision.checks if c.name == SHARED_COOLDOWN).ok is True

@@ -10,7 +10,7 @@ from botocore.exceptions import EndpointConnectionError
 
 from failover.errors import StaleLeaseError
 from failover.infra.clients import Clients
-from failover.infra.lease import Lease, fence_for
+from failover.infra.lease import Activation, Lease, fence_for
 from failover.infra.store import Store
 from failover.models import Decision, Outcome
 from failover.plan import LeaseSettings
@@ -135,6 +135,39 @@ def test_one_region_lost_still_grants_and_two_lost_do_not(env: Any) -> None:
     clients.down = {"eu-west-1", "us-west-2"}
     assert not lease.confirm("web", "exec-a", outcome.token, 600).held
     assert not lease.acquire("web", "exec-b", "inc-2", 600).held
+
+
+def test_a_release_records_the_activation_and_the_next_grant_sees_it_from_any_majority(env: Any) -> None:
+    # Given the us-west-2 stack's execution activated us-west-2 and released the lease with all tables up
+    lease, clients, clock = env
+    first = lease.acquire("web", "exec-west", "inc-1", 600)
+    assert lease.release("web", "exec-west", first.token, Activation("secondary", "us-west-2", "inc-1"))
+    assert first.activation is None  # nothing was activated before it
+    # When another stack is granted the lease later, seeing only two of the three tables
+    clock.now += 120
+    clients.down = {"us-west-2"}
+    second = lease.acquire("web", "exec-east", "inc-2", 600)
+    # Then its grant carries the group's last activation: who, what, for which incident and when
+    assert second.held and second.token == 2
+    assert second.activation == {
+        "activated_at": 1_900_000_000,
+        "activated_side": "secondary",
+        "activated_region": "us-west-2",
+        "activated_incident": "inc-1",
+        "activated_by": "exec-west",
+    }
+    assert second.lock_result().last_activation == second.activation
+
+
+def test_a_release_without_an_activation_keeps_the_earlier_one(env: Any) -> None:
+    lease, _, clock = env
+    first = lease.acquire("web", "a", "inc-1", 600)
+    lease.release("web", "a", first.token, Activation("secondary", "us-west-2", "inc-1"))
+    clock.now += 10
+    second = lease.acquire("web", "b", "inc-2", 600)
+    lease.release("web", "b", second.token)  # b stood down after the grant: it changed nothing
+    third = lease.acquire("web", "c", "inc-3", 600)
+    assert third.activation is not None and third.activation["activated_by"] == "a"
 
 
 def test_a_partition_cannot_give_both_sides_the_lease(env: Any) -> None:

@@ -140,3 +140,37 @@ def test_clients_are_kept_per_role_and_session(aws: None) -> None:
 )
 def test_the_session_name_names_the_incident_within_sts_rules(incident: str | None, expected: str) -> None:
     assert role_session_name(incident) == expected
+
+
+@pytest.fixture
+def standby_world() -> Iterator[Any]:
+    from failoverctl.sim.world import World
+
+    with World(ROOT / "plans" / "cross-account-standby.yaml") as w:
+        yield w
+
+
+def test_the_gate_reads_a_side_in_its_own_account_as_the_sides_role(standby_world: Any) -> None:
+    from failover.checks.health import GATE_SESSION, side_healthy
+    from failover.checks.replication_lag import replication_lag
+    from failoverctl.sim.iam import acting_as
+
+    group = standby_world.plan.group("payments")
+    side = group.secondary
+    # Given the standby's alarm and lag metric exist only in its account (333333333333)
+    with acting_as("ValidateFunction"):
+        health = side_healthy(side, "target", 50.0, standby_world.clients)
+        lag = replication_lag(group, standby_world.clients, side=side)
+    # Then the gate reads them there: healthy, within the RPO budget, as the side's role
+    assert health.ok and health.values["alarms"] == {"payments-usw2-5xx": "OK"}
+    assert lag.ok, lag.detail
+    assert GATE_SESSION in [r.session_name for r in sessions("333333333333")]
+    # and a read in the stack's own account (the side without its role) finds neither
+    own = side.model_copy(update={"assume_role": None})
+    assert side_healthy(own, "target", 50.0, standby_world.clients).values["alarms"] == {"payments-usw2-5xx": "MISSING"}
+    assert not replication_lag(group, standby_world.clients, side=own).ok
+    # the stack may assume the side's role: plan params lists it with the actions' roles
+    from failoverctl.planning.params import template_parameters
+
+    assert template_parameters(standby_world.plan)["CrossAccountRoleArns"] == [side.assume_role.role_arn]
+    assert standby_world.iam is not None and standby_world.iam.denials == []

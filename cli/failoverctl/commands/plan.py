@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from failover.errors import PlanError
-from failover.plan import load_plan
+from failover.plan import Plan, load_plan
 from failoverctl.commands import plan_lint
 from failoverctl.output import emit_json, error
 
@@ -31,6 +31,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     params.add_argument("file")
     params.add_argument("--account", default="*", help="account id for the ARNs the plan does not spell out")
     params.add_argument("--json", action="store_true", help="print one JSON object")
+    params.add_argument("--forwarders", action="store_true", help="print the forwarder stacks each stack needs")
     params.set_defaults(func=run_params)
     from failoverctl.commands import discover, evaluate
 
@@ -49,11 +50,29 @@ def run_params(args: argparse.Namespace) -> int:
     except PlanError as err:
         error(err.message, as_json=args.json, code="PlanError")
         return 1
+    if args.forwarders:
+        return _print_forwarders(plan, as_json=args.json)
     values = template_parameters(plan, account=args.account)
     if args.json:
         emit_json({"PlanFile": Path(args.file).name, **values})
     else:
         print(" ".join(f'"{line}"' for line in as_overrides(values, Path(args.file).name)))
+    return 0
+
+
+def _print_forwarders(plan: Plan, *, as_json: bool) -> int:
+    """The forwarder stacks of every stack region: the template, where it runs, its parameters."""
+    from failoverctl.regions import plan_forwarders, plan_stack_regions
+
+    regions = plan_stack_regions(plan)
+    needed = [f.deployment() for f in plan_forwarders(plan)]
+    if as_json:
+        emit_json({"stack_regions": regions, "forwarders": needed})
+        return 0
+    print(f"# stacks in {', '.join(regions)}; {len(needed)} forwarder stack(s)")
+    for item in needed:
+        print(f"# to the stack in {item['parameters']['TargetRegion']}, from {item['region']}")
+        print(item["command"])
     return 0
 
 

@@ -58,6 +58,8 @@ class Finding(BaseModel):
     alternative: str = ""
     #: the standby of the pair the finding is about (a group with several standbys is linted per pair)
     standby: str = "secondary"
+    #: the region of the stack a trigger finding is about (symmetric stacks are linted per stack)
+    stack_region: str = ""
 
 
 def trigger_finding(

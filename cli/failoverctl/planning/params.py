@@ -56,6 +56,10 @@ def template_parameters(plan: Plan, account: str = "*") -> dict[str, list[str]]:
         if group.triggers.health_services:
             out["HealthServices"].update(group.triggers.health_services)
             out["HealthRegions"].add(group.primary.region)
+        # the gate reads a side in another account (health, alarms, replication, capacity) as its role
+        out["CrossAccountRoleArns"].update(
+            side.assume_role.role_arn for side in (group.primary, *group.standbys) if side.assume_role is not None
+        )
         for _standby, _stage, _name, spec in group.iter_pair_actions():
             if spec.assume_role is not None:
                 # its calls are made as that role in its account: the stack's own policy grants only the assumption

@@ -118,11 +118,13 @@ class Scenario:
         if self.approver:
             answer_approvals(world, self.approver, ctx)
         executions: list[str] = []
-        if self.parallel and len(events) > 1:
-            with ThreadPoolExecutor(max_workers=len(events), thread_name_prefix="trigger-invoker") as pool:
-                routed = list(pool.map(lambda e: world.route(e, world.stack_for(e)), events))
+        # an event reaches every stack that sees it (symmetric stacks: its region's and the forwarders')
+        deliveries = [(event, stack) for event in events for stack in world.stacks_for(event)]
+        if self.parallel and len(deliveries) > 1:
+            with ThreadPoolExecutor(max_workers=len(deliveries), thread_name_prefix="trigger-invoker") as pool:
+                routed = list(pool.map(lambda d: world.route(*d), deliveries))
         else:
-            routed = [world.route(event, world.stack_for(event)) for event in events]
+            routed = [world.route(event, stack) for event, stack in deliveries]
         for route in routed:
             ctx.routes.append(route.summary())
             for result in route.results:

@@ -40,7 +40,7 @@ def _lease_check(report: DrillReport, index: int = 0) -> dict[str, Any]:
     return next((c for c in checks if c.get("name") == "group lock"), {})
 
 
-def _gates(report: DrillReport, ctx: Context) -> list[dict[str, Any]]:
+def gate_decisions(report: DrillReport, ctx: Context) -> list[dict[str, Any]]:
     """Each execution's stack and gate decision, with its lease check (``gates`` in the drill's JSON)."""
     gates = []
     for index, execution in enumerate(report.executions):
@@ -56,6 +56,7 @@ def _gates(report: DrillReport, ctx: Context) -> list[dict[str, Any]]:
                 "lock_owner": decision.get("lock_owner"),
                 "lease_token": decision.get("lease_token"),
                 "lease": _lease_check(report, index),
+                "checks": decision.get("checks") or [],
             }
         )
     ctx.extra["gates"] = gates
@@ -72,7 +73,7 @@ def _region_gone(world: World, group: Group, ctx: Context) -> None:
 
 
 def _standby_acted_alone(report: DrillReport, world: World, ctx: Context) -> list[str]:
-    _gates(report, ctx)
+    gate_decisions(report, ctx)
     lock = _lease_check(report)
     values = lock.get("values") or {}
     out = []
@@ -129,7 +130,7 @@ def _both_sides_ask(world: World, group: Group, ctx: Context) -> list[dict[str, 
 
 def _exactly_one_activation(report: DrillReport, world: World, ctx: Context) -> list[str]:
     out: list[str] = []
-    decisions = _gates(report, ctx)
+    decisions = gate_decisions(report, ctx)
     winners = [d for d in decisions if d["outcome"] == "proceed"]
     losers = [d for d in decisions if d["outcome"] == "skip"]
     if len(winners) != 1 or len(losers) != 1:
@@ -234,7 +235,7 @@ def _late_write_refused(world: World, group: Group, ctx: Context, executions: li
 
 
 def _takeover_fenced(report: DrillReport, world: World, ctx: Context) -> list[str]:
-    _gates(report, ctx)
+    gate_decisions(report, ctx)
     out: list[str] = []
     statuses = [e.status for e in report.executions]
     if statuses != ["FAILED", "SUCCEEDED"]:

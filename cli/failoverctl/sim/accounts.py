@@ -119,9 +119,16 @@ def administrator(clients: Clients, account: str) -> Clients:
 
 
 def create_role(
-    clients: Clients, role_arn: str, *, trusted: list[str], actions: list[str], external_id: str | None
+    clients: Clients,
+    role_arn: str,
+    *,
+    trusted: list[str],
+    actions: list[str],
+    external_id: str | None,
+    anywhere: tuple[str, ...] = (),
 ) -> None:
-    """The role a team creates in its other account: trusting the stack's roles, allowed ``actions``."""
+    """The role a team creates in its other account: trusting the stack's roles, allowed ``actions``
+    (``anywhere``: those of them IAM authorizes only on ``*``, like ``cloudwatch:GetMetricStatistics``)."""
     account, name = role_arn.split(":")[4], role_arn.rsplit("/", 1)[-1]
     statement: dict[str, Any] = {"Effect": "Allow", "Principal": {"AWS": trusted}, "Action": "sts:AssumeRole"}
     if external_id:
@@ -130,6 +137,10 @@ def create_role(
     trust = {"Version": "2012-10-17", "Statement": [statement]}
     iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))
     # the actions on the resources of this account only
-    resources = sorted({f"arn:aws:{a.split(':', 1)[0]}:*:{account}:*" for a in actions})
-    policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": actions, "Resource": resources}]}
+    scoped = [a for a in actions if a not in anywhere]
+    resources = sorted({f"arn:aws:{a.split(':', 1)[0]}:*:{account}:*" for a in scoped})
+    statements = [{"Effect": "Allow", "Action": scoped, "Resource": resources}]
+    if anywhere:
+        statements.append({"Effect": "Allow", "Action": list(anywhere), "Resource": "*"})
+    policy = {"Version": "2012-10-17", "Statement": statements}
     iam.put_role_policy(RoleName=name, PolicyName="failover-actions", PolicyDocument=json.dumps(policy))

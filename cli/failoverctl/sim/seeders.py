@@ -100,11 +100,14 @@ def seed_route53_metric_switch(spec: Route53MetricSwitchSpec, clients: Clients, 
 
 
 def seed_arc_routing_control(spec: ArcRoutingControlSpec, clients: Clients, sim: SimAWS, active: str) -> Mapping:
+    # every side's routing control (a group with several standbys has one per standby), one rule set over all
     arns = []
-    for side in ("primary", "secondary"):
-        arn = getattr(spec, side).routing_control_arn
-        arc_ext.add_routing_control(sim, arn, state="On" if side == active else "Off")
-        arns.append(arn)
+    for side, settings in zip(("primary", "secondary"), (spec.primary, spec.secondary), strict=True):
+        arc_ext.add_routing_control(sim, settings.routing_control_arn, state="On" if side == active else "Off")
+        arns.append(settings.routing_control_arn)
+    for settings in spec.standbys.values():
+        arc_ext.add_routing_control(sim, settings.routing_control_arn, state="Off")
+        arns.append(settings.routing_control_arn)
     panel = arns[0].split("/routingcontrol/", 1)[0]
     arc_ext.add_assertion_rule(sim, f"{panel}/safetyrule/at-least-one-on", arns, min_on=1, name="at-least-one-on")
     # never two sides taking traffic: the rule that makes the routing controls part of the lease's fence

@@ -128,13 +128,11 @@ def function_env(template: dict[str, Any], resolver: Resolver) -> dict[str, str]
 
 def stack_regions(plan: Plan, home: str) -> list[str]:
     """The regions a plan's stacks run in: ``home`` first, then every side's region when it is symmetric."""
-    regions = [home]
-    if plan.settings.symmetric:
-        for group in plan.groups:
-            for side in (group.primary, group.secondary):
-                if side.region not in regions:
-                    regions.append(side.region)
-    return regions
+    from failoverctl.regions import plan_stack_regions
+
+    if not plan.settings.symmetric:
+        return [home]
+    return list(dict.fromkeys([home, *plan_stack_regions(plan)]))
 
 
 def create_lease_tables(plan: Plan, clients: Clients) -> None:

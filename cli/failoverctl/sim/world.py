@@ -28,7 +28,7 @@ from failover.actions import build_action
 from failover.errors import FailoverError
 from failover.infra.clients import Clients
 from failover.plan import Group, Plan, load_plan_text
-from failoverctl.regions import Forwarder, default_forwarders
+from failoverctl.regions import Forwarder, default_forwarders, plan_forwarders
 from failoverctl.sim.aws import SIM, SimAWS, in_account
 from failoverctl.sim.extensions import register_all
 from failoverctl.sim.extensions.route53 import set_health
@@ -49,6 +49,8 @@ from failoverctl.template import (
 
 REGION = "us-east-1"  # the stack's region when none is given (plans and groups choose their own)
 #: the functions that make an action's calls, and so assume the roles of other accounts
+#: what the gate reads of a side in another account, as the side's role (alarms and metrics)
+SIDE_READS = ("cloudwatch:DescribeAlarms", "cloudwatch:GetMetricStatistics")
 ROLE_USERS = ("ValidateFunction", "ExecuteFunction", "VerifyFunction", "EvaluateFunction")
 #: an account id in an ARN of the plan, or in an ``account_id`` field
 _ACCOUNT_RE = re.compile(r"(arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:)(\d{12})(?=[:/])|(account_id:\s*[\"']?)(\d{12})")
@@ -169,6 +171,8 @@ class World:
         self._tmp = tempfile.TemporaryDirectory(prefix="failover-drill-")
         self.replacements: dict[str, str] = {}
         self.sites: dict[str, StackSite] = {}  # the stack in each region it is deployed in (home first)
+        self._alarm_accounts: dict[tuple[str, str], Clients] = {}  # alarms created in a side's account
+        self._side_roles: set[str] = set()
         self.plan: Plan
         self.plan_file: Path
         self.lambdas: LocalLambdas
@@ -233,7 +237,12 @@ class World:
     def build(self) -> None:
         text, self.accounts = simulated_account(self.plan_path.read_text())
         plan = load_plan_text(text, str(self.plan_path))
-        self.forwarders = default_forwarders(plan, self.region) if self._forwarders is None else self._forwarders
+        if self._forwarders is not None:
+            self.forwarders = self._forwarders
+        elif plan.settings.symmetric:  # the forwarders of every stack region, as the README deploys them
+            self.forwarders = list(dict.fromkeys(default_forwarders(plan, self.region) + plan_forwarders(plan)))
+        else:
+            self.forwarders = default_forwarders(plan, self.region)
         self._build_stack(plan)
         self._build_plan_resources(plan)
         for placeholder, real in sorted(self.replacements.items(), key=lambda kv: -len(kv[0])):
@@ -403,6 +412,28 @@ class World:
         )
         return accounts.administrator(self.clients, role.account)
 
+    def _side_account(self, side: Any) -> Clients:
+        """Clients in the account a side lives in; for another account, the role the gate reads it with
+        is created first (trusting the stack's functions, allowed the gate's reads of a side)."""
+        role = side.assume_role
+        if role is None:
+            return self.clients
+        from failoverctl.sim import accounts
+        from failoverctl.sim.iam import world_stack
+
+        if role.role_arn not in self._side_roles:
+            stack = world_stack(self)
+            accounts.create_role(
+                self.clients,
+                role.role_arn,
+                trusted=[f"arn:aws:iam::{ACCOUNT}:role/{stack}-{fn}Role" for fn in ROLE_USERS],
+                actions=list(SIDE_READS),
+                external_id=role.external_id,
+                anywhere=("cloudwatch:GetMetricStatistics",),
+            )
+            self._side_roles.add(role.role_arn)
+        return accounts.administrator(self.clients, role.account)
+
     def _stand_in_hook(self, function_arn: str) -> None:
         """A team's hook function does not exist here: a stand-in answers its invokes, recording them."""
         name = function_arn.rsplit(":function:", maxsplit=1)[-1].split(":", maxsplit=1)[0]
@@ -490,10 +521,14 @@ class World:
                         "ComparisonOperator": "GreaterThanThreshold",
                         "Threshold": 5.0,
                     },
+                    clients=self._side_account(side),
                 )
 
-    def _alarm(self, name: str, region: str, metric: dict[str, Any]) -> None:
-        cw = self.clients.get("cloudwatch", region)
+    def _alarm(self, name: str, region: str, metric: dict[str, Any], clients: Clients | None = None) -> None:
+        """An alarm, in the stack's account or (``clients``) in a side's; scenarios set it where it lives."""
+        if clients is not None:
+            self._alarm_accounts[(name, region)] = clients
+        cw = (clients or self.clients).get("cloudwatch", region)
         cw.put_metric_alarm(AlarmName=name, EvaluationPeriods=1, Period=60, ActionsEnabled=False, **metric)
         cw.set_alarm_state(AlarmName=name, StateValue="OK", StateReason="drill world: healthy")
 
@@ -518,7 +553,8 @@ class World:
         if rep is None:
             return
         namespace, metric, unit = rep.resolved()
-        self.clients.get("cloudwatch", rep.region).put_metric_data(
+        clients = self._side_account(group.side(side)) if side else self.clients
+        clients.get("cloudwatch", rep.region).put_metric_data(
             Namespace=namespace,
             MetricData=[
                 {
@@ -530,7 +566,8 @@ class World:
         )
 
     def set_alarm(self, name: str, region: str, state: str, reason: str = "drill") -> None:
-        self.clients.get("cloudwatch", region).set_alarm_state(AlarmName=name, StateValue=state, StateReason=reason)
+        clients = self._alarm_accounts.get((name, region), self.clients)
+        clients.get("cloudwatch", region).set_alarm_state(AlarmName=name, StateValue=state, StateReason=reason)
 
     def set_side_health(self, group: Group, side: str, healthy_percent: float) -> None:
         for hc in group.side(side).health_checks:
@@ -663,6 +700,20 @@ class World:
             inv = self.lambdas.invoke(rule.target, event, region=here)
             result.results.append(inv.result if inv.error is None else {"status": "error", **inv.error})
         return result
+
+    def stacks_for(self, event: dict[str, Any]) -> list[str | None]:
+        """Every stack an event reaches: the one in the region it was emitted in, and each stack a
+        forwarder brings it to (symmetric stacks); the first stack alone when none would see it."""
+        if len(self.sites) < 2:
+            return [None]
+        here = event.get("region")
+        reached = [str(here)] if here in self.sites else []
+        reached += [
+            f.target_region
+            for f in self.forwarders
+            if f.target_region in self.sites and f.forwards(event, f.target_region)
+        ]
+        return list(dict.fromkeys(reached)) or [self.stack_for(event)]
 
     def stack_for(self, event: dict[str, Any]) -> str | None:
         """The stack an event reaches first: the one deployed in the region it was emitted in, if any."""

@@ -26,7 +26,7 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from failover.actions.specs import REGION_RE, ActionSpec, Sided
+from failover.actions.specs import REGION_RE, ActionSpec, AssumeRole, Sided
 from failover.errors import PlanError, UnknownGroupError
 from failover.models import Direction
 
@@ -158,7 +158,8 @@ class Side(PlanModel):
     """One side of a group: where it runs and how to tell it is healthy.
 
     A standby may name its own ``replication`` metric (the lag of its copy of the data); without
-    one the group's is read.
+    one the group's is read. A side in another account names the role there (``assume_role``): the
+    gate reads the side's health checks, alarms, replication metric and capacity as that role.
     """
 
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -166,6 +167,7 @@ class Side(PlanModel):
     health_checks: list[str] = Field(default_factory=list)
     alarms: list[AlarmRef] = Field(default_factory=list)
     replication: Replication | None = None
+    assume_role: AssumeRole | None = None
 
 
 class Approval(PlanModel):

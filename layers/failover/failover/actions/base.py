@@ -75,10 +75,7 @@ class ActionContext:
         """This context with clients that call as ``role`` in its account (itself when there is no role)."""
         if role is None:
             return self
-        clients = self.clients.assuming(
-            role.role_arn, session_name=role_session_name(self.incident_id), external_id=role.external_id
-        )
-        return replace(self, clients=clients)
+        return replace(self, clients=self.clients.as_role(role, session_name=role_session_name(self.incident_id)))
 
 
 @dataclass

@@ -71,9 +71,19 @@ def checker_share(clients: Clients, health_check_id: str) -> tuple[float, int, i
     return (100.0 * healthy / total if total else 0.0), healthy, total
 
 
+#: the STS session name of the gate's reads of a side in another account (CloudTrail shows it)
+GATE_SESSION = "failover-gate"
+
+
+def side_clients(side: Side, clients: Clients) -> Clients:
+    """The clients the gate reads ``side`` with: as the side's ``assume_role`` in its account, when it names one."""
+    return clients.as_role(side.assume_role, session_name=GATE_SESSION)
+
+
 def side_healthy(side: Side, role: str, quorum_percent: float, clients: Clients) -> Check:
     """A side is healthy when each of its health checks has a quorum of healthy checkers and none
-    of its own alarms is in ALARM. With nothing to look at, it says so (non-blocking)."""
+    of its own alarms is in ALARM (read in the side's account). With nothing to look at, it says so
+    (non-blocking)."""
     name = f"{role} side healthy"
     if not side.health_checks and not side.alarms:
         return Check(
@@ -85,6 +95,7 @@ def side_healthy(side: Side, role: str, quorum_percent: float, clients: Clients)
         )
     problems: list[str] = []
     checks: dict[str, Any] = {}
+    clients = side_clients(side, clients)
     for hc in side.health_checks:
         share, healthy, total = checker_share(clients, hc)
         checks[hc] = {"healthy_percent": round(share, 1), "healthy": healthy, "checkers": total}

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from failover.checks.health import side_clients
 from failover.infra.clients import Clients
 from failover.models import Check
 from failover.plan import Group, Side
@@ -44,7 +45,8 @@ def datapoints(
 
 
 def replication_lag(group: Group, clients: Clients, now: datetime | None = None, side: Side | None = None) -> Check:
-    """The lag of ``side``'s copy of the data (its own ``replication`` metric, else the group's)."""
+    """The lag of ``side``'s copy of the data (its own ``replication`` metric, else the group's), read
+    in the side's account."""
     name = "replication lag within RPO budget"
     budget = group.safety.rpo_budget_seconds
     rep = (side.replication if side is not None else None) or group.replication
@@ -58,7 +60,7 @@ def replication_lag(group: Group, clients: Clients, now: datetime | None = None,
         )
     namespace, metric, unit_seconds = rep.resolved()
     points = datapoints(
-        clients,
+        side_clients(side, clients) if side is not None else clients,
         rep.region,
         namespace,
         metric,

@@ -23,7 +23,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from failover.checks.health import side_healthy
+from failover.checks.health import GATE_SESSION, side_healthy
 from failover.checks.replication_lag import replication_lag
 from failover.infra.clients import Clients
 from failover.models import Check, Direction
@@ -191,8 +191,11 @@ def capacity_shortfall(group: Group, key: str, clients: Clients) -> list[str]:
     for _stage, name, spec in group.iter_actions():
         if spec.type != "asg_capacity":
             continue
+        # both fleets are the action's resources: read where the action acts (its own role's account;
+        # a standby in another account is scaled by an action naming that account's role)
+        where = clients.as_role(spec.assume_role, session_name=GATE_SESSION)
         try:
-            findings = standby_capacity(group, name, for_standby(spec, key), clients)
+            findings = standby_capacity(group, name, for_standby(spec, key), where)
             # a quota that cannot be read is a warning: not being able to prove it is no shortfall
             out.extend(f.detail for f in findings if f.severity == "error")
         except (ClientError, BotoCoreError) as err:

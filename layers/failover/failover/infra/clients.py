@@ -84,6 +84,13 @@ class Clients:
                 self._resources[key] = res
             return res
 
+    def as_role(self, role: Any, *, session_name: str) -> Clients:
+        """These clients, or, for a ``role`` (an ``AssumeRole``: ``role_arn``, ``external_id``), clients
+        that call as that role in its account."""
+        if role is None:
+            return self
+        return self.assuming(role.role_arn, session_name=session_name, external_id=role.external_id)
+
     def assuming(self, role_arn: str, *, session_name: str, external_id: str | None = None) -> Clients:
         """Clients that make their calls as ``role_arn`` (another account's role), one per role and session."""
         key = (role_arn, external_id, session_name)

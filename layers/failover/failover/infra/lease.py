@@ -9,7 +9,10 @@ group in each table:
 pk                         sk          attributes
 =========================  ==========  ===================================================
 ``GROUP#<group>``          ``LEASE``   ``owner``, ``incident_id``, ``token`` (the fencing
-                                       token), ``expires_at`` (epoch seconds), ``granted_at``
+                                       token), ``expires_at`` (epoch seconds), ``granted_at``;
+                                       after an activation: ``activated_at``,
+                                       ``activated_side``, ``activated_region``,
+                                       ``activated_incident``, ``activated_by``
 =========================  ==========  ===================================================
 
 - **Grant**: read the item in every table (consistent reads); with a majority answering, the new
@@ -23,7 +26,10 @@ pk                         sk          attributes
   ``owner`` and ``token`` unchanged and still live, that moves the expiry on. It succeeds on a
   majority only while no later grant exists; a stale holder gets ``StaleLeaseError``. The holder
   also stops ``margin_seconds`` before its own view of the expiry (clock drift, one write's time).
-- **Release**: a conditional delete of the holder's items (owner and token match).
+- **Release**: a conditional delete of the holder's items (owner and token match). A holder that
+  changed something records its activation in the same write (``Activation``); the next grant
+  reads a majority, which meets the release's, so every stack's gate sees the group's last
+  activation: the cooldown is shared by all the stacks of a symmetric plan.
 
 A plan without ``settings.lease`` keeps the single-table lock of ``Store.acquire_lock``.
 """
@@ -61,6 +67,32 @@ class Vote:
     error: str | None = None  # the region could not be reached (or refused for another reason)
 
 
+#: what a release records of the holder's activation, in every table it writes
+ACTIVATION_ATTRIBUTES = ("activated_at", "activated_side", "activated_region", "activated_incident", "activated_by")
+
+
+@dataclass(frozen=True)
+class Activation:
+    """What a holder changed, recorded with its release: the group's last activation, seen by every stack."""
+
+    side: str
+    region: str
+    incident_id: str
+
+    def attributes(self, owner: str, now: int) -> dict[str, Any]:
+        values = (now, self.side, self.region, self.incident_id, owner)
+        return dict(zip(ACTIVATION_ATTRIBUTES, values, strict=True))
+
+
+def last_activation(votes: list[Vote]) -> dict[str, Any] | None:
+    """The latest activation recorded in the answering tables' items (None when none was recorded)."""
+    seen = [v.item for v in votes if v.ok and v.item.get("activated_at") is not None]
+    latest = max(seen, key=lambda i: int(i["activated_at"]), default=None)
+    if latest is None:
+        return None
+    return {k: latest[k] for k in ACTIVATION_ATTRIBUTES if k in latest}
+
+
 @dataclass
 class LeaseOutcome:
     """The result of a grant or a confirmation: who holds the lease, with which token, and each vote."""
@@ -72,6 +104,8 @@ class LeaseOutcome:
     votes: list[Vote]
     majority: int
     took_over: str | None = None
+    #: the group's last activation by any stack (from the items the grant read)
+    activation: dict[str, Any] | None = None
 
     @property
     def unreachable(self) -> list[str]:
@@ -97,6 +131,7 @@ class LeaseOutcome:
             expires_at=self.expires_at,
             detail=self.detail(),
             token=self.token,
+            last_activation=self.activation,
         )
 
 
@@ -164,6 +199,7 @@ class Lease:
         now = int(self.clock())
         expires = now + ttl_seconds
         previous = {v.region: v.item for v in answered}
+        activation = last_activation(seen)  # carried into every table the grant writes (a put replaces the item)
 
         def grant(table: LeaseTable) -> Vote:
             try:
@@ -175,6 +211,7 @@ class Lease:
                         "token": token,
                         "expires_at": expires,
                         "granted_at": iso(),
+                        **(activation or {}),
                     },
                     ConditionExpression="(attribute_not_exists(pk) OR expires_at < :now OR #o = :owner) "
                     "AND (attribute_not_exists(#t) OR #t < :token)",
@@ -191,7 +228,9 @@ class Lease:
         if sum(1 for v in votes if v.ok) >= self.majority:
             # a grant over another owner's item means that lease expired (the condition allowed it)
             took_over = next((str(i["owner"]) for i in previous.values() if i.get("owner") not in (None, owner)), None)
-            return LeaseOutcome(True, owner, token, expires, votes, self.majority, took_over=took_over)
+            return LeaseOutcome(
+                True, owner, token, expires, votes, self.majority, took_over=took_over, activation=activation
+            )
         self._withdraw(group, owner, token)
         holder = _live_holder(votes, now)
         return LeaseOutcome(
@@ -269,21 +308,27 @@ class Lease:
 
     # ------------------------------------------------------------------ release
 
-    def release(self, group: str, owner: str, token: int | None = None) -> bool:
-        """Delete ``owner``'s lease items (those with ``token`` when given); True when a majority was released."""
-        return sum(1 for v in self._withdraw(group, owner, token) if v.ok) >= self.majority
+    def release(self, group: str, owner: str, token: int | None = None, activation: Activation | None = None) -> bool:
+        """Delete ``owner``'s lease items (those with ``token`` when given), recording ``activation`` when
+        the holder changed something; True when a majority was released."""
+        return sum(1 for v in self._withdraw(group, owner, token, activation) if v.ok) >= self.majority
 
-    def _withdraw(self, group: str, owner: str, token: int | None) -> list[Vote]:
+    def _withdraw(self, group: str, owner: str, token: int | None, activation: Activation | None = None) -> list[Vote]:
         condition = "#o = :owner" + (" AND #t = :token" if token is not None else "")
         values: dict[str, Any] = {":owner": owner} | ({":token": token} if token is not None else {})
         names = {"#o": "owner"} | ({"#t": "token"} if token is not None else {})
+        update = "REMOVE #o, incident_id SET expires_at = :zero"
+        if activation is not None:
+            recorded = activation.attributes(owner, int(self.clock()))
+            update += "".join(f", {k} = :{k}" for k in recorded)
+            values |= {f":{k}": v for k, v in recorded.items()}
 
         def delete(table: LeaseTable) -> Vote:
             try:
                 # keep the token so that the next grant's token is higher: only the owner goes
                 self._table(table).update_item(
                     Key=_key(group),
-                    UpdateExpression="REMOVE #o, incident_id SET expires_at = :zero",
+                    UpdateExpression=update,
                     ConditionExpression=condition,
                     ExpressionAttributeNames=names,
                     ExpressionAttributeValues=values | {":zero": 0},

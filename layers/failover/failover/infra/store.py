@@ -91,6 +91,8 @@ class LockResult:
     expires_at: int | None = None
     detail: str = ""
     token: int | None = None  # the lease's fencing token (None for the single-table lock)
+    #: the group's last activation by any stack, as the lease's tables record it (None without a lease)
+    last_activation: dict[str, Any] | None = None
 
 
 @dataclass

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict
 from failover.errors import StaleLeaseError
 from failover.infra import metrics as fmetrics
 from failover.infra.clients import Clients
-from failover.infra.lease import fence_for, lease_for
+from failover.infra.lease import Activation, fence_for, lease_for
 from failover.infra.store import Store
 from failover.models import AUTOMATIC_SOURCES, Decision, iso, parse_input
 from failover.observability import logger
@@ -53,7 +53,11 @@ def finalize(
     released = store.release_lock(group.name, data.execution_id)
     lease = lease_for(plan.settings.lease, clients) if clients is not None else None
     if lease is not None and decision is not None and decision.lease_token is not None:
-        released = lease.release(group.name, data.execution_id, decision.lease_token)
+        # what this holder changed is the group's last activation, for every stack's cooldown
+        activation = None
+        if changed and not dry_run and stale is None:
+            activation = Activation(target, group.side(target).region, incident_id)
+        released = lease.release(group.name, data.execution_id, decision.lease_token, activation)
     if outcome in ("skipped", "denied") or dry_run:
         store.release_rate_slot(incident_id)
     if request.source in AUTOMATIC_SOURCES and outcome != "succeeded":

@@ -16,7 +16,8 @@ Order of the checks, and what a failure means:
 6. replication lag within the RPO budget ........... approval, or skip (``safety.on_rpo_breach``)
 7. approval policy (``never`` / ``always`` / ``conditional``) ................... approval
 8. group lock (DynamoDB conditional write, owner = the execution, with expiry) ... skip when held
-   or, with ``settings.lease``, the group lease on a majority of lock tables (``infra/lease.py``)
+   or, with ``settings.lease``, the group lease on a majority of lock tables (``infra/lease.py``),
+   then the cooldown since the group's last activation by any stack, read with the grant ..... skip
 9. global rate limit (N failovers per window, across groups) .................... approval
 
 Before the anti-flap check, traffic going back to a side that a one-way action left (a promoted
@@ -59,6 +60,9 @@ from failover.models import (
 from failover.observability import logger
 from failover.plan import Group, Plan
 from failover.state import ActionRef, Cursor, ExecutionState, GateResult, Run, StageRef, Timing
+
+#: the gate's check of the cooldown shared by every stack through the lease
+SHARED_COOLDOWN = "cooldown (every stack)"
 
 
 def is_redrive(request: FailoverRequest, execution_id: str) -> bool:
@@ -232,7 +236,9 @@ class Gate:
                 return decide(Outcome.SKIP, f"standing down: {own.detail}")
 
         # 4. cooldown
-        cooldown = self._cooldown_check(group, automatic, state)
+        cooldown = self._cooldown_check(
+            group, automatic, state.get("last_failover_epoch"), {"last_failover_at": state.get("last_failover_at")}
+        )
         checks.append(cooldown)
         if not cooldown.ok:
             return decide(Outcome.SKIP, cooldown.detail)
@@ -321,6 +327,13 @@ class Gate:
             return decide(
                 Outcome.SKIP, f"another failover of {group.name} is in progress ({lock.owner or lock.detail})"
             )
+        shared = self._shared_cooldown_check(group, automatic, lock)
+        if shared is not None:
+            checks.append(shared)
+            if not shared.ok:
+                self._release_lock(group, owner, lock.token)
+                lock_taken = False
+                return decide(Outcome.SKIP, shared.detail)
 
         # 9. rate limit (dry runs do not count)
         rate = self._rate_check(group, request, dry_run)
@@ -426,34 +439,61 @@ class Gate:
             return f"refusing to send traffic back: {protected.detail}", None
         return None, protected.detail
 
-    def _cooldown_check(self, group: Group, automatic: bool, state: dict[str, Any]) -> Check:
-        last = state.get("last_failover_epoch")
+    def _cooldown_check(
+        self,
+        group: Group,
+        automatic: bool,
+        last: Any,
+        values: dict[str, Any],
+        *,
+        name: str = "cooldown",
+        what: str = "last failover",
+    ) -> Check:
+        """``cooldown_seconds`` since ``last`` (epoch seconds): a person may go ahead within it, an alarm not."""
         cooldown = group.safety.cooldown_seconds
-        values: dict[str, Any] = {"cooldown_seconds": cooldown, "last_failover_at": state.get("last_failover_at")}
+        values = {"cooldown_seconds": cooldown, **values}
         if not last:
-            return Check(name="cooldown", ok=True, detail="no earlier failover of this group", values=values)
+            return Check(name=name, ok=True, detail="no earlier failover of this group", values=values)
         elapsed = int(time.time()) - int(last)
         values["seconds_since_last"] = elapsed
         if elapsed >= cooldown:
             return Check(
-                name="cooldown",
-                ok=True,
-                values=values,
-                detail=f"last failover {elapsed} s ago; cooldown {cooldown} s has passed",
+                name=name, ok=True, values=values, detail=f"{what} {elapsed} s ago; cooldown {cooldown} s has passed"
             )
         if not automatic:
             return Check(
-                name="cooldown",
+                name=name,
                 ok=True,
                 blocking=False,
                 values=values,
-                detail=f"last failover {elapsed} s ago (cooldown {cooldown} s), but a person asked",
+                detail=f"{what} {elapsed} s ago (cooldown {cooldown} s), but a person asked",
             )
         return Check(
-            name="cooldown",
+            name=name,
             ok=False,
             values=values,
-            detail=f"last failover {elapsed} s ago; cooldown is {cooldown} s ({cooldown - elapsed} s left)",
+            detail=f"{what} {elapsed} s ago; cooldown is {cooldown} s ({cooldown - elapsed} s left)",
+        )
+
+    def _shared_cooldown_check(self, group: Group, automatic: bool, lock: LockResult) -> Check | None:
+        """With the lease: the cooldown since the group's last activation by any stack (the lease's tables
+        record it at each release), so two stacks never act for one incident one after the other."""
+        if lock.token is None:
+            return None
+        last = lock.last_activation or {}
+        what = "last failover"
+        if last:
+            what = (
+                f"the stack in {last.get('activated_region')} activated {last.get('activated_side')} "
+                f"for incident {last.get('activated_incident')}"
+            )
+        return self._cooldown_check(
+            group,
+            automatic,
+            last.get("activated_at"),
+            {"last_activation": last or None},
+            name=SHARED_COOLDOWN,
+            what=what,
         )
 
     def _already_check(self, group: Group, request: FailoverRequest, dry_run: bool, target: str, standby: str) -> Check:
