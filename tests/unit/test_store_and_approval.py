@@ -137,3 +137,16 @@ def test_unknown_approvals_are_refused(world: Any) -> None:
     with pytest.raises(ApprovalError) as unknown:
         decide(world.store, world.clients, approval_id="nope", approved=True, by="x", via="cli")
     assert unknown.value.details["reason"] == "unknown"
+
+
+
+def test_approval_ids_never_read_as_command_line_options(world: Any) -> None:
+    # an id that began with "-" made `failoverctl deny <id>` fail: the command line read it as an option
+    ids = [
+        create_approval(
+            world.store, "k" * 32, task_token="t", execution_id="e", group="web", timeout_seconds=60, base_url=None
+        ).approval_id
+        for _ in range(200)
+    ]
+    assert len(set(ids)) == len(ids)
+    assert all(len(i) == 32 and i.isalnum() and not i.startswith("-") for i in ids)

@@ -112,7 +112,9 @@ def create_approval(
     base_url: str | None,
 ) -> ApprovalRequest:
     """Store the task token and make the signed Approve and Deny links."""
-    approval_id = secrets.token_urlsafe(16)
+    # 128 random bits as hex: an id a person pastes into `failoverctl approve|deny` never starts with
+    # "-" (which a command line reads as an option) and survives any URL or Slack formatting
+    approval_id = secrets.token_hex(16)
     expires_at = int(time.time()) + int(timeout_seconds)
     store.put_approval(approval_id, task_token, execution_id, group, expires_at)
 
