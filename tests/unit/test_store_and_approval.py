@@ -139,7 +139,6 @@ def test_unknown_approvals_are_refused(world: Any) -> None:
     assert unknown.value.details["reason"] == "unknown"
 
 
-
 def test_approval_ids_never_read_as_command_line_options(world: Any) -> None:
     # an id that began with "-" made `failoverctl deny <id>` fail: the command line read it as an option
     ids = [

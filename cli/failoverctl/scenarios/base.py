@@ -96,6 +96,12 @@ class Scenario:
     slack: Callable[[Any], None] | None = None
     post: Callable[[World, Group, Context, list[str]], list[str]] | None = None
     parallel: bool = False  # deliver the events at once, one invoker each (Lambda runs them concurrently)
+    #: whether the story can be told on this plan (symmetric stacks with a lease, say); on a plan where it
+    #: cannot, the scenario sends nothing and expects nothing to run
+    applies: Callable[[World], bool] | None = None
+
+    def applicable(self, world: World) -> bool:
+        return self.applies is None or self.applies(world)
 
     def expect_for(self, world: World, group: Group) -> Expect:
         """What this scenario must produce on ``group``: its expectations, following the group's own policy."""
@@ -109,11 +115,13 @@ class Scenario:
 
     def prepare(self, world: World, group: Group) -> Context:
         ctx = Context()
-        if self.setup is not None:
+        if self.setup is not None and self.applicable(world):
             self.setup(world, group, ctx)
         return ctx
 
     def run(self, world: World, group: Group, ctx: Context) -> list[str]:
+        if not self.applicable(world):
+            return []
         events = self.events(world, group, ctx) if self.events else [fire_trigger(world, group)]
         if self.approver:
             answer_approvals(world, self.approver, ctx)

@@ -26,6 +26,11 @@ HOLD_SECONDS = 180
 EAST, WEST, THIRD = "us-east-1", "us-west-2", "eu-west-1"
 
 
+def symmetric_with_lease(world: World) -> bool:
+    """The stories need symmetric stacks holding the group lease (``settings.symmetric`` and ``settings.lease``)."""
+    return bool(world.plan.settings.symmetric and world.plan.settings.lease)
+
+
 def _probe_fires(world: World, group: Group) -> dict[str, Any]:
     """The standby's probe of the primary goes to ALARM (emitted in the standby's region)."""
     alarm = group.triggers.alarms[0]
@@ -95,6 +100,7 @@ register(
             "by the lock tables in us-west-2 and eu-west-1."
         ),
         plan=PLAN,
+        applies=symmetric_with_lease,
         setup=_region_gone,
         events=lambda world, group, ctx: [_probe_fires(world, group)],
         expect=Expect(notified=["started", "succeeded"], extra=_standby_acted_alone),
@@ -159,6 +165,7 @@ register(
             "one activate, the other stands down and notifies why."
         ),
         plan=PLAN,
+        applies=symmetric_with_lease,
         setup=_partition,
         events=_both_sides_ask,
         parallel=True,
@@ -265,6 +272,7 @@ register(
             "changes are refused (StaleLeaseError), it stops and its failure notice says why."
         ),
         plan=PLAN,
+        applies=symmetric_with_lease,
         setup=_hold_first_change,
         events=lambda world, group, ctx: [_probe_fires(world, group)],
         post=_late_write_refused,

@@ -19,7 +19,7 @@ from failover.checks.targets import CHOICE_CHECK
 from failover.plan import Group
 from failover.steps.validate import SHARED_COOLDOWN
 from failoverctl.scenarios.base import Context, Expect, Scenario, fire_trigger, primary_down, register
-from failoverctl.scenarios.multi_region import gate_decisions
+from failoverctl.scenarios.multi_region import gate_decisions, symmetric_with_lease
 
 if TYPE_CHECKING:
     from failoverctl.drill import DrillReport
@@ -135,6 +135,7 @@ register(
         "the lease carries.",
         plan=SYMMETRIC_PLAN,
         group="shop",
+        applies=lambda world: symmetric_with_lease(world) and any(len(g.standbys) >= 2 for g in world.plan.groups),
         setup=_primary_and_first_standby_down,
         parallel=True,
         post=_first_standby_recovers_and_asks,

@@ -435,13 +435,24 @@ class World:
         return accounts.administrator(self.clients, role.account)
 
     def _stand_in_hook(self, function_arn: str) -> None:
-        """A team's hook function does not exist here: a stand-in answers its invokes, recording them."""
+        """A team's hook function does not exist here: a stand-in answers its invokes, recording them.
+
+        It is idempotent, as the plan reference asks of every hook: an ``apply`` it already answered for
+        the same incident, action and target side (a re-drive, a retry) answers ``changed: false``.
+        """
         name = function_arn.rsplit(":function:", maxsplit=1)[-1].split(":", maxsplit=1)[0]
         calls = self.sim.state.setdefault("lambda.hook_calls", [])
+        applied: set[tuple[Any, ...]] = set()
 
         def hook(payload: Any) -> dict[str, Any]:
             calls.append({"function": name, "payload": payload})
-            return {"ok": True, "hook": name, "stand_in": True}
+            answer: dict[str, Any] = {"ok": True, "hook": name, "stand_in": True}
+            if isinstance(payload, dict) and payload.get("phase") == "apply":
+                key = (payload.get("incident_id"), payload.get("action"), payload.get("target"))
+                if key in applied:
+                    answer |= {"changed": False, "detail": f"{name}: already done for this incident"}
+                applied.add(key)
+            return answer
 
         if name not in self.lambdas.definitions:
             self.lambdas.external.setdefault(name, hook)
