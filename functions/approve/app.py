@@ -7,7 +7,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from failover.deps import default_deps
-from failover.observability import logger, metrics, tracer
+from failover.observability import logger, metrics, trace_handler
 from failover.steps.approve import handle
 
 
@@ -16,7 +16,7 @@ def process(event: Any) -> dict[str, Any]:
 
 
 @logger.inject_lambda_context
-@tracer.capture_lambda_handler(capture_response=False)
+@trace_handler
 @metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return process(event)

@@ -9,7 +9,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from failover.deps import Deps, default_deps
 from failover.errors import transient_aws_errors
-from failover.observability import logger, metrics, tracer
+from failover.observability import logger, metrics, trace_handler
 from failover.readiness.evaluate import evaluate_plan
 from failover.readiness.publish import ReadinessEnv, ReadinessHistory, publish, readiness_env, summary
 
@@ -42,7 +42,7 @@ def process(event: Any, deps: Deps | None = None, env: ReadinessEnv | None = Non
 
 
 @logger.inject_lambda_context()
-@tracer.capture_lambda_handler(capture_response=False)
+@trace_handler
 @metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return process(event)

@@ -14,7 +14,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from failover.deps import Deps, default_deps
 from failover.errors import transient_aws_errors
-from failover.observability import logger, metrics, tracer
+from failover.observability import logger, metrics, trace_handler
 from failover.steps.trigger import Trigger
 
 IDEMPOTENCY = IdempotencyConfig(event_key_jmespath="id", raise_on_no_idempotency_key=False, expires_after_seconds=3600)
@@ -48,7 +48,7 @@ def persistence_for(deps: Deps) -> DynamoDBPersistenceLayer:
 
 
 @logger.inject_lambda_context(correlation_id_path="id")
-@tracer.capture_lambda_handler(capture_response=False)
+@trace_handler
 @metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     deps = default_deps()

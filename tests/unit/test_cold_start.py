@@ -224,3 +224,41 @@ def test_the_store_never_loads_boto3s_resource_model(world: Any, monkeypatch: py
     assert store.one_way("web") == [{"name": "db", "from_side": "primary", "to_side": "secondary", "lag": 1.25}]
     assert store.lock("web")["owner"] == "exec-1"
     assert "web" in store.group_names()
+
+
+_TRACING_PROBE = (
+    "import sys, importlib; sys.path[:0] = [{code!r}]; "
+    "app = importlib.import_module('app'); "
+    "from botocore.client import BaseClient; from failover.observability import tracer; "
+    "print('aws_xray_sdk' in sys.modules, tracer.cache_info().currsize == 1, "
+    "type(BaseClient.__dict__['_make_api_call']).__name__ == 'FunctionWrapper')"
+)
+
+
+def _tracing_in_a_fresh_process(trace_aws_calls: str | None) -> list[str]:
+    env = {k: v for k, v in os.environ.items() if k not in {"POWERTOOLS_TRACE_DISABLED", "FAILOVER_TRACE_AWS_CALLS"}}
+    env.update({"PYTHONPATH": str(ROOT / "layers" / "failover"), "LAMBDA_TASK_ROOT": "/var/task"})
+    if trace_aws_calls is not None:
+        env["FAILOVER_TRACE_AWS_CALLS"] = trace_aws_calls
+    probe = _TRACING_PROBE.format(code=str(ROOT / "functions" / "execute"))
+    out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)
+    return out.stdout.split()
+
+
+def test_a_function_imports_no_xray_sdk_unless_the_stack_traces_aws_calls() -> None:
+    # Lambda's active tracing records the invocation; the SDK and its patching are not loaded
+    assert _tracing_in_a_fresh_process(None) == ["False", "False", "False"]
+    assert _tracing_in_a_fresh_process("false") == ["False", "False", "False"]
+
+
+def test_with_trace_aws_calls_the_handler_is_traced_and_botocore_patched() -> None:
+    assert _tracing_in_a_fresh_process("true") == ["True", "True", "True"]
+
+
+def test_the_template_passes_trace_aws_calls_to_every_function() -> None:
+    from failoverctl.template import functions, load_template
+
+    template = load_template()
+    assert template["Parameters"]["TraceAwsCalls"]["Default"] == "false"
+    for function in functions(template):
+        assert function.environment["FAILOVER_TRACE_AWS_CALLS"] == {"Ref": "TraceAwsCalls"}, function.logical_id
