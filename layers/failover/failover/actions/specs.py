@@ -8,7 +8,7 @@ a request decides which side is the source and which is the target.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Generic, Literal, Self, TypeVar
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -50,21 +50,21 @@ class ActionSpecBase(Strict):
     assume_role: AssumeRole | None = None
 
 
-T = TypeVar("T", bound=BaseModel)
-
-
-class Sided(ActionSpecBase, Generic[T]):
+class Sided(ActionSpecBase):
     """An action with settings per side: ``primary``, ``secondary`` (the group's first standby), and
     ``standbys`` for each further standby of the group, by the standby's name.
 
     An action always runs between the primary and one standby: ``for_standby`` gives the spec of
     that pair, in which ``secondary`` holds the chosen standby's settings, so each action type reads
     ``primary`` and ``secondary`` whichever standby the gate chose.
+
+    Each action type names its side model on all three fields (no ``Generic``: every parametrized
+    pydantic model is one more class built at every cold start).
     """
 
-    primary: T
-    secondary: T
-    standbys: dict[str, T] = Field(default_factory=dict, max_length=8)
+    primary: Any
+    secondary: Any
+    standbys: dict[str, Any] = Field(default_factory=dict, max_length=8)
 
     def for_standby(self, standby: str) -> Self:
         """This spec between the primary and ``standby`` (``secondary`` or a further standby's name)."""
@@ -77,7 +77,7 @@ class Sided(ActionSpecBase, Generic[T]):
             )
         return self.model_copy(update={"secondary": self.standbys[standby], "standbys": {}})
 
-    def all_sides(self) -> list[T]:
+    def all_sides(self) -> list[Any]:
         """The settings of every side: the primary's, then each standby's in order."""
         return [self.primary, self.secondary, *self.standbys.values()]
 
@@ -103,8 +103,12 @@ class RecordTarget(Strict):
         return self
 
 
-class Route53RecordsSpec(Sided[RecordTarget]):
+class Route53RecordsSpec(Sided):
     """Point a record at the target side: UPSERT a simple record, or move weighted records."""
+
+    primary: RecordTarget
+    secondary: RecordTarget
+    standbys: dict[str, RecordTarget] = Field(default_factory=dict, max_length=8)
 
     type: Literal["route53_records"]
     hosted_zone_id: str = Field(pattern=r"^[A-Z0-9]{1,32}$")
@@ -166,7 +170,11 @@ class RoutingControlSide(Strict):
     routing_control_arn: str
 
 
-class ArcRoutingControlSpec(Sided[RoutingControlSide]):
+class ArcRoutingControlSpec(Sided):
+    primary: RoutingControlSide
+    secondary: RoutingControlSide
+    standbys: dict[str, RoutingControlSide] = Field(default_factory=dict, max_length=8)
+
     type: Literal["arc_routing_control"]
     cluster_endpoints: list[ClusterEndpoint] = Field(min_length=1)
     safety_rules_to_override: list[str] = Field(default_factory=list)
@@ -179,7 +187,11 @@ class AzSide(Strict):
     availability_zone: str
 
 
-class RdsInstanceFailoverSpec(Sided[AzSide]):
+class RdsInstanceFailoverSpec(Sided):
+    primary: AzSide
+    secondary: AzSide
+    standbys: dict[str, AzSide] = Field(default_factory=dict, max_length=8)
+
     type: Literal["rds_instance_failover"]
     region: Region
     db_instance_identifier: str
@@ -189,7 +201,11 @@ class WriterSide(Strict):
     instance_identifier: str
 
 
-class RdsClusterFailoverSpec(Sided[WriterSide]):
+class RdsClusterFailoverSpec(Sided):
+    primary: WriterSide
+    secondary: WriterSide
+    standbys: dict[str, WriterSide] = Field(default_factory=dict, max_length=8)
+
     type: Literal["rds_cluster_failover"]
     region: Region
     db_cluster_identifier: str
@@ -200,7 +216,11 @@ class GlobalClusterSide(Strict):
     region: Region
 
 
-class AuroraGlobalSpec(Sided[GlobalClusterSide]):
+class AuroraGlobalSpec(Sided):
+    primary: GlobalClusterSide
+    secondary: GlobalClusterSide
+    standbys: dict[str, GlobalClusterSide] = Field(default_factory=dict, max_length=8)
+
     type: Literal["aurora_global"]
     global_cluster_identifier: str
     allow_data_loss: bool = Field(
@@ -215,7 +235,11 @@ class ReplicaSide(Strict):
     kind: Literal["instance", "cluster"] = "instance"
 
 
-class RdsPromoteReplicaSpec(Sided[ReplicaSide]):
+class RdsPromoteReplicaSpec(Sided):
+    primary: ReplicaSide
+    secondary: ReplicaSide
+    standbys: dict[str, ReplicaSide] = Field(default_factory=dict, max_length=8)
+
     type: Literal["rds_promote_replica"]
 
 
@@ -226,7 +250,11 @@ class TargetGroupSide(Strict):
     target_group_arn: str
 
 
-class ElbWeightsSpec(Sided[TargetGroupSide]):
+class ElbWeightsSpec(Sided):
+    primary: TargetGroupSide
+    secondary: TargetGroupSide
+    standbys: dict[str, TargetGroupSide] = Field(default_factory=dict, max_length=8)
+
     type: Literal["elb_weights"]
     region: Region
     listener_arn: str
@@ -250,7 +278,11 @@ class AsgSide(Strict):
         return self
 
 
-class AsgCapacitySpec(Sided[AsgSide]):
+class AsgCapacitySpec(Sided):
+    primary: AsgSide
+    secondary: AsgSide
+    standbys: dict[str, AsgSide] = Field(default_factory=dict, max_length=8)
+
     type: Literal["asg_capacity"]
     wait_for_in_service: bool = True
 
@@ -263,7 +295,11 @@ class BucketSide(Strict):
     region: Region
 
 
-class S3MrapRoutesSpec(Sided[BucketSide]):
+class S3MrapRoutesSpec(Sided):
+    primary: BucketSide
+    secondary: BucketSide
+    standbys: dict[str, BucketSide] = Field(default_factory=dict, max_length=8)
+
     type: Literal["s3_mrap_routes"]
     account_id: str = Field(pattern=r"^\d{12}$")
     mrap_arn: str
@@ -277,7 +313,11 @@ class RegionSide(Strict):
     region: Region
 
 
-class DynamoDbGlobalTableSpec(Sided[RegionSide]):
+class DynamoDbGlobalTableSpec(Sided):
+    primary: RegionSide
+    secondary: RegionSide
+    standbys: dict[str, RegionSide] = Field(default_factory=dict, max_length=8)
+
     type: Literal["dynamodb_global_table"]
     table_name: str
 
@@ -303,8 +343,12 @@ class EcsServiceSide(Strict):
     )
 
 
-class EcsServiceCapacitySpec(Sided[EcsServiceSide]):
+class EcsServiceCapacitySpec(Sided):
     """Raise the target side's ECS service (and its Application Auto Scaling minimum); never scale down."""
+
+    primary: EcsServiceSide
+    secondary: EcsServiceSide
+    standbys: dict[str, EcsServiceSide] = Field(default_factory=dict, max_length=8)
 
     type: Literal["ecs_service_capacity"]
     wait_for_steady_state: bool = True
@@ -358,14 +402,22 @@ class AuroraCapacitySide(Strict):
         return f"{self.cluster_identifier}-failover-"
 
 
-class AuroraCapacitySpec(Sided[AuroraCapacitySide]):
+class AuroraCapacitySpec(Sided):
     """Raise the target cluster's capacity before traffic arrives (Serverless v2 minimum, provisioned readers)."""
+
+    primary: AuroraCapacitySide
+    secondary: AuroraCapacitySide
+    standbys: dict[str, AuroraCapacitySide] = Field(default_factory=dict, max_length=8)
 
     type: Literal["aurora_capacity"]
 
 
-class DocDbGlobalClusterSpec(Sided[GlobalClusterSide]):
+class DocDbGlobalClusterSpec(Sided):
     """Amazon DocumentDB global cluster switchover, or (allowed and approved) failover with data loss."""
+
+    primary: GlobalClusterSide
+    secondary: GlobalClusterSide
+    standbys: dict[str, GlobalClusterSide] = Field(default_factory=dict, max_length=8)
 
     type: Literal["docdb_global_cluster"]
     global_cluster_identifier: str = Field(pattern=r"^[a-zA-Z][a-zA-Z0-9-]{0,62}$")
@@ -380,8 +432,12 @@ class ReplicationGroupSide(Strict):
     region: Region
 
 
-class ElastiCacheGlobalDatastoreSpec(Sided[ReplicationGroupSide]):
+class ElastiCacheGlobalDatastoreSpec(Sided):
     """Promote the target region's replication group to primary of an ElastiCache Global Datastore."""
+
+    primary: ReplicationGroupSide
+    secondary: ReplicationGroupSide
+    standbys: dict[str, ReplicationGroupSide] = Field(default_factory=dict, max_length=8)
 
     type: Literal["elasticache_global_datastore"]
     global_replication_group_id: str = Field(pattern=r"^[a-z]{5}-[a-zA-Z0-9-]{1,40}$")
@@ -397,8 +453,12 @@ class ConsumerSide(Strict):
     mappings: list[EventSourceMappingRef] = Field(min_length=1, max_length=50)
 
 
-class LambdaEventSourceMappingsSpec(Sided[ConsumerSide]):
+class LambdaEventSourceMappingsSpec(Sided):
     """Enable the target side's event source mappings and disable the source's: work runs in one region."""
+
+    primary: ConsumerSide
+    secondary: ConsumerSide
+    standbys: dict[str, ConsumerSide] = Field(default_factory=dict, max_length=8)
 
     type: Literal["lambda_event_source_mappings"]
     on_source_unreachable: Literal["continue", "fail"] = Field(
