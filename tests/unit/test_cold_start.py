@@ -262,3 +262,16 @@ def test_the_template_passes_trace_aws_calls_to_every_function() -> None:
     assert template["Parameters"]["TraceAwsCalls"]["Default"] == "false"
     for function in functions(template):
         assert function.environment["FAILOVER_TRACE_AWS_CALLS"] == {"Ref": "TraceAwsCalls"}, function.logical_id
+
+
+def test_the_benchmark_replays_a_real_first_invocation_of_every_function() -> None:
+    # make bench measures each function's cold start with the event and AWS answers of a drill
+    from bench.run import record_first_invocations
+    from failoverctl.template import functions, load_template
+
+    recorded = record_first_invocations()
+    assert {f.logical_id for f in functions(load_template())} <= set(recorded)
+    evaluate = recorded["EvaluateFunction"]
+    assert any(api.startswith("iam.SimulatePrincipalPolicy") for api, _, _ in evaluate.responses)
+    # with the environment the drill resolved (a topic ARN, not the template's logical id)
+    assert evaluate.env["TOPIC_ARN"].startswith("arn:aws:sns:")
