@@ -54,6 +54,8 @@ PRICE_PER_REQUEST = 0.20 / 1_000_000
 
 #: the machine's one-minute load average when the run began (shared machines make slow runs)
 LOAD_AT_START = os.getloadavg()[0]
+#: when the run began, read before any drill runs on its virtual clock
+STARTED_AT = datetime.now(UTC)
 
 GOAL_COLD_RATIO = 1.3
 GOAL_PEAK_MB = 64
@@ -1137,7 +1139,7 @@ def render(
 ) -> str:
     import os as _os
 
-    now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    now = STARTED_AT.strftime("%Y-%m-%d %H:%M UTC")
     machine = f"{platform.system()} {platform.machine()}, {_os.cpu_count()} CPUs, Python {platform.python_version()}"
     lines = [
         "# Performance",
@@ -1240,11 +1242,14 @@ def render(
         "",
         f"The least process time of {baseline.runs} fresh processes each (other processes on a shared machine "
         "only ever add CPU time, so the least is the closest to the code's own cost) and the highest peak "
-        "memory. Each process starts as a Lambda container does: the function's "
+        "memory; the rows are measured in turns, so a slow spell of the machine falls on all of them alike. "
+        "Each process starts as a Lambda container does: the function's "
         "directory and the layer (compiled to bytecode, as `sam build` lays it out, with the compiled plan) on "
-        "`sys.path`, its environment from `template.yaml` (tracing active, no Slack webhook), then the handler's "
+        "`sys.path`, its environment from `template.yaml` as the drill resolved it (active tracing, "
+        "`TraceAwsCalls` at its default, no Slack webhook), then the handler's "
         "import and its first invocation with the event it got in the drill (primary-outage; replication-lag "
-        "for the approve function), every AWS call answered from a recording of that drill. Process time is the "
+        "for the approve function; plan-drift for the evaluate function), every AWS call answered from a "
+        "recording of that drill. Process time is the "
         "CPU the whole process used, the interpreter's start included; peak memory is the process's high-water "
         "RSS. The baseline is a handler that imports boto3 and creates one client; the rows below it add one "
         "thing each to the baseline, to attribute the difference.",
