@@ -267,6 +267,7 @@ def test_the_template_passes_trace_aws_calls_to_every_function() -> None:
 def test_the_benchmark_replays_a_real_first_invocation_of_every_function() -> None:
     # make bench measures each function's cold start with the event and AWS answers of a drill
     from bench.run import record_first_invocations
+
     from failoverctl.template import functions, load_template
 
     recorded = record_first_invocations()
