@@ -14,6 +14,7 @@ from failover.infra.lease import Activation, Lease, fence_for
 from failover.infra.store import Store
 from failover.models import Decision, Outcome
 from failover.plan import LeaseSettings
+from failoverctl.sim.stacks import create_incident_table, create_lease_table
 
 REGIONS = ("us-east-1", "us-west-2", "eu-west-1")
 TABLE = "failover-lease"
@@ -55,15 +56,7 @@ class PartitionedClients(Clients):
 
 def create_tables(regions: tuple[str, ...] = REGIONS, name: str = TABLE) -> None:
     for region in regions:
-        boto3.client("dynamodb", region_name=region).create_table(
-            TableName=name,
-            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-            AttributeDefinitions=[
-                {"AttributeName": "pk", "AttributeType": "S"},
-                {"AttributeName": "sk", "AttributeType": "S"},
-            ],
-            BillingMode="PAY_PER_REQUEST",
-        )
+        create_lease_table(boto3.client("dynamodb", region_name=region), name)
 
 
 def settings(regions: tuple[str, ...] = REGIONS) -> LeaseSettings:
@@ -199,7 +192,7 @@ def test_a_stale_holder_is_fenced_after_a_takeover(env: Any) -> None:
 
 def test_store_writes_through_a_fence_are_refused_for_a_stale_holder(env: Any) -> None:
     lease, clients, clock = env
-    create_tables(("us-east-1",), "incidents")
+    create_incident_table(boto3.client("dynamodb", region_name="us-east-1"), "incidents")
     store = Store("incidents", clients)
     old = lease.acquire("web", "old", "inc-1", 600)
     decision = Decision(outcome=Outcome.PROCEED, reason="r", lock_owner="old", lease_token=old.token)

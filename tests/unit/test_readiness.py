@@ -13,8 +13,9 @@ from failover.readiness.findings import KINDS, STACK, Evaluation, Finding, compa
 from failover.readiness.permissions import requirements, simulate
 from failover.readiness.publish import ALL_GROUPS, METRIC, ReadinessEnv, ReadinessHistory, message, publish
 from failoverctl.sim.extensions.inventory import decide, set_principal_statements
+from failoverctl.sim.stacks import create_incident_table
 from failoverctl.sim.world import plan_parameters
-from failoverctl.template import Resolver, load_template, table_key_schema
+from failoverctl.template import Resolver, load_template
 
 ROOT = Path(__file__).resolve().parents[2]
 ROLE = "arn:aws:iam::123456789012:role/failover-ExecuteFunctionRole-ABC"
@@ -126,13 +127,7 @@ def test_route53_changes_are_simulated_with_the_record_names_the_policy_tests(si
 @pytest.fixture
 def stack(sim: Any) -> dict[str, Any]:
     clients = Clients()
-    schema = table_key_schema(load_template())
-    clients.get("dynamodb").create_table(
-        TableName="incidents",
-        KeySchema=schema["KeySchema"],
-        AttributeDefinitions=schema["AttributeDefinitions"],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    create_incident_table(clients.get("dynamodb"), "incidents")
     topic = clients.get("sns").create_topic(Name="failover")["TopicArn"]
     return {"clients": clients, "topic": topic, "history": ReadinessHistory("incidents", clients)}
 

@@ -54,19 +54,8 @@ def deploy_stack(
     (bucket names are global).
     """
     region = resolver.region
-    schema = table_key_schema(template)
-    ddb = clients.get("dynamodb", region)
     table = f"{STACK}-IncidentTable"
-    ddb.create_table(
-        TableName=table,
-        KeySchema=schema["KeySchema"],
-        AttributeDefinitions=schema["AttributeDefinitions"],
-        BillingMode=schema["BillingMode"],
-    )
-    if schema["ttl"]:
-        ddb.update_time_to_live(
-            TableName=table, TimeToLiveSpecification={"AttributeName": schema["ttl"], "Enabled": True}
-        )
+    create_incident_table(clients.get("dynamodb", region), table, template)
     sns = clients.get("sns", region)
     topic = sns.create_topic(Name=f"{STACK}-FailoverTopic")["TopicArn"]
     sqs = clients.get("sqs", region)
@@ -135,18 +124,38 @@ def stack_regions(plan: Plan, home: str) -> list[str]:
     return list(dict.fromkeys([home, *plan_stack_regions(plan)]))
 
 
+def create_incident_table(ddb: Any, name: str, template: dict[str, Any] | None = None) -> None:
+    """The stack's table (locks, active sides, incidents) as ``template.yaml`` creates it, with its TTL."""
+    schema = table_key_schema(template or load_template())
+    ddb.create_table(
+        TableName=name,
+        KeySchema=schema["KeySchema"],
+        AttributeDefinitions=schema["AttributeDefinitions"],
+        BillingMode=schema["BillingMode"],
+    )
+    if schema["ttl"]:
+        ddb.update_time_to_live(
+            TableName=name, TimeToLiveSpecification={"AttributeName": schema["ttl"], "Enabled": True}
+        )
+
+
+def create_lease_table(ddb: Any, name: str) -> None:
+    """One lock table of the group lease, as ``templates/lease-table.yaml`` creates it."""
+    props = load_template(LEASE_TEMPLATE)["Resources"]["LeaseTable"]["Properties"]
+    ddb.create_table(
+        TableName=name,
+        KeySchema=props["KeySchema"],
+        AttributeDefinitions=props["AttributeDefinitions"],
+        BillingMode=props["BillingMode"],
+    )
+
+
 def create_lease_tables(plan: Plan, clients: Clients) -> None:
-    """The plan's lock tables, each in its region, as ``templates/lease-table.yaml`` creates them."""
+    """The plan's lock tables, each in its region."""
     if plan.settings.lease is None:
         return
-    props = load_template(LEASE_TEMPLATE)["Resources"]["LeaseTable"]["Properties"]
     for table in plan.settings.lease.tables:
-        clients.get("dynamodb", table.region).create_table(
-            TableName=table.name,
-            KeySchema=props["KeySchema"],
-            AttributeDefinitions=props["AttributeDefinitions"],
-            BillingMode=props["BillingMode"],
-        )
+        create_lease_table(clients.get("dynamodb", table.region), table.name)
 
 
 def cut_off(sim: SimAWS, unreachable: dict[str | None, set[str]]) -> None:

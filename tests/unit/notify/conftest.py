@@ -12,6 +12,7 @@ from failover.config import Env
 from failover.infra.clients import Clients
 from failover.steps.notify.slack_webhook import RetryPolicy
 from failoverctl.sim.slack_server import SlackServer
+from failoverctl.sim.stacks import create_incident_table
 
 TABLE = "IncidentTable"
 
@@ -58,15 +59,7 @@ def make_secret(aws: None) -> Callable[[str], str]:
 
 @pytest.fixture
 def table(aws: None) -> str:
-    boto3.client("dynamodb", region_name="us-east-1").create_table(
-        TableName=TABLE,
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-        AttributeDefinitions=[
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    create_incident_table(boto3.client("dynamodb", region_name="us-east-1"), TABLE)
     return TABLE
 
 
