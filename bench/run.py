@@ -416,7 +416,7 @@ def _plan_for(tmp: Path, name: str, env: dict[str, str], plan_text: str) -> None
     from failover.plan import compile_plan
 
     plans = tmp / "plans" / name
-    plans.mkdir(parents=True, exist_ok=True)
+    plans.mkdir(parents=True)
     plan_file = plans / Path(env["PLAN_FILE"]).name
     plan_file.write_text(plan_text, encoding="utf-8")
     compile_plan(plan_file, plans)
@@ -441,13 +441,12 @@ def cold_starts(runs: int) -> list[ColdStart]:
         empty.write_bytes(pickle.dumps({"payload": {}, "responses": []}))
         jobs = [_Job("baseline (boto3 + one client)", code, "app.lambda_handler", _function_env({}), empty)]
         validate_env = next(f for f in functions(template) if f.logical_id == "ValidateFunction").environment
-        first_plan = next(iter(recorded.values()), None)
+        attribution_env = _function_env(validate_env)
+        if first_plan := next(iter(recorded.values()), None):
+            _plan_for(tmp, "attribution", attribution_env, first_plan.plan_text)
         for index, (label, extra) in enumerate(ATTRIBUTION.items()):
             (code / f"attribution{index}.py").write_text(BASELINE + extra)
-            env = _function_env(validate_env)
-            if first_plan is not None:
-                _plan_for(tmp, "attribution", env, first_plan.plan_text)
-            jobs.append(_Job(label, code, f"attribution{index}.lambda_handler", env, empty))
+            jobs.append(_Job(label, code, f"attribution{index}.lambda_handler", dict(attribution_env), empty))
         for definition in functions(template):
             first = recorded.get(definition.logical_id)
             env = _function_env(definition.environment)
@@ -1018,6 +1017,21 @@ def sim_call_cost(samples: int = 300) -> float:
 # ---------------------------------------------------------------------- the document
 
 
+def _added(
+    baseline: ColdStart, extras: dict[str, ColdStart], *, ms: bool = True, mb: bool = True, skip: Any = ()
+) -> str:
+    """Each attribution row as what it adds to the baseline: ``label +N ms, +N MB``, joined by ``; ``."""
+    parts = []
+    for label, c in extras.items():
+        if label in skip:
+            continue
+        amounts = ([f"+{c.cold_ms - baseline.cold_ms:.0f} ms"] if ms else []) + (
+            [f"+{c.peak_mb - baseline.peak_mb:.0f} MB"] if mb else []
+        )
+        parts.append(f"{label.removeprefix('baseline + ')} {', '.join(amounts)}")
+    return "; ".join(parts)
+
+
 def _cold_reason(baseline: ColdStart, extras: dict[str, ColdStart]) -> str:
     """Why the cold-start goal is missed, from the attribution rows."""
     floor = extras.get(FLOOR)
@@ -1027,14 +1041,7 @@ def _cold_reason(baseline: ColdStart, extras: dict[str, ColdStart]) -> str:
             "what any step needs at the least while its contracts are pydantic models (a second client, Powertools "
             f"Logger and Metrics, pydantic with one model validated) takes {floor.ratio:.2f}x alone"
         )
-    parts.append(
-        "measured alone on top of the baseline: "
-        + "; ".join(
-            f"{label.removeprefix('baseline + ')} +{c.cold_ms - baseline.cold_ms:.0f} ms"
-            for label, c in extras.items()
-            if label not in {FLOOR, TRACER}
-        )
-    )
+    parts.append("measured alone on top of the baseline: " + _added(baseline, extras, mb=False, skip={FLOOR, TRACER}))
     parts.append(
         f"{GOAL_COLD_RATIO}x needs the contracts and the plan out of pydantic on the path of every invocation, "
         "against the project's rule that every contract is one pydantic model; see Cold start per function"
@@ -1044,11 +1051,7 @@ def _cold_reason(baseline: ColdStart, extras: dict[str, ColdStart]) -> str:
 
 def _cold_start_notes(baseline: ColdStart, extras: dict[str, ColdStart]) -> list[str]:
     """What keeps a cold start down, and what remains of it, from the attribution rows."""
-    added = "; ".join(
-        f"{label.removeprefix('baseline + ')}: +{c.cold_ms - baseline.cold_ms:.0f} ms, "
-        f"+{c.peak_mb - baseline.peak_mb:.0f} MB"
-        for label, c in extras.items()
-    )
+    added = _added(baseline, extras)
     return [
         "What keeps a cold start down: the plan is built from its compiled form without validating it "
         "again, so none of the plan and action models builds its pydantic schema (`failover.plan.construct`); "
@@ -1178,10 +1181,7 @@ def render(
             ""
             if heaviest.peak_mb <= GOAL_PEAK_MB
             else f"the baseline takes {baseline.peak_mb:.0f} MB; measured alone on top of it: "
-            + "; ".join(
-                f"{label.removeprefix('baseline + ')} +{c.peak_mb - baseline.peak_mb:.0f} MB"
-                for label, c in extras.items()
-            )
+            + _added(baseline, extras, ms=False)
             + "; over the goal: "
             + ", ".join(f"{c.function} {c.peak_mb:.0f} MB" for c in functions_only if c.peak_mb > GOAL_PEAK_MB)
             + ", each with the service models of the clients it needs"
