@@ -299,11 +299,3 @@ def sample_state(phase: str, now: datetime | None = None) -> dict[str, Any]:
         state["request"]["trigger"]["previous_state"] = "ALARM"
         state["request"]["trigger"]["reason"] = "Threshold Crossed: 3 datapoints were greater than the threshold."
     return state
-
-
-def sample_event(phase: str = "approval", now: datetime | None = None) -> dict[str, Any]:
-    """The notify function's input at ``phase``, as the state machine sends it."""
-    event: dict[str, Any] = {"phase": phase, "execution_id": EXECUTION_ID, "state": sample_state(phase, now)}
-    if phase == "approval":
-        event["task_token"] = "SAMPLE-TASK-TOKEN"  # noqa: S105 - a placeholder, not a credential
-    return event

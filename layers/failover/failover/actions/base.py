@@ -242,11 +242,6 @@ def side_by_share(primary: float, secondary: float) -> str:
     return "mixed" if primary and secondary else "unknown"
 
 
-def side_value(spec: Any, side: str) -> Any:
-    """The spec's per-side settings (``spec.primary`` or ``spec.secondary``)."""
-    return getattr(spec, side)
-
-
 def for_standby[T](spec: T, standby: str) -> T:
     """The spec between the primary and ``standby``; a spec with no per-side settings is the same for every pair."""
     if isinstance(spec, Sided):
