@@ -127,7 +127,7 @@ def _fleet(clients: Clients, region: str, name: str, running: bool) -> None:
         MinSize=FLEET["min_size"] if running else 0,
         DesiredCapacity=FLEET["desired_capacity"] if running else 0,
         MaxSize=FLEET["max_size"],
-        AvailabilityZones=[f"{region}a", f"{region}b"],
+        AvailabilityZones=seeders.zones(clients, region),
     )
 
 

@@ -239,14 +239,21 @@ def _name_in_arn(arn: str, kind: str) -> str:
     return path[2]
 
 
+def zones(clients: Clients, region: str, count: int = 2) -> list[str]:
+    """The region's first ``count`` available Availability Zones, as EC2 names them: the letters differ
+    by region (ap-northeast-1 has no ``b``), so they are asked for, never assumed."""
+    found = clients.get("ec2", region).describe_availability_zones(
+        Filters=[{"Name": "state", "Values": ["available"]}]
+    )["AvailabilityZones"]
+    return sorted(z["ZoneName"] for z in found)[:count]
+
+
 def _network(clients: Clients, region: str) -> tuple[str, list[str]]:
     ec2 = clients.get("ec2", region)
     vpc = ec2.create_vpc(CidrBlock="10.20.0.0/16")["Vpc"]["VpcId"]
     subnets = [
-        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.20.{i}.0/24", AvailabilityZone=f"{region}{zone}")["Subnet"][
-            "SubnetId"
-        ]
-        for i, zone in enumerate(("a", "b"), start=1)
+        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.20.{i}.0/24", AvailabilityZone=zone)["Subnet"]["SubnetId"]
+        for i, zone in enumerate(zones(clients, region), start=1)
     ]
     return vpc, subnets
 
@@ -303,7 +310,7 @@ def seed_asg_capacity(spec: AsgCapacitySpec, clients: Clients, sim: SimAWS, acti
             MinSize=group.min_size if running else 0,
             DesiredCapacity=group.desired_capacity if running else 0,
             MaxSize=max(group.max_size or 0, group.desired_capacity),
-            AvailabilityZones=[f"{group.region}a", f"{group.region}b"],
+            AvailabilityZones=zones(clients, group.region),
         )
     return {}
 
