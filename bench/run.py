@@ -54,7 +54,7 @@ PRICE_PER_REQUEST = 0.20 / 1_000_000
 
 #: the machine's one-minute load average when the run began (shared machines make slow runs)
 LOAD_AT_START = os.getloadavg()[0]
-#: when the run began, read before any drill runs on its virtual clock
+#: when the run began (the date the document gives: the figures are of that moment's machine)
 STARTED_AT = datetime.now(UTC)
 
 GOAL_COLD_RATIO = 1.3
