@@ -1175,7 +1175,7 @@ def render(
         f"≤ {GOAL_COLD_RATIO}x | {_ok(cold_ok)} | " + ("" if cold_ok else _cold_reason(baseline, extras)) + " |"
     )
     lines.append(
-        f"| Peak memory of a cold start, worst ({heaviest.function}) | {heaviest.peak_mb:.0f} MB | "
+        f"| Peak memory of a cold start, worst ({heaviest.function}) | {heaviest.peak_mb:.1f} MB | "
         f"≤ {GOAL_PEAK_MB} MB | {_ok(heaviest.peak_mb <= GOAL_PEAK_MB)} | "
         + (
             ""
@@ -1205,7 +1205,7 @@ def render(
         )
         lines.append(
             f"| Peak memory of a cold start, worst function of the failover path ({largest.function}) | "
-            f"{largest.peak_mb:.0f} MB | ≤ {GOAL_PEAK_MB} MB | {_ok(largest.peak_mb <= GOAL_PEAK_MB)} | "
+            f"{largest.peak_mb:.1f} MB | ≤ {GOAL_PEAK_MB} MB | {_ok(largest.peak_mb <= GOAL_PEAK_MB)} | "
             + ("" if largest.peak_mb <= GOAL_PEAK_MB else "as above")
             + " |"
         )
